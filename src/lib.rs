@@ -1,0 +1,2 @@
+//! onezone-rest-cli: a command-line client for the Onedata Onezone REST API.
+pub mod catalogue;
