@@ -1,0 +1,1 @@
+//! A fake Onezone (work in progress).
