@@ -33,8 +33,19 @@ pub fn validate(value: &Value, schema: &'static Schema) -> Vec<Problem> {
 /// body cannot exhaust the stack.
 const MAX_DEPTH: usize = 64;
 
-fn check(value: &Value, schema: &'static Schema, path: &mut String, out: &mut Vec<Problem>, depth: usize) {
-    let mut problem = |msg: String| out.push(Problem { path: path.clone(), message: msg });
+fn check(
+    value: &Value,
+    schema: &'static Schema,
+    path: &mut String,
+    out: &mut Vec<Problem>,
+    depth: usize,
+) {
+    let mut problem = |msg: String| {
+        out.push(Problem {
+            path: path.clone(),
+            message: msg,
+        })
+    };
     if depth > MAX_DEPTH {
         problem(format!("nested deeper than {MAX_DEPTH} levels"));
         return;
@@ -98,7 +109,10 @@ fn check_object(
 ) {
     for f in obj.fields {
         if f.required && !map.contains_key(f.name) {
-            out.push(Problem { path: path.clone(), message: format!("missing required field {}", f.name) });
+            out.push(Problem {
+                path: path.clone(),
+                message: format!("missing required field {}", f.name),
+            });
         }
     }
     for (key, v) in map {
@@ -135,7 +149,9 @@ fn check_variant(
     let chosen = map.get(d.field);
     match chosen.and_then(Value::as_str) {
         Some(s) => match d.variants.iter().find(|(v, _)| *v == s) {
-            Some((_, idx)) => check_object_value(map, &SCHEMAS[usize::from(*idx)].schema, path, out, depth),
+            Some((_, idx)) => {
+                check_object_value(map, &SCHEMAS[usize::from(*idx)].schema, path, out, depth)
+            }
             None => out.push(Problem {
                 path: join(path, d.field),
                 message: format!("{s:?} is not one of: {}", values.join(", ")),
@@ -143,7 +159,11 @@ fn check_variant(
         },
         None => out.push(Problem {
             path: path.clone(),
-            message: format!("missing required field {} (one of: {})", d.field, values.join(", ")),
+            message: format!(
+                "missing required field {} (one of: {})",
+                d.field,
+                values.join(", ")
+            ),
         }),
     }
 }
@@ -155,9 +175,8 @@ fn check_object_value(
     out: &mut Vec<Problem>,
     depth: usize,
 ) {
-    match resolve(schema) {
-        Schema::Object(obj) => check_object(map, obj, path, out, depth + 1),
-        _ => {}
+    if let Schema::Object(obj) = resolve(schema) {
+        check_object(map, obj, path, out, depth + 1);
     }
 }
 
@@ -194,26 +213,56 @@ mod tests {
 
     #[test]
     fn accepts_a_valid_body() {
-        assert_eq!(validate(&json!({"name": "team", "type": "team"}), body_schema("createGroup")), vec![]);
+        assert_eq!(
+            validate(
+                &json!({"name": "team", "type": "team"}),
+                body_schema("createGroup")
+            ),
+            vec![]
+        );
     }
 
     #[test]
     fn reports_type_enum_unknown_and_missing() {
-        let p = validate(&json!({"type": "club", "colour": 1}), body_schema("createGroup"));
+        let p = validate(
+            &json!({"type": "club", "colour": 1}),
+            body_schema("createGroup"),
+        );
         let text: Vec<String> = p.iter().map(ToString::to_string).collect();
-        assert!(text.iter().any(|t| t.contains("missing required field name")), "{text:?}");
-        assert!(text.iter().any(|t| t.starts_with("type: \"club\" is not one of: organization")), "{text:?}");
-        assert!(text.iter().any(|t| t.starts_with("colour: unknown field (allowed: name, type)")), "{text:?}");
+        assert!(
+            text.iter()
+                .any(|t| t.contains("missing required field name")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.starts_with("type: \"club\" is not one of: organization")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.starts_with("colour: unknown field (allowed: name, type)")),
+            "{text:?}"
+        );
     }
 
     #[test]
     fn polymorphic_items_follow_their_discriminator() {
         let s = body_schema("createTemporaryTokenForCurrentUser");
-        let ok = json!({"type": {"accessToken": {}}, "caveats": [{"type": "time", "validUntil": 1}]});
+        let ok =
+            json!({"type": {"accessToken": {}}, "caveats": [{"type": "time", "validUntil": 1}]});
         assert_eq!(validate(&ok, s), vec![]);
         let bad = json!({"caveats": [{"type": "time", "validUntil": "soon"}, {"type": "nope"}]});
         let text: Vec<String> = validate(&bad, s).iter().map(ToString::to_string).collect();
-        assert!(text.iter().any(|t| t.starts_with("caveats[0].validUntil: expected an integer")), "{text:?}");
-        assert!(text.iter().any(|t| t.starts_with("caveats[1].type: \"nope\" is not one of: time")), "{text:?}");
+        assert!(
+            text.iter()
+                .any(|t| t.starts_with("caveats[0].validUntil: expected an integer")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.starts_with("caveats[1].type: \"nope\" is not one of: time")),
+            "{text:?}"
+        );
     }
 }

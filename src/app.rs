@@ -1,0 +1,121 @@
+//! From the command line to the exit code: parse, look up the operation,
+//! build the request, then print it as curl (`--dry-run`) or send it.
+
+use crate::auth::{self, Environment};
+use crate::builtins;
+use crate::catalogue;
+use crate::cli::{self, Globals};
+use crate::exit::{self, Failure};
+use crate::help;
+use crate::request::{self, Request};
+use std::io::{Read, Write};
+
+/// Runs the tool with the arguments after the program name.
+pub fn run(args: Vec<String>) -> u8 {
+    let env = Environment::from_process();
+    match dispatch(args, &env) {
+        Ok(code) => code,
+        Err(f) => {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "{f}");
+            f.code
+        }
+    }
+}
+
+fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
+    if let Some(i) = cli::first_word(&args) {
+        if let Some(b) = builtins::find(&args[i]) {
+            let rest: Vec<String> = args[..i].iter().chain(&args[i + 1..]).cloned().collect();
+            return builtins::run(b, &rest, env);
+        }
+    }
+    let inv = cli::parse(args).map_err(Failure::usage)?;
+    let g = &inv.globals;
+    let Some((name, items)) = inv.words.split_first() else {
+        if g.version {
+            return print(&help::version());
+        }
+        if g.about {
+            return print(&help::about());
+        }
+        if g.help {
+            return print(&help::global());
+        }
+        return Err(Failure::usage("no operation given")
+            .hint("usage: onezone-rest-cli [OPTIONS] <OPERATION> [ITEM]...")
+            .hint("run `onezone-rest-cli --help` for the list of operations"));
+    };
+    let Some(op) = catalogue::find(name) else {
+        let mut f = Failure::usage(format!("unknown operation {name:?}"));
+        let close = help::suggestions(name);
+        if !close.is_empty() {
+            f = f.hint(format!("did you mean: {}?", close.join(", ")));
+        }
+        return Err(f.hint("run `onezone-rest-cli --help` for the list of operations"));
+    };
+    if g.help {
+        return print(&help::operation(op));
+    }
+    if g.version {
+        return print(&help::version());
+    }
+    if g.about {
+        return print(&help::about());
+    }
+
+    let host = g.host.clone().or_else(|| env.host.clone()).ok_or_else(|| {
+        Failure::new(exit::CONFIG, "no Onezone host given")
+            .hint(format!("pass --host URL or set {}", auth::HOST_VAR))
+    })?;
+    let base_url = request::base_url(&host).map_err(|e| Failure::new(exit::CONFIG, e))?;
+    let opts = request::Options {
+        base_url,
+        accept: g.accept.clone(),
+        content_type: g.content_type.clone(),
+        extra_headers: g.headers.clone(),
+        force: g.force,
+    };
+    let stdin = || {
+        let mut buf = Vec::new();
+        std::io::stdin().lock().read_to_end(&mut buf).map(|_| buf)
+    };
+    let mut req = request::build(op, items, &opts, stdin).map_err(|e| Failure {
+        code: exit::USAGE,
+        lines: e.0,
+    })?;
+    req.credential = auth::resolve(&mut req.headers, g.user.as_deref(), env, || Ok(None))
+        .map_err(|e| Failure::new(exit::CONFIG, e))?;
+    warn_deprecated(&req, g);
+    if g.dry_run {
+        return print(&(crate::curl::render(&req, g) + "\n"));
+    }
+    crate::http::send(&req, g)
+}
+
+fn warn_deprecated(req: &Request, g: &Globals) {
+    let Some(d) = &req.operation.deprecated else {
+        return;
+    };
+    if !g.warnings() {
+        return;
+    }
+    let instead = if d.replacements.is_empty() {
+        String::new()
+    } else {
+        format!("; use {} instead", d.replacements.join(" or "))
+    };
+    let _ = writeln!(
+        std::io::stderr(),
+        "warning: {} is deprecated{instead}",
+        req.operation.name
+    );
+}
+
+fn print(text: &str) -> Result<u8, Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::new(exit::BAD_RESPONSE, format!("cannot write to stdout: {e}")))?;
+    Ok(exit::OK)
+}

@@ -1,0 +1,241 @@
+//! Where the credential of a request comes from, in this order:
+//! 1. a header item or `-H` (`X-Auth-Token:…`, `Authorization:…`);
+//! 2. `-u user[:password]`;
+//! 3. `ONEZONE_API_KEY` (sent as `X-Auth-Token`);
+//! 4. `ONEZONE_BASIC_AUTH` (`user:password`);
+//! 5. the credential stored for the host by `login` (asked for only when
+//!    none of the above is there, so CI never touches a keyring).
+//!
+//! Exactly one credential goes out; none at all is allowed (some operations
+//! are public).
+
+use crate::secret::Secret;
+use base64::Engine as _;
+
+pub const API_KEY_VAR: &str = "ONEZONE_API_KEY";
+pub const BASIC_AUTH_VAR: &str = "ONEZONE_BASIC_AUTH";
+pub const HOST_VAR: &str = "ONEZONE_HOST";
+
+/// Header names that carry a credential.
+pub fn is_credential_header(name: &str) -> bool {
+    name.eq_ignore_ascii_case("x-auth-token") || name.eq_ignore_ascii_case("authorization")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    HeaderItem,
+    UserOption,
+    ApiKeyVar,
+    BasicAuthVar,
+    Keyring,
+}
+
+impl Source {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Source::HeaderItem => "a header item",
+            Source::UserOption => "-u",
+            Source::ApiKeyVar => API_KEY_VAR,
+            Source::BasicAuthVar => BASIC_AUTH_VAR,
+            Source::Keyring => "the keyring",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// A header with a secret value (`X-Auth-Token`, `Authorization`).
+    Header { name: String, value: Secret },
+    /// HTTP basic authentication.
+    Basic {
+        user: String,
+        password: Option<Secret>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub source: Source,
+    pub kind: Kind,
+}
+
+impl Credential {
+    /// An access token, sent as `X-Auth-Token`.
+    pub fn token(source: Source, token: Secret) -> Self {
+        Credential {
+            source,
+            kind: Kind::Header {
+                name: "X-Auth-Token".into(),
+                value: token,
+            },
+        }
+    }
+
+    /// `user:password` (the password may be absent: it is asked for later).
+    pub fn basic(source: Source, spec: &str) -> Self {
+        let (user, password) = match spec.split_once(':') {
+            Some((u, p)) => (u.to_owned(), Some(Secret::new(p))),
+            None => (spec.to_owned(), None),
+        };
+        Credential {
+            source,
+            kind: Kind::Basic { user, password },
+        }
+    }
+
+    /// The header as it goes on the wire.
+    pub fn header(&self) -> (String, Secret) {
+        match &self.kind {
+            Kind::Header { name, value } => (name.clone(), value.clone()),
+            Kind::Basic { user, password } => {
+                let pair = format!("{user}:{}", password.as_ref().map_or("", Secret::expose));
+                let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
+                (
+                    "Authorization".into(),
+                    Secret::new(format!("Basic {encoded}")),
+                )
+            }
+        }
+    }
+}
+
+/// The credentials the environment offers, read once at start-up.
+#[derive(Debug, Default, Clone)]
+pub struct Environment {
+    pub api_key: Option<Secret>,
+    pub basic_auth: Option<Secret>,
+    pub host: Option<String>,
+}
+
+impl Environment {
+    pub fn from_process() -> Self {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Environment {
+            api_key: var(API_KEY_VAR).map(Secret::new),
+            basic_auth: var(BASIC_AUTH_VAR).map(Secret::new),
+            host: var(HOST_VAR),
+        }
+    }
+}
+
+/// Picks the credential by the order above. `headers` are the request's
+/// header items; a credential among them is taken out of the list.
+/// `stored` is asked only when nothing else supplies a credential.
+pub fn resolve(
+    headers: &mut Vec<(String, String)>,
+    user: Option<&str>,
+    env: &Environment,
+    stored: impl FnOnce() -> Result<Option<Credential>, String>,
+) -> Result<Option<Credential>, String> {
+    let mut from_headers: Vec<(String, String)> = Vec::new();
+    headers.retain(|(name, value)| {
+        if is_credential_header(name) {
+            from_headers.push((name.clone(), value.clone()));
+            false
+        } else {
+            true
+        }
+    });
+    if from_headers.len() > 1 {
+        let names: Vec<&str> = from_headers.iter().map(|(n, _)| n.as_str()).collect();
+        return Err(format!(
+            "more than one credential header ({}); give exactly one",
+            names.join(", ")
+        ));
+    }
+    if let Some((name, value)) = from_headers.pop() {
+        return Ok(Some(Credential {
+            source: Source::HeaderItem,
+            kind: Kind::Header {
+                name,
+                value: Secret::new(value),
+            },
+        }));
+    }
+    if let Some(u) = user {
+        if u.is_empty() {
+            return Err("-u needs USER or USER:PASSWORD".into());
+        }
+        return Ok(Some(Credential::basic(Source::UserOption, u)));
+    }
+    if let Some(key) = &env.api_key {
+        return Ok(Some(Credential::token(Source::ApiKeyVar, key.clone())));
+    }
+    if let Some(basic) = &env.basic_auth {
+        if !basic.expose().contains(':') {
+            return Err(format!("{BASIC_AUTH_VAR} must be user:password"));
+        }
+        return Ok(Some(Credential::basic(
+            Source::BasicAuthVar,
+            basic.expose(),
+        )));
+    }
+    stored()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(key: Option<&str>, basic: Option<&str>) -> Environment {
+        Environment {
+            api_key: key.map(Secret::new),
+            basic_auth: basic.map(Secret::new),
+            host: None,
+        }
+    }
+
+    fn none() -> Result<Option<Credential>, String> {
+        Ok(None)
+    }
+
+    #[test]
+    fn precedence_header_user_key_basic_stored() {
+        let e = env(Some("KEY"), Some("a:b"));
+        let mut h = vec![
+            ("x-auth-token".to_owned(), "HDR".to_owned()),
+            ("Accept".into(), "x".into()),
+        ];
+        let c = resolve(&mut h, Some("u:p"), &e, none).unwrap().unwrap();
+        assert_eq!(c.source, Source::HeaderItem);
+        assert_eq!(h.len(), 1, "the credential header is taken out of the list");
+        let c = resolve(&mut vec![], Some("u:p"), &e, none)
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.source, Source::UserOption);
+        let c = resolve(&mut vec![], None, &e, none).unwrap().unwrap();
+        assert_eq!(
+            (c.source, c.header().0.as_str(), c.header().1.expose()),
+            (Source::ApiKeyVar, "X-Auth-Token", "KEY")
+        );
+        let c = resolve(&mut vec![], None, &env(None, Some("a:b")), none)
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.header().1.expose(), "Basic YTpi");
+        let stored = || Ok(Some(Credential::token(Source::Keyring, Secret::new("K"))));
+        assert_eq!(
+            resolve(&mut vec![], None, &env(None, None), stored)
+                .unwrap()
+                .unwrap()
+                .source,
+            Source::Keyring
+        );
+    }
+
+    #[test]
+    fn the_keyring_is_not_asked_when_the_environment_has_a_credential() {
+        let stored = || -> Result<Option<Credential>, String> { panic!("keyring touched") };
+        assert!(resolve(&mut vec![], None, &env(Some("KEY"), None), stored).is_ok());
+    }
+
+    #[test]
+    fn two_credential_headers_are_an_error() {
+        let mut h = vec![
+            ("X-Auth-Token".to_owned(), "a".to_owned()),
+            ("Authorization".into(), "Bearer b".into()),
+        ];
+        assert!(resolve(&mut h, None, &env(None, None), none)
+            .unwrap_err()
+            .contains("more than one credential"));
+    }
+}

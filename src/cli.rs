@@ -1,0 +1,402 @@
+//! Global options and the command line's shape.
+//!
+//! Every option is defined once, in [`options`]; parsing, `--help`, the man
+//! page and the shell completions all read these definitions. Operations are
+//! not clap subcommands: the first positional word is looked up in the
+//! catalogue, and the words after it are request items (see `items`), so no
+//! per-operation clap tree is ever built. As in the old Bash client, options
+//! may stand before or after the operation.
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use std::path::PathBuf;
+
+/// Where an option comes from, for grouping in help and the man page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    Ours,
+    /// Accepted for scripts that passed curl options through the old client.
+    Curl,
+}
+
+/// Mime abbreviations of the old client, for `-ac` and `-ct`.
+pub const MIME_ABBREVIATIONS: &[(&str, &str)] = &[
+    ("text", "text/plain"),
+    ("html", "text/html"),
+    ("md", "text/x-markdown"),
+    ("csv", "text/csv"),
+    ("css", "text/css"),
+    ("rtf", "text/rtf"),
+    ("json", "application/json"),
+    ("xml", "application/xml"),
+    ("yaml", "application/yaml"),
+    ("js", "application/javascript"),
+    ("bin", "application/octet-stream"),
+    ("rdf", "application/rdf+xml"),
+    ("jpg", "image/jpeg"),
+    ("png", "image/png"),
+    ("gif", "image/gif"),
+    ("bmp", "image/bmp"),
+    ("tiff", "image/tiff"),
+];
+
+/// `json` → `application/json`; anything else is taken as a mime type.
+pub fn expand_mime(value: &str) -> String {
+    MIME_ABBREVIATIONS
+        .iter()
+        .find(|(abbr, _)| *abbr == value)
+        .map_or_else(|| value.to_owned(), |(_, full)| (*full).to_owned())
+}
+
+/// Output formats of `-o/--output`.
+pub const OUTPUT_FORMATS: &[(&str, &str)] = &[
+    (
+        "json",
+        "compact JSON (the default when stdout is not a terminal)",
+    ),
+    ("pretty", "indented JSON (the default on a terminal)"),
+    ("table", "a table of the fields or list items"),
+    ("raw", "the response body exactly as received"),
+    ("token", "only the token of a token operation, for $(…)"),
+];
+
+/// Spellings of the old client that are not clap's: `-ac` is `--accept`.
+const OLD_SPELLINGS: &[(&str, &str)] = &[
+    ("-ac", "--accept"),
+    ("-ct", "--content-type"),
+    ("-nc", "--no-colors"),
+];
+
+fn opt(id: &'static str, group: Group) -> Arg {
+    let heading = match group {
+        Group::Ours => "Options",
+        Group::Curl => "curl options (accepted for compatibility)",
+    };
+    Arg::new(id).long(id).help_heading(heading)
+}
+
+fn flag(id: &'static str, group: Group) -> Arg {
+    opt(id, group).action(ArgAction::SetTrue)
+}
+
+/// Every global option, once.
+pub fn options() -> Vec<Arg> {
+    use Group::{Curl, Ours};
+    let formats: Vec<&str> = OUTPUT_FORMATS.iter().map(|(f, _)| *f).collect();
+    vec![
+        flag("help", Ours).short('h').help("Show help; after an operation, the operation's help"),
+        flag("version", Ours).short('V').help("Show the version"),
+        flag("about", Ours).help("Describe the service and the API version"),
+        opt("host", Ours)
+            .value_name("URL")
+            .help("Onezone URL (default: $ONEZONE_HOST, then the host of the last login); https:// is assumed"),
+        flag("dry-run", Ours).help("Print the request as a curl command instead of sending it"),
+        flag("show-secrets", Ours).help("With --dry-run, print credentials instead of a redaction"),
+        flag("force", Ours).help("Send even if the body does not match the API schema"),
+        opt("accept", Ours)
+            .value_name("MIME")
+            .help("Accept header; abbreviations: json, xml, text, … (old spelling: -ac)"),
+        opt("content-type", Ours)
+            .value_name("MIME")
+            .help("Content-Type of the body; abbreviations as for --accept (old spelling: -ct)"),
+        opt("output", Ours)
+            .short('o')
+            .value_name("FORMAT")
+            .help("Output format: json, pretty, table, raw, token")
+            .value_parser(formats),
+        flag("no-colors", Ours).help("Accepted for compatibility; output is never coloured (old spelling: -nc)"),
+        flag("insecure", Curl).short('k').help("Do not verify the server's TLS certificate"),
+        opt("user", Curl)
+            .short('u')
+            .value_name("USER[:PASSWORD]")
+            .help("Basic authentication; without :PASSWORD it is asked for"),
+        flag("verbose", Curl).short('v').help("Print request and response headers on stderr (secrets redacted)"),
+        flag("silent", Curl).short('s').help("No warnings or progress on stderr"),
+        flag("show-error", Curl).short('S').help("With -s, still print errors"),
+        flag("include", Curl).short('i').help("Print the response status and headers before the body"),
+        opt("cacert", Curl)
+            .value_name("FILE")
+            .value_parser(clap::value_parser!(PathBuf))
+            .help("Also trust the CA certificates in this PEM file"),
+        opt("connect-timeout", Curl)
+            .value_name("SECONDS")
+            .value_parser(clap::value_parser!(f64))
+            .help("Connection timeout (default 10)"),
+        opt("max-time", Curl)
+            .short('m')
+            .value_name("SECONDS")
+            .value_parser(clap::value_parser!(f64))
+            .help("Time limit for the whole request (default 60)"),
+        opt("proxy", Curl).short('x').value_name("URL").help("Proxy to use (default: from the environment)"),
+        opt("header", Curl)
+            .short('H')
+            .value_name("'NAME: VALUE'")
+            .action(ArgAction::Append)
+            .help("Extra request header, as a Header:value item"),
+        flag("tlsv1.2", Curl).help("Use TLS 1.2 or newer (always the case)"),
+        flag("globoff", Curl).short('g').help("Accepted; URLs are never globbed"),
+    ]
+}
+
+/// The root command: global options and the operation with its items.
+pub fn command() -> Command {
+    Command::new("onezone-rest-cli")
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .disable_help_subcommand(true)
+        .args(options())
+        .arg(
+            Arg::new("words")
+                .num_args(0..)
+                .value_name("OPERATION [ITEM]...")
+                .action(ArgAction::Append),
+        )
+}
+
+/// Parsed global options.
+#[derive(Debug, Default, Clone)]
+pub struct Globals {
+    pub help: bool,
+    pub version: bool,
+    pub about: bool,
+    pub host: Option<String>,
+    pub dry_run: bool,
+    pub show_secrets: bool,
+    pub force: bool,
+    pub accept: Option<String>,
+    pub content_type: Option<String>,
+    pub output: Option<String>,
+    pub insecure: bool,
+    pub user: Option<String>,
+    pub verbose: bool,
+    pub silent: bool,
+    pub show_error: bool,
+    pub include: bool,
+    pub cacert: Option<PathBuf>,
+    pub connect_timeout: Option<f64>,
+    pub max_time: Option<f64>,
+    pub proxy: Option<String>,
+    pub headers: Vec<String>,
+}
+
+impl Globals {
+    fn from_matches(m: &ArgMatches) -> Self {
+        let s = |id: &str| m.get_one::<String>(id).cloned();
+        let b = |id: &str| m.get_flag(id);
+        Globals {
+            help: b("help"),
+            version: b("version"),
+            about: b("about"),
+            host: s("host"),
+            dry_run: b("dry-run"),
+            show_secrets: b("show-secrets"),
+            force: b("force"),
+            accept: s("accept").map(|v| expand_mime(&v)),
+            content_type: s("content-type").map(|v| expand_mime(&v)),
+            output: s("output"),
+            insecure: b("insecure"),
+            user: s("user"),
+            verbose: b("verbose"),
+            silent: b("silent"),
+            show_error: b("show-error"),
+            include: b("include"),
+            cacert: m.get_one::<PathBuf>("cacert").cloned(),
+            connect_timeout: m.get_one::<f64>("connect-timeout").copied(),
+            max_time: m.get_one::<f64>("max-time").copied(),
+            proxy: s("proxy"),
+            headers: m
+                .get_many::<String>("header")
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// Whether warnings may go to stderr.
+    pub fn warnings(&self) -> bool {
+        !self.silent
+    }
+}
+
+/// The index of the first positional word (the operation or built-in),
+/// skipping options and the values they take.
+pub fn first_word(args: &[String]) -> Option<usize> {
+    let opts = options();
+    let takes_value = |a: &Arg| a.get_action().takes_values();
+    let mut i = 0;
+    while i < args.len() {
+        let a = normalise_one(&args[i]);
+        if a == "--" {
+            return (i + 1 < args.len()).then_some(i + 1);
+        }
+        if let Some(long) = a.strip_prefix("--") {
+            let needs = !long.contains('=')
+                && opts
+                    .iter()
+                    .any(|o| o.get_long() == Some(long) && takes_value(o));
+            i += if needs { 2 } else { 1 };
+        } else if a.len() > 1 && a.starts_with('-') {
+            // Bundled shorts: a value-taking one consumes the rest, or the next word.
+            let shorts: Vec<char> = a[1..].chars().collect();
+            let pos = shorts.iter().position(|c| {
+                opts.iter()
+                    .any(|o| o.get_short() == Some(*c) && takes_value(o))
+            });
+            i += match pos {
+                Some(p) if p == shorts.len() - 1 => 2,
+                _ => 1,
+            };
+        } else {
+            return Some(i);
+        }
+    }
+    None
+}
+
+fn normalise_one(a: &str) -> &str {
+    OLD_SPELLINGS
+        .iter()
+        .find(|(old, _)| *old == a)
+        .map_or(a, |(_, new)| new)
+}
+
+/// The command line, parsed.
+#[derive(Debug)]
+pub struct Invocation {
+    pub globals: Globals,
+    /// The operation (or built-in command) and the words after it.
+    pub words: Vec<String>,
+}
+
+/// Rewrites the old client's spellings (`-ac`, `-ct`, `-nc`) into clap's.
+pub fn normalise(args: impl IntoIterator<Item = String>) -> Vec<String> {
+    args.into_iter()
+        .map(|a| normalise_one(&a).to_owned())
+        .collect()
+}
+
+/// Parses the arguments after the program name.
+pub fn parse(args: Vec<String>) -> Result<Invocation, String> {
+    let argv = std::iter::once("onezone-rest-cli".to_owned()).chain(normalise(args));
+    let matches = command()
+        .try_get_matches_from(argv)
+        .map_err(|e| clap_message(&e))?;
+    let words = matches
+        .get_many::<String>("words")
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    Ok(Invocation {
+        globals: Globals::from_matches(&matches),
+        words,
+    })
+}
+
+/// clap's error, reworded where an old script meets an option we do not take.
+fn clap_message(e: &clap::Error) -> String {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let arg = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(s)) => s.clone(),
+        _ => String::new(),
+    };
+    match e.kind() {
+        ErrorKind::UnknownArgument => {
+            let curl: Vec<String> = options()
+                .iter()
+                .filter(|a| a.get_help_heading().is_some_and(|h| h.starts_with("curl")))
+                .map(spelling)
+                .collect();
+            format!(
+                "unknown option {arg}. Of curl's options these are understood: {}. \
+                 See `onezone-rest-cli --help` for the others.",
+                curl.join(", ")
+            )
+        }
+        _ => {
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or_default();
+            first.trim_start_matches("error: ").to_owned()
+        }
+    }
+}
+
+/// `-m/--max-time` as shown in messages.
+pub fn spelling(a: &Arg) -> String {
+    let long = a.get_long().map(|l| format!("--{l}"));
+    match (a.get_short(), long) {
+        (Some(s), Some(l)) => format!("-{s}/{l}"),
+        (Some(s), None) => format!("-{s}"),
+        (None, Some(l)) => l,
+        (None, None) => a.get_id().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &[&str]) -> Result<Invocation, String> {
+        parse(args.iter().map(|s| (*s).to_owned()).collect())
+    }
+
+    #[test]
+    fn options_may_follow_the_operation() {
+        let inv = p(&[
+            "-k",
+            "createSpace",
+            "name==x",
+            "--dry-run",
+            "-ac",
+            "json",
+            "-",
+        ])
+        .unwrap();
+        assert!(inv.globals.dry_run && inv.globals.insecure);
+        assert_eq!(inv.globals.accept.as_deref(), Some("application/json"));
+        assert_eq!(inv.words, ["createSpace", "name==x", "-"]);
+    }
+
+    #[test]
+    fn old_spellings_and_curl_options() {
+        let inv = p(&[
+            "-ct",
+            "xml",
+            "-m",
+            "5",
+            "--connect-timeout",
+            "2",
+            "-H",
+            "X-A: b",
+            "-sS",
+            "op",
+        ])
+        .unwrap();
+        assert_eq!(inv.globals.content_type.as_deref(), Some("application/xml"));
+        assert_eq!(inv.globals.max_time, Some(5.0));
+        assert_eq!(inv.globals.connect_timeout, Some(2.0));
+        assert_eq!(inv.globals.headers, ["X-A: b"]);
+        assert!(inv.globals.silent && inv.globals.show_error);
+    }
+
+    #[test]
+    fn the_first_word_skips_options_and_their_values() {
+        let w = |a: &[&str]| first_word(&a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
+        assert_eq!(
+            w(&["--host", "h", "-ac", "json", "-km", "5", "login", "--x"]),
+            Some(6)
+        );
+        assert_eq!(w(&["-k", "--host=h", "-ojson", "getSpace"]), Some(3));
+        assert_eq!(w(&["-k", "--dry-run"]), None);
+    }
+
+    #[test]
+    fn unknown_options_list_what_is_supported() {
+        let err = p(&["--compressed", "op"]).unwrap_err();
+        assert!(err.contains("unknown option --compressed"), "{err}");
+        assert!(
+            err.contains("-k/--insecure") && err.contains("--cacert"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,75 @@
+//! Exit codes: a stable, documented scheme (README, `--help`, man page).
+
+use std::fmt;
+
+pub const OK: u8 = 0;
+pub const BAD_RESPONSE: u8 = 1;
+pub const USAGE: u8 = 2;
+pub const CONFIG: u8 = 3;
+pub const HTTP_4XX: u8 = 4;
+pub const HTTP_5XX: u8 = 5;
+pub const NETWORK: u8 = 6;
+
+pub const EXIT_CODES: &[(u8, &str)] = &[
+    (OK, "success (2xx)"),
+    (
+        BAD_RESPONSE,
+        "the answer could not be used (malformed or cut short), or output could not be written",
+    ),
+    (
+        USAGE,
+        "usage: unknown operation, option or parameter; malformed item; body not matching the API",
+    ),
+    (
+        CONFIG,
+        "configuration or credentials: no host, bad credential variable, keyring unavailable",
+    ),
+    (
+        HTTP_4XX,
+        "the server answered 4xx (401: log in or set ONEZONE_API_KEY)",
+    ),
+    (
+        HTTP_5XX,
+        "the server answered 5xx, or another unexpected status",
+    ),
+    (NETWORK, "network: DNS, connection refused, TLS, or timeout"),
+];
+
+/// A failure to report on stderr, with its exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub code: u8,
+    /// One or more lines; the first is the headline.
+    pub lines: Vec<String>,
+}
+
+impl Failure {
+    pub fn new(code: u8, msg: impl Into<String>) -> Self {
+        Failure {
+            code,
+            lines: vec![msg.into()],
+        }
+    }
+
+    pub fn usage(msg: impl Into<String>) -> Self {
+        Failure::new(USAGE, msg)
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.lines.push(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, line) in self.lines.iter().enumerate() {
+            if i == 0 {
+                write!(f, "error: {line}")?;
+            } else {
+                write!(f, "\n  {line}")?;
+            }
+        }
+        Ok(())
+    }
+}

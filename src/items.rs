@@ -1,0 +1,497 @@
+//! The request-item grammar of the old Bash client, plus our extensions.
+//!
+//! | item            | meaning                                   |
+//! |-----------------|-------------------------------------------|
+//! | `name=value`    | path (or query) parameter                 |
+//! | `name==value`   | body field, as a JSON string              |
+//! | `name:=json`    | body field, as raw JSON                   |
+//! | `Header:value`  | request header                            |
+//! | `-`             | the body is read from standard input      |
+//!
+//! Extensions: `name==@file` (the file's text), `name:=@file` (the file's
+//! JSON), nested fields `a[b]==x`, `list[]==x` (append), `list[0]==x`, and
+//! `\` to escape a separator or bracket in a name (`a\=b==x` sets the field
+//! `a=b`); a value that starts with a literal `@` is written `\@`.
+//!
+//! The separator is the first one in the item, so `id=a==b` is the parameter
+//! `id` with the value `a==b`, and `X-Note:a=b` is a header.
+
+use serde_json::Value;
+use std::fmt;
+
+/// One segment of a nested body field name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    Key(String),
+    /// `[]`: append to an array.
+    Append,
+    /// `[N]`: the N-th element of an array.
+    Index(usize),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Param { name: String, value: String },
+    Body { path: Vec<Seg>, value: Value },
+    Header { name: String, value: String },
+    Stdin,
+}
+
+/// A malformed item; the message names the item as given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemError(pub String);
+
+impl fmt::Display for ItemError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sep {
+    Param,
+    BodyString,
+    BodyJson,
+    Header,
+}
+
+impl Sep {
+    fn text(self) -> &'static str {
+        match self {
+            Sep::Param => "=",
+            Sep::BodyString => "==",
+            Sep::BodyJson => ":=",
+            Sep::Header => ":",
+        }
+    }
+}
+
+/// Parses one command-line item. Reads the file of `@file` values.
+pub fn parse(arg: &str) -> Result<Item, ItemError> {
+    if arg == "-" {
+        return Ok(Item::Stdin);
+    }
+    let (pos, sep) = find_separator(arg).ok_or_else(|| {
+        ItemError(format!(
+            "item {arg:?} is not a request item: use name=value (parameter), name==text (body string), \
+             name:=json (body JSON), Header:value, or - (body from stdin)"
+        ))
+    })?;
+    let key = &arg[..pos];
+    let value = &arg[pos + sep.text().len()..];
+    if key.is_empty() {
+        return Err(ItemError(format!(
+            "item {arg:?} has no name before {:?}",
+            sep.text()
+        )));
+    }
+    match sep {
+        Sep::Param => Ok(Item::Param {
+            name: unescape(key),
+            value: value.to_owned(),
+        }),
+        Sep::Header => {
+            let name = unescape(key);
+            if !name.bytes().all(is_header_name_byte) {
+                return Err(ItemError(format!(
+                    "item {arg:?}: {name:?} is not a valid header name"
+                )));
+            }
+            Ok(Item::Header {
+                name,
+                value: value.trim_start().to_owned(),
+            })
+        }
+        Sep::BodyString => {
+            let path = field_path(key, arg)?;
+            let text = match value.strip_prefix('@') {
+                Some(file) => read_file(file, arg)?,
+                None => value
+                    .strip_prefix("\\@")
+                    .map_or_else(|| value.to_owned(), |rest| format!("@{rest}")),
+            };
+            Ok(Item::Body {
+                path,
+                value: Value::String(text),
+            })
+        }
+        Sep::BodyJson => {
+            let path = field_path(key, arg)?;
+            let (text, origin) = match value.strip_prefix('@') {
+                Some(file) => (read_file(file, arg)?, Some(file)),
+                None => (value.to_owned(), None),
+            };
+            let json = serde_json::from_str(&text).map_err(|e| {
+                let place = match origin {
+                    Some(file) => format!("in {file} at line {} column {}", e.line(), e.column()),
+                    None => format!("at column {}", e.column()),
+                };
+                ItemError(format!(
+                    "item {arg:?}: invalid JSON {place}: {e}; quote text as {}==…",
+                    key
+                ))
+            })?;
+            Ok(Item::Body { path, value: json })
+        }
+    }
+}
+
+/// The first unescaped separator; at one position the longer one wins.
+fn find_separator(arg: &str) -> Option<(usize, Sep)> {
+    let bytes = arg.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'=' if bytes.get(i + 1) == Some(&b'=') => return Some((i, Sep::BodyString)),
+            b'=' => return Some((i, Sep::Param)),
+            b':' if bytes.get(i + 1) == Some(&b'=') => return Some((i, Sep::BodyJson)),
+            b':' => return Some((i, Sep::Header)),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(next) = chars.next() {
+                out.push(next);
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `a[b][]` → `[Key(a), Key(b), Append]`; `\[` is a literal bracket.
+fn field_path(key: &str, arg: &str) -> Result<Vec<Seg>, ItemError> {
+    let bad = |why: &str| ItemError(format!("item {arg:?}: {why} in the field name {key:?}"));
+    let mut segs = Vec::new();
+    let mut current = String::new();
+    let mut in_bracket = false;
+    let mut chars = key.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => current.push(chars.next().unwrap_or('\\')),
+            '[' if !in_bracket => {
+                if segs.is_empty() {
+                    if current.is_empty() {
+                        return Err(bad("a name must come before '['"));
+                    }
+                    segs.push(Seg::Key(std::mem::take(&mut current)));
+                } else if !current.is_empty() {
+                    return Err(bad("text between ']' and '['"));
+                }
+                in_bracket = true;
+            }
+            ']' if in_bracket => {
+                let inner = std::mem::take(&mut current);
+                segs.push(if inner.is_empty() {
+                    Seg::Append
+                } else if inner.bytes().all(|b| b.is_ascii_digit()) {
+                    Seg::Index(inner.parse().map_err(|_| bad("an index too large"))?)
+                } else {
+                    Seg::Key(inner)
+                });
+                in_bracket = false;
+            }
+            '[' => return Err(bad("'[' inside brackets (escape it as \\[)")),
+            ']' => return Err(bad("']' without '[' (escape it as \\])")),
+            _ => current.push(c),
+        }
+    }
+    if in_bracket {
+        return Err(bad("an unclosed '['"));
+    }
+    if segs.is_empty() {
+        segs.push(Seg::Key(current));
+    } else if !current.is_empty() {
+        return Err(bad("text after ']'"));
+    }
+    Ok(segs)
+}
+
+fn read_file(file: &str, arg: &str) -> Result<String, ItemError> {
+    if file.is_empty() {
+        return Err(ItemError(format!(
+            "item {arg:?}: no file name after '@' (write \\@ for a literal @)"
+        )));
+    }
+    std::fs::read_to_string(file)
+        .map_err(|e| ItemError(format!("item {arg:?}: cannot read {file}: {e}")))
+}
+
+fn is_header_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// Sets `value` at `path` inside `root`, creating objects and arrays on the
+/// way. Fails where the path crosses a value of another kind.
+pub fn insert(root: &mut Value, path: &[Seg], value: Value) -> Result<(), String> {
+    let Some((first, rest)) = path.split_first() else {
+        *root = value;
+        return Ok(());
+    };
+    let slot = match first {
+        Seg::Key(k) => {
+            if root.is_null() {
+                *root = Value::Object(serde_json::Map::new());
+            }
+            let obj = root
+                .as_object_mut()
+                .ok_or_else(|| format!("[{k}] needs an object here"))?;
+            obj.entry(k.clone()).or_insert(Value::Null)
+        }
+        Seg::Append | Seg::Index(_) => {
+            if root.is_null() {
+                *root = Value::Array(Vec::new());
+            }
+            let list = root
+                .as_array_mut()
+                .ok_or_else(|| "[] needs an array here".to_owned())?;
+            let i = match first {
+                Seg::Index(i) => *i,
+                _ => list.len(),
+            };
+            if i > list.len() {
+                return Err(format!(
+                    "index {i} skips past the end of the array (length {})",
+                    list.len()
+                ));
+            }
+            if i == list.len() {
+                list.push(Value::Null);
+            }
+            &mut list[i]
+        }
+    };
+    if rest.is_empty() && !slot.is_null() && matches!(first, Seg::Key(_)) {
+        return Err("the field is given twice".into());
+    }
+    insert(slot, rest, value)
+}
+
+/// The field name as the user wrote it, for messages: `a[b][]`.
+pub fn path_text(path: &[Seg]) -> String {
+    let mut out = String::new();
+    for (i, seg) in path.iter().enumerate() {
+        match seg {
+            Seg::Key(k) if i == 0 => out.push_str(k),
+            Seg::Key(k) => out.push_str(&format!("[{k}]")),
+            Seg::Append => out.push_str("[]"),
+            Seg::Index(n) => out.push_str(&format!("[{n}]")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn key(k: &str) -> Seg {
+        Seg::Key(k.into())
+    }
+
+    #[test]
+    fn every_item_kind() {
+        assert_eq!(
+            parse("id=abc").unwrap(),
+            Item::Param {
+                name: "id".into(),
+                value: "abc".into()
+            }
+        );
+        assert_eq!(
+            parse("name==demo").unwrap(),
+            Item::Body {
+                path: vec![key("name")],
+                value: json!("demo")
+            }
+        );
+        assert_eq!(
+            parse("size:=1024").unwrap(),
+            Item::Body {
+                path: vec![key("size")],
+                value: json!(1024)
+            }
+        );
+        assert_eq!(
+            parse("X-Auth-Token:abc").unwrap(),
+            Item::Header {
+                name: "X-Auth-Token".into(),
+                value: "abc".into()
+            }
+        );
+        assert_eq!(
+            parse("Accept: text/plain").unwrap(),
+            Item::Header {
+                name: "Accept".into(),
+                value: "text/plain".into()
+            }
+        );
+        assert_eq!(parse("-").unwrap(), Item::Stdin);
+    }
+
+    #[test]
+    fn the_first_separator_wins() {
+        assert_eq!(
+            parse("id=a==b").unwrap(),
+            Item::Param {
+                name: "id".into(),
+                value: "a==b".into()
+            }
+        );
+        assert_eq!(
+            parse("token==a:b=c").unwrap(),
+            Item::Body {
+                path: vec![key("token")],
+                value: json!("a:b=c")
+            }
+        );
+        assert_eq!(
+            parse("X-Note:a=b").unwrap(),
+            Item::Header {
+                name: "X-Note".into(),
+                value: "a=b".into()
+            }
+        );
+        assert_eq!(
+            parse("name==").unwrap(),
+            Item::Body {
+                path: vec![key("name")],
+                value: json!("")
+            }
+        );
+    }
+
+    #[test]
+    fn escapes_make_separators_literal() {
+        assert_eq!(
+            parse(r"a\=b==x").unwrap(),
+            Item::Body {
+                path: vec![key("a=b")],
+                value: json!("x")
+            }
+        );
+        assert_eq!(
+            parse(r"a\:b:=1").unwrap(),
+            Item::Body {
+                path: vec![key("a:b")],
+                value: json!(1)
+            }
+        );
+        assert_eq!(
+            parse(r"a\[0\]==x").unwrap(),
+            Item::Body {
+                path: vec![key("a[0]")],
+                value: json!("x")
+            }
+        );
+        assert_eq!(
+            parse(r"note==\@home").unwrap(),
+            Item::Body {
+                path: vec![key("note")],
+                value: json!("@home")
+            }
+        );
+    }
+
+    #[test]
+    fn nested_fields() {
+        assert_eq!(
+            parse("a[b]==x").unwrap(),
+            Item::Body {
+                path: vec![key("a"), key("b")],
+                value: json!("x")
+            }
+        );
+        assert_eq!(
+            parse("l[]:=1").unwrap(),
+            Item::Body {
+                path: vec![key("l"), Seg::Append],
+                value: json!(1)
+            }
+        );
+        assert_eq!(
+            parse("l[0][t]==x").unwrap(),
+            Item::Body {
+                path: vec![key("l"), Seg::Index(0), key("t")],
+                value: json!("x")
+            }
+        );
+        let mut root = Value::Null;
+        insert(
+            &mut root,
+            &[key("caveats"), Seg::Append, key("type")],
+            json!("time"),
+        )
+        .unwrap();
+        insert(
+            &mut root,
+            &[key("caveats"), Seg::Index(0), key("validUntil")],
+            json!(5),
+        )
+        .unwrap();
+        insert(&mut root, &[key("name")], json!("n")).unwrap();
+        assert_eq!(
+            root.to_string(),
+            r#"{"caveats":[{"type":"time","validUntil":5}],"name":"n"}"#
+        );
+        assert!(insert(&mut root, &[key("name")], json!("again")).is_err());
+        assert!(insert(&mut root, &[key("name"), key("x")], json!(1)).is_err());
+        assert!(insert(&mut root, &[key("caveats"), Seg::Index(5)], json!(1)).is_err());
+        assert_eq!(path_text(&[key("a"), Seg::Append, key("b")]), "a[][b]");
+    }
+
+    #[test]
+    fn malformed_items_name_themselves() {
+        for (arg, expect) in [
+            ("justaword", "\"justaword\" is not a request item"),
+            ("==x", "has no name"),
+            ("n:={bad", "invalid JSON at column"),
+            ("a[b==x", "unclosed '['"),
+            ("a]==x", "']' without '['"),
+            ("[a]==x", "a name must come before"),
+            ("n==@", "no file name after '@'"),
+            ("n==@/nonexistent/file", "cannot read /nonexistent/file"),
+            ("bad header:x", "not a valid header name"),
+        ] {
+            let err = parse(arg).unwrap_err().0;
+            assert!(err.contains(expect), "{arg}: {err}");
+        }
+    }
+
+    #[test]
+    fn values_from_files() {
+        let dir = std::env::temp_dir().join(format!("ozitems-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = dir.join("t.txt");
+        let json = dir.join("j.json");
+        std::fs::write(&text, "line 1\nline \"2\"\n").unwrap();
+        std::fs::write(&json, "{\"a\": [1, 2]}").unwrap();
+        let t = parse(&format!("desc==@{}", text.display())).unwrap();
+        assert_eq!(
+            t,
+            Item::Body {
+                path: vec![key("desc")],
+                value: json!("line 1\nline \"2\"\n")
+            }
+        );
+        let j = parse(&format!("meta:=@{}", json.display())).unwrap();
+        assert_eq!(
+            j,
+            Item::Body {
+                path: vec![key("meta")],
+                value: json!({"a": [1, 2]})
+            }
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,652 @@
+//! The request model: from an operation and its items to the exact HTTP
+//! request. Pure (the only input it reads is what it is given), so the curl
+//! renderer, the sender and the tests all share it.
+
+use crate::auth::Credential;
+use crate::catalogue::{self, Operation, Param, ParamIn, Schema};
+use crate::items::{self, Item, Seg};
+use crate::validate;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde_json::Value;
+
+/// Everything but RFC 3986's unreserved characters is percent-encoded.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The path parameter whose `/` stay path separators (getSharedData's
+/// `/shares/data/{file_id}/{subpath}`).
+const SUBPATH_PARAM: &str = "subpath";
+
+pub const USER_AGENT: &str = concat!("onezone-rest-cli/", env!("CARGO_PKG_VERSION"));
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub operation: &'static Operation,
+    pub method: &'static str,
+    pub url: String,
+    /// Headers other than the credential, in the order they are sent.
+    pub headers: Vec<(String, String)>,
+    pub credential: Option<Credential>,
+    pub body: Option<Vec<u8>>,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What the request is built from, apart from the operation and its items.
+#[derive(Debug, Default, Clone)]
+pub struct Options {
+    /// `https://zone.example.com/api/v3/onezone` (see [`base_url`]).
+    pub base_url: String,
+    pub accept: Option<String>,
+    pub content_type: Option<String>,
+    /// `-H` values, `Name: value`.
+    pub extra_headers: Vec<String>,
+    /// Let schema mismatches through (not malformed syntax).
+    pub force: bool,
+}
+
+/// A problem with the command line: exit code 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageError(pub Vec<String>);
+
+impl UsageError {
+    fn one(msg: impl Into<String>) -> Self {
+        UsageError(vec![msg.into()])
+    }
+}
+
+/// Normalises `--host`/`ONEZONE_HOST`: a missing scheme means https, and the
+/// API base path is added unless it is already there.
+pub fn base_url(host: &str) -> Result<String, String> {
+    let host = host.trim();
+    if host.is_empty() {
+        return Err("the Onezone host is empty".into());
+    }
+    let with_scheme = if host.contains("://") {
+        host.to_owned()
+    } else {
+        format!("https://{host}")
+    };
+    let url = url::Url::parse(&with_scheme)
+        .map_err(|e| format!("{host:?} is not a valid host URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "{host:?}: only http:// and https:// hosts are supported"
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{host:?} has no host name"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("{host:?}: a host URL has no query or fragment"));
+    }
+    let text = url.as_str().trim_end_matches('/');
+    let base = catalogue::BASE_PATH.trim_end_matches('/');
+    if url.path().trim_end_matches('/').ends_with(base) {
+        Ok(text.to_owned())
+    } else {
+        Ok(format!("{text}{base}"))
+    }
+}
+
+/// Builds the request. `stdin` is called only when a `-` item is given.
+pub fn build(
+    op: &'static Operation,
+    args: &[String],
+    opts: &Options,
+    stdin: impl FnOnce() -> std::io::Result<Vec<u8>>,
+) -> Result<Request, UsageError> {
+    let mut params: Vec<(&'static Param, String)> = Vec::new();
+    let mut fields: Vec<(String, Vec<Seg>, Value)> = Vec::new();
+    let mut headers: Vec<(String, String)> = Vec::new();
+    let mut stdin_item = false;
+    let all_params: Vec<&'static Param> = op
+        .params
+        .iter()
+        .chain(op.path_variants.iter().flat_map(|v| v.params))
+        .collect();
+
+    for arg in args {
+        match items::parse(arg).map_err(|e| UsageError::one(e.0))? {
+            Item::Param { name, value } => {
+                let Some(param) = all_params.iter().find(|p| p.name == name) else {
+                    return Err(UsageError::one(unknown_param(op, arg, &name)));
+                };
+                if params.iter().any(|(p, _)| p.name == name) {
+                    return Err(UsageError::one(format!(
+                        "item {arg:?}: the parameter {name} is given twice; give it once"
+                    )));
+                }
+                params.push((param, value));
+            }
+            Item::Body { path, value } => fields.push((arg.clone(), path, value)),
+            Item::Header { name, value } => headers.push((name, value)),
+            Item::Stdin => {
+                if stdin_item {
+                    return Err(UsageError::one("- (body from stdin) is given twice"));
+                }
+                stdin_item = true;
+            }
+        }
+    }
+    for h in &opts.extra_headers {
+        let (name, value) = h
+            .split_once(':')
+            .ok_or_else(|| UsageError::one(format!("-H {h:?}: a header is 'Name: value'")))?;
+        headers.push((name.trim().to_owned(), value.trim().to_owned()));
+    }
+
+    let (template, template_params) = choose_path(op, &params)?;
+    let url = format!(
+        "{}{}",
+        opts.base_url,
+        render_path(template, template_params, &params)?
+    ) + &query_string(&params);
+
+    let body = build_body(op, &fields, stdin_item, stdin, opts)?;
+    let mut out_headers: Vec<(String, String)> = vec![("User-Agent".into(), USER_AGENT.into())];
+    let accept = opts
+        .accept
+        .clone()
+        .or_else(|| op.produces.first().map(|p| (*p).to_owned()));
+    if let Some(a) = accept {
+        out_headers.push(("Accept".into(), a));
+    }
+    if body.is_some() {
+        let ct = opts
+            .content_type
+            .clone()
+            .or_else(|| op.consumes.first().map(|c| (*c).to_owned()))
+            .unwrap_or_else(|| "application/json".into());
+        out_headers.push(("Content-Type".into(), ct));
+    } else if opts.content_type.is_some() {
+        return Err(UsageError::one(format!(
+            "--content-type is given, but {} sends no body",
+            op.name
+        )));
+    }
+    for (name, value) in headers {
+        match out_headers
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(&name))
+        {
+            Some(slot) => slot.1 = value,
+            None => out_headers.push((name, value)),
+        }
+    }
+    Ok(Request {
+        operation: op,
+        method: op.method,
+        url,
+        headers: out_headers,
+        credential: None,
+        body,
+    })
+}
+
+fn unknown_param(op: &'static Operation, arg: &str, name: &str) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    for p in op
+        .params
+        .iter()
+        .chain(op.path_variants.iter().flat_map(|v| v.params))
+    {
+        if !names.contains(&p.name) {
+            names.push(p.name);
+        }
+    }
+    let fields: Vec<&str> = op
+        .body_object()
+        .map(|o| o.fields.iter().map(|f| f.name).collect())
+        .unwrap_or_default();
+    let mut msg = format!("item {arg:?}: {} has no parameter {name}", op.name);
+    if names.is_empty() {
+        msg.push_str(" (it takes no parameters)");
+    } else {
+        msg.push_str(&format!(" (parameters: {})", names.join(", ")));
+    }
+    if fields.contains(&name) {
+        msg.push_str(&format!(
+            "; {name} is a body field: write {name}==… or {name}:=…"
+        ));
+    }
+    msg
+}
+
+/// The path template to use: the main one, or the variant whose parameters
+/// were given (`updateGroupHandleServicePrivileges uid=…`).
+fn choose_path(
+    op: &'static Operation,
+    given: &[(&'static Param, String)],
+) -> Result<(&'static str, &'static [Param]), UsageError> {
+    let has = |name: &str| given.iter().any(|(p, _)| p.name == name);
+    let candidates = std::iter::once((op.path, op.params))
+        .chain(op.path_variants.iter().map(|v| (v.path, v.params)));
+    // The path that takes every given parameter and most of its own path
+    // parameters are given; on a tie, the main path.
+    let mut chosen: Option<(usize, (&'static str, &'static [Param]))> = None;
+    for (path, params) in candidates {
+        if !given
+            .iter()
+            .all(|(g, _)| params.iter().any(|p| p.name == g.name))
+        {
+            continue;
+        }
+        let score = params
+            .iter()
+            .filter(|p| p.location == ParamIn::Path && has(p.name))
+            .count();
+        if chosen.is_none_or(|(best, _)| score > best) {
+            chosen = Some((score, (path, params)));
+        }
+    }
+    let chosen = chosen.map(|(_, c)| c);
+    chosen.ok_or_else(|| {
+        let given: Vec<&str> = given.iter().map(|(p, _)| p.name).collect();
+        UsageError::one(format!(
+            "{}: the parameters {} do not belong to one path",
+            op.name,
+            given.join(", ")
+        ))
+    })
+}
+
+fn render_path(
+    template: &str,
+    params: &'static [Param],
+    given: &[(&'static Param, String)],
+) -> Result<String, UsageError> {
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    let mut missing = Vec::new();
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('}').map_or(rest.len(), |e| start + e);
+        let name = &rest[start + 1..end];
+        match given.iter().find(|(p, _)| p.name == name) {
+            Some((_, v)) if !v.is_empty() => {
+                if name == SUBPATH_PARAM {
+                    let segs: Vec<String> = v
+                        .split('/')
+                        .map(|s| utf8_percent_encode(s, COMPONENT).to_string())
+                        .collect();
+                    out.push_str(&segs.join("/"));
+                } else {
+                    out.extend(utf8_percent_encode(v, COMPONENT));
+                }
+            }
+            Some(_) => missing.push(format!(
+                "the path parameter {name} is empty: give {name}=<value>"
+            )),
+            None => missing.push(format!(
+                "missing the path parameter {name}: give {name}=<value>"
+            )),
+        }
+        rest = rest.get(end + 1..).unwrap_or("");
+    }
+    out.push_str(rest);
+    for p in params
+        .iter()
+        .filter(|p| p.location == ParamIn::Query && p.required)
+    {
+        if !given.iter().any(|(g, _)| g.name == p.name) {
+            missing.push(format!(
+                "missing the query parameter {}: give {}=<value>",
+                p.name, p.name
+            ));
+        }
+    }
+    if missing.is_empty() {
+        Ok(out)
+    } else {
+        Err(UsageError(missing))
+    }
+}
+
+fn query_string(given: &[(&'static Param, String)]) -> String {
+    let pairs: Vec<String> = given
+        .iter()
+        .filter(|(p, _)| p.location == ParamIn::Query)
+        .map(|(p, v)| {
+            format!(
+                "{}={}",
+                utf8_percent_encode(p.name, COMPONENT),
+                utf8_percent_encode(v, COMPONENT)
+            )
+        })
+        .collect();
+    if pairs.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", pairs.join("&"))
+    }
+}
+
+fn build_body(
+    op: &'static Operation,
+    fields: &[(String, Vec<Seg>, Value)],
+    stdin_item: bool,
+    stdin: impl FnOnce() -> std::io::Result<Vec<u8>>,
+    opts: &Options,
+) -> Result<Option<Vec<u8>>, UsageError> {
+    let Some(spec) = &op.body else {
+        if let Some((arg, ..)) = fields.first() {
+            return Err(UsageError::one(format!(
+                "item {arg:?}: {} takes no body",
+                op.name
+            )));
+        }
+        if stdin_item {
+            return Err(UsageError::one(format!(
+                "- (body from stdin): {} takes no body",
+                op.name
+            )));
+        }
+        return Ok(None);
+    };
+    let json_body = opts
+        .content_type
+        .as_deref()
+        .is_none_or(|ct| ct.contains("json"));
+    let mut root = Value::Null;
+    if stdin_item {
+        let bytes = stdin()
+            .map_err(|e| UsageError::one(format!("cannot read the body from stdin: {e}")))?;
+        if !json_body
+            || (opts.force && fields.is_empty() && serde_json::from_slice::<Value>(&bytes).is_err())
+        {
+            if let Some((arg, ..)) = fields.first() {
+                return Err(UsageError::one(format!(
+                    "item {arg:?}: body fields need a JSON body"
+                )));
+            }
+            return Ok(Some(bytes));
+        }
+        root = serde_json::from_slice(&bytes).map_err(|e| {
+            UsageError::one(format!(
+                "the body from stdin is not valid JSON (line {} column {}): {e}",
+                e.line(),
+                e.column()
+            ))
+        })?;
+    }
+    for (arg, path, value) in fields {
+        items::insert(&mut root, path, value.clone())
+            .map_err(|e| UsageError::one(format!("item {arg:?}: {e}")))?;
+    }
+    if root.is_null() && !stdin_item {
+        if !spec.required {
+            return Ok(None);
+        }
+        root = Value::Object(serde_json::Map::new());
+    }
+    if !opts.force {
+        let problems = validate::validate(&root, &spec.schema);
+        if !problems.is_empty() {
+            return Err(UsageError(
+                problems.iter().map(|p| explain(op, p, fields)).collect(),
+            ));
+        }
+    }
+    let text = serde_json::to_vec(&root)
+        .map_err(|e| UsageError::one(format!("cannot encode the body: {e}")))?;
+    Ok(Some(text))
+}
+
+/// A validation problem, told in terms of the item that caused it.
+fn explain(
+    op: &'static Operation,
+    p: &validate::Problem,
+    fields: &[(String, Vec<Seg>, Value)],
+) -> String {
+    let top = p.path.split(['.', '[']).next().unwrap_or_default();
+    let item = fields
+        .iter()
+        .rev()
+        .find(|(_, path, _)| matches!(path.first(), Some(Seg::Key(k)) if k == top));
+    let force = " (--force sends it anyway)";
+    if let Some(name) = p.message.strip_prefix("missing required field ") {
+        let name = name.split(' ').next().unwrap_or(name);
+        let full = if p.path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{}[{name}]", p.path)
+        };
+        let sep = if p.path.is_empty() {
+            field_separator(op, name)
+        } else {
+            "=="
+        };
+        return format!(
+            "{}: missing the required body field {full}: give {full}{sep}<value>{force}",
+            op.name
+        );
+    }
+    match item {
+        Some((arg, _, value)) => {
+            let hint = if value.is_string()
+                && p.message.starts_with("expected ")
+                && !p.message.starts_with("expected a string")
+            {
+                let key = arg.split("==").next().unwrap_or(arg);
+                format!("; write {key}:=… for a JSON value")
+            } else {
+                String::new()
+            };
+            format!("item {arg:?}: {p}{hint}{force}")
+        }
+        None => format!("{}: body {p}{force}", op.name),
+    }
+}
+
+/// `==` for string fields, `:=` for the others.
+pub fn field_separator(op: &'static Operation, name: &str) -> &'static str {
+    let field = op
+        .body_object()
+        .and_then(|o| o.fields.iter().find(|f| f.name == name));
+    match field.map(|f| catalogue::resolve(&f.schema)) {
+        Some(Schema::String { .. }) | None => "==",
+        Some(_) => ":=",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::find;
+
+    fn opts() -> Options {
+        Options {
+            base_url: "https://zone.example.com/api/v3/onezone".into(),
+            ..Options::default()
+        }
+    }
+
+    fn req(op: &str, args: &[&str]) -> Result<Request, UsageError> {
+        let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+        build(find(op).unwrap(), &args, &opts(), || {
+            Ok(b"{\"name\": \"from stdin\"}".to_vec())
+        })
+    }
+
+    fn err(op: &str, args: &[&str]) -> String {
+        req(op, args).unwrap_err().0.join("\n")
+    }
+
+    #[test]
+    fn host_normalisation() {
+        assert_eq!(
+            base_url("zone.example.com").unwrap(),
+            "https://zone.example.com/api/v3/onezone"
+        );
+        assert_eq!(
+            base_url("http://127.0.0.1:8080/").unwrap(),
+            "http://127.0.0.1:8080/api/v3/onezone"
+        );
+        assert_eq!(
+            base_url("https://z/api/v3/onezone/").unwrap(),
+            "https://z/api/v3/onezone"
+        );
+        assert_eq!(
+            base_url("https://z/prefix").unwrap(),
+            "https://z/prefix/api/v3/onezone"
+        );
+        assert!(base_url("ftp://z").is_err());
+        assert!(base_url("").is_err());
+    }
+
+    #[test]
+    fn the_five_examples() {
+        let r = req(
+            "createSpaceSupportToken",
+            &["id=b752ceafabb662b4e5728b2ded25cdd1"],
+        )
+        .unwrap();
+        assert_eq!(r.method, "POST");
+        assert_eq!(r.url, "https://zone.example.com/api/v3/onezone/spaces/b752ceafabb662b4e5728b2ded25cdd1/providers/token");
+        assert!(r.body.is_none() && r.header("Content-Type").is_none());
+        let r = req("joinGroup", &["token==MDAxNmxvY2F00aW9u"]).unwrap();
+        assert_eq!(
+            r.url,
+            "https://zone.example.com/api/v3/onezone/user/groups/join"
+        );
+        assert_eq!(
+            r.body.as_deref(),
+            Some(&br#"{"token":"MDAxNmxvY2F00aW9u"}"#[..])
+        );
+        assert_eq!(r.header("Content-Type"), Some("application/json"));
+        let r = req("createProviderRegistrationTokenForCurrentUser", &[]).unwrap();
+        assert!(r
+            .url
+            .ends_with("/user/clusters/provider_registration_token"));
+    }
+
+    #[test]
+    fn path_values_are_percent_encoded() {
+        let r = req("getSpace", &["id=a b/c'd%é"]).unwrap();
+        assert!(
+            r.url.ends_with("/spaces/a%20b%2Fc%27d%25%C3%A9"),
+            "{}",
+            r.url
+        );
+        let r = req("getSharedData", &["file_id=f", "subpath=dir one/file.txt"]).unwrap();
+        assert!(
+            r.url.ends_with("/shares/data/f/dir%20one/file.txt"),
+            "{}",
+            r.url
+        );
+    }
+
+    #[test]
+    fn body_fields_keep_their_order_and_escape_properly() {
+        let r = req("createGroup", &["type==team", "name==a \"q\" b"]).unwrap();
+        assert_eq!(
+            r.body.as_deref(),
+            Some(&br#"{"type":"team","name":"a \"q\" b"}"#[..])
+        );
+    }
+
+    #[test]
+    fn validation_errors_name_the_item() {
+        assert!(err("getSpace", &[]).contains("missing the path parameter id"));
+        assert!(err("getSpace", &["id="]).contains("the path parameter id is empty"));
+        assert!(err("getSpace", &["id=a", "id=b"])
+            .contains("\"id=b\": the parameter id is given twice"));
+        assert!(
+            err("getSpace", &["sid=a"]).contains("getSpace has no parameter sid (parameters: id)")
+        );
+        assert!(err("getSpace", &["id=a", "name==x"]).contains("getSpace takes no body"));
+        assert!(err("createGroup", &[])
+            .contains("missing the required body field name: give name==<value>"));
+        assert!(err("createGroup", &["name==x", "type==club"])
+            .contains("\"type==club\": type: \"club\" is not one of"));
+        assert!(err("createGroup", &["name==x", "colour==red"]).contains("unknown field"));
+        let e = err(
+            "createNamedTokenForCurrentUser",
+            &["name==t", "usageLimit==three"],
+        );
+        assert!(
+            e.contains("\"usageLimit==three\"")
+                && e.contains("write usageLimit:=… for a JSON value"),
+            "{e}"
+        );
+        assert!(err("createGroup", &["name:={oops"]).contains("invalid JSON at column"));
+    }
+
+    #[test]
+    fn force_lets_schema_problems_through_but_not_syntax() {
+        let args = vec!["type==club".to_owned()];
+        let forced = Options {
+            force: true,
+            ..opts()
+        };
+        let r = build(find("createGroup").unwrap(), &args, &forced, || Ok(vec![])).unwrap();
+        assert_eq!(r.body.as_deref(), Some(&br#"{"type":"club"}"#[..]));
+        let bad = vec!["name:={".to_owned()];
+        assert!(build(find("createGroup").unwrap(), &bad, &forced, || Ok(vec![])).is_err());
+    }
+
+    #[test]
+    fn stdin_body_merges_with_fields() {
+        let r = req("createGroup", &["-", "type==team"]).unwrap();
+        assert_eq!(
+            r.body.as_deref(),
+            Some(&br#"{"name":"from stdin","type":"team"}"#[..])
+        );
+    }
+
+    #[test]
+    fn the_duplicated_operation_picks_its_path_by_parameter() {
+        let r = req(
+            "updateGroupHandleServicePrivileges",
+            &["id=h", "uid=u", "grant:=[]"],
+        )
+        .unwrap();
+        assert!(
+            r.url.ends_with("/handle_services/h/users/u/privileges"),
+            "{}",
+            r.url
+        );
+        let r = req(
+            "updateGroupHandleServicePrivileges",
+            &["id=h", "gid=g", "grant:=[]"],
+        )
+        .unwrap();
+        assert!(
+            r.url.ends_with("/handle_services/h/groups/g/privileges"),
+            "{}",
+            r.url
+        );
+        let r = req(
+            "updateUserHandleServicePrivileges",
+            &["id=h", "uid=u", "grant:=[]"],
+        )
+        .unwrap();
+        assert!(
+            r.url.ends_with("/handle_services/h/users/u/privileges"),
+            "{}",
+            r.url
+        );
+        assert!(
+            err("updateGroupHandleServicePrivileges", &["id=h", "grant:=[]"])
+                .contains("missing the path parameter gid")
+        );
+    }
+
+    #[test]
+    fn headers_override_defaults() {
+        let r = req("getSpace", &["id=x", "Accept:text/plain", "X-Extra:1"]).unwrap();
+        assert_eq!(r.header("Accept"), Some("text/plain"));
+        assert_eq!(r.header("X-Extra"), Some("1"));
+    }
+}
