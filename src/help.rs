@@ -62,8 +62,9 @@ pub fn about() -> String {
          Onezone is the federation service of Onedata, a distributed data-management\n\
          platform: it keeps users, groups, spaces, shares, providers, tokens, handles,\n\
          handle services, harvesters and clusters. This tool calls its REST API\n\
-         (base path {}) with one subcommand per operation: {} operations in {} groups.\n\
-         Run `onezone-rest-cli --help` for the list, and `<operation> --help` for one.\n",
+         (base path {}) with one subcommand per operation:\n\
+         {} operations in {} groups. Run `onezone-rest-cli --help` for the list,\n\
+         and `onezone-rest-cli <operation> --help` for one of them.\n",
         version_line(),
         catalogue::BASE_PATH,
         catalogue::OPERATIONS.len(),
@@ -230,7 +231,8 @@ fn field_rows(
         }
         let values = inline_enum(&f.schema);
         if !values.is_empty() {
-            let _ = write!(desc, "; one of: {}", values.join(", "));
+            let items = if matches!(inner, Schema::Array { .. }) { "items " } else { "" };
+            let _ = write!(desc, "; {items}one of: {}", values.join(", "));
         }
         out.push((format!("{name}{sep}"), desc));
         match inner {
@@ -313,7 +315,8 @@ pub fn example(op: &'static Operation) -> String {
 
 pub fn operation(op: &'static Operation) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} — {}", op.name, op.summary);
+    let mark = if op.deprecated.is_some() { " (deprecated)" } else { "" };
+    let _ = writeln!(out, "{} — {}{mark}", op.name, op.summary);
     let _ = writeln!(
         out,
         "\n  {} {}{}    (group: {})",
@@ -443,7 +446,8 @@ pub fn operation(op: &'static Operation) -> String {
             continue;
         }
         let what = match (&r.schema, r.location) {
-            (_, true) if r.code == 201 => "created; prints {\"id\": …, \"location\": …}".to_owned(),
+            (Some(s), true) if r.code == 201 => format!("created; JSON: {}", type_label(s)),
+            (None, true) if r.code == 201 => "created; prints {\"id\": …, \"location\": …}".to_owned(),
             (_, true) => "redirect, followed (credentials are not sent to another host)".into(),
             (Some(s), false) => format!("JSON: {}", type_label(s)),
             (None, false) if r.code == 204 => "no content".into(),
