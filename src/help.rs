@@ -231,7 +231,11 @@ fn field_rows(
         }
         let values = inline_enum(&f.schema);
         if !values.is_empty() {
-            let items = if matches!(inner, Schema::Array { .. }) { "items " } else { "" };
+            let items = if matches!(inner, Schema::Array { .. }) {
+                "items "
+            } else {
+                ""
+            };
             let _ = write!(desc, "; {items}one of: {}", values.join(", "));
         }
         out.push((format!("{name}{sep}"), desc));
@@ -315,7 +319,11 @@ pub fn example(op: &'static Operation) -> String {
 
 pub fn operation(op: &'static Operation) -> String {
     let mut out = String::new();
-    let mark = if op.deprecated.is_some() { " (deprecated)" } else { "" };
+    let mark = if op.deprecated.is_some() {
+        " (deprecated)"
+    } else {
+        ""
+    };
     let _ = writeln!(out, "{} — {}{mark}", op.name, op.summary);
     let _ = writeln!(
         out,
@@ -447,7 +455,9 @@ pub fn operation(op: &'static Operation) -> String {
         }
         let what = match (&r.schema, r.location) {
             (Some(s), true) if r.code == 201 => format!("created; JSON: {}", type_label(s)),
-            (None, true) if r.code == 201 => "created; prints {\"id\": …, \"location\": …}".to_owned(),
+            (None, true) if r.code == 201 => {
+                "created; prints {\"id\": …, \"location\": …}".to_owned()
+            }
             (_, true) => "redirect, followed (credentials are not sent to another host)".into(),
             (Some(s), false) => format!("JSON: {}", type_label(s)),
             (None, false) if r.code == 204 => "no content".into(),

@@ -10,7 +10,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::Value;
 
 /// Everything but RFC 3986's unreserved characters is percent-encoded.
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+pub const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
@@ -278,11 +278,11 @@ fn render_path(
                 if name == SUBPATH_PARAM {
                     let segs: Vec<String> = v
                         .split('/')
-                        .map(|s| utf8_percent_encode(s, COMPONENT).to_string())
+                        .map(|s| utf8_percent_encode(s, PATH_SEGMENT).to_string())
                         .collect();
                     out.push_str(&segs.join("/"));
                 } else {
-                    out.extend(utf8_percent_encode(v, COMPONENT));
+                    out.extend(utf8_percent_encode(v, PATH_SEGMENT));
                 }
             }
             Some(_) => missing.push(format!(
@@ -320,8 +320,8 @@ fn query_string(given: &[(&'static Param, String)]) -> String {
         .map(|(p, v)| {
             format!(
                 "{}={}",
-                utf8_percent_encode(p.name, COMPONENT),
-                utf8_percent_encode(v, COMPONENT)
+                utf8_percent_encode(p.name, PATH_SEGMENT),
+                utf8_percent_encode(v, PATH_SEGMENT)
             )
         })
         .collect();

@@ -61,6 +61,7 @@ pub fn generate(spec: &Value) -> Result<Value> {
         operations.push(entry);
     }
     split_duplicate_handle_service_privileges(&mut operations)?;
+    use_create_requests_for_create_bodies(&mut operations, defs);
 
     let mut seen = BTreeSet::new();
     for op in &operations {
@@ -546,6 +547,24 @@ fn split_duplicate_handle_service_privileges(ops: &mut [Value]) -> Result<()> {
     let g = &mut ops[groups];
     g["pathVariants"] = json!([{ "path": users_path, "params": users_params }]);
     Ok(())
+}
+
+/// Spec bug: four POSTs (`createUserGroup`, `createParentGroup`,
+/// `addHandleService`, `addUserHandleService`) declare the resource's *read*
+/// schema (`Group`, `HandleService`) as their body, which requires fields the
+/// server assigns (ids, creation time). Where a POST body is `X` and the spec
+/// defines `XCreateRequest`, the body is `XCreateRequest`, as for the other
+/// create operations.
+fn use_create_requests_for_create_bodies(ops: &mut [Value], defs: &Map<String, Value>) {
+    for op in ops.iter_mut().filter(|op| op["method"] == "POST") {
+        let Some(target) = op.pointer("/body/schema/ref").and_then(Value::as_str) else {
+            continue;
+        };
+        let create = format!("{target}CreateRequest");
+        if defs.contains_key(&create) {
+            op["body"]["schema"] = json!({ "ref": create });
+        }
+    }
 }
 
 /// Spec bug: `GET /handles/{id}/…/privileges` answers point to the handle

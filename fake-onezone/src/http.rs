@@ -1,0 +1,397 @@
+//! A deliberately small HTTP/1.1 server side: request heads, bodies with
+//! `Content-Length` or chunked framing, `Expect: 100-continue`, keep-alive.
+//! Every read is bounded in size and time.
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+/// The request line and headers together.
+pub(crate) const MAX_HEAD: usize = 64 * 1024;
+pub(crate) const MAX_HEADERS: usize = 100;
+/// Larger request bodies are answered 413.
+pub(crate) const MAX_BODY: usize = 8 * 1024 * 1024;
+/// Per read or write call; also how long an idle keep-alive connection stays.
+pub(crate) const IO_TIMEOUT: Duration = Duration::from_secs(10);
+/// A whole request (head and body) must arrive within this.
+pub(crate) const REQUEST_DEADLINE: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone)]
+pub(crate) struct Head {
+    pub method: String,
+    pub target: String,
+    pub http10: bool,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Head {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.all(name).next()
+    }
+
+    pub(crate) fn all<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a str> + 'a {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(&name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the connection may serve another request after this one.
+    pub(crate) fn keep_alive(&self) -> bool {
+        let tokens: Vec<String> = self
+            .all("connection")
+            .flat_map(|v| v.split(','))
+            .map(|t| t.trim().to_ascii_lowercase())
+            .collect();
+        if self.http10 {
+            tokens.iter().any(|t| t == "keep-alive")
+        } else {
+            !tokens.iter().any(|t| t == "close")
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) enum ReadError {
+    /// The peer closed (or went quiet) before a request began.
+    Closed,
+    /// Reading failed mid-request (timeout, reset); nothing can be answered.
+    Io,
+    /// A malformed request: answer 400 and close.
+    Malformed(String),
+    /// Too large: answer with this status (413 or 431) and close.
+    TooLarge(u16, String),
+}
+
+/// How the body is framed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Framing {
+    None,
+    Length(usize),
+    Chunked,
+}
+
+fn read_line(
+    r: &mut BufReader<TcpStream>,
+    buf: &mut Vec<u8>,
+    limit: usize,
+    deadline: Instant,
+) -> Result<(), ReadError> {
+    buf.clear();
+    if Instant::now() > deadline {
+        return Err(ReadError::Io);
+    }
+    let n = r
+        .by_ref()
+        .take(limit as u64 + 1)
+        .read_until(b'\n', buf)
+        .map_err(|_| ReadError::Io)?;
+    if n == 0 {
+        return Err(ReadError::Closed);
+    }
+    if buf.last() != Some(&b'\n') {
+        return if n > limit {
+            Err(ReadError::TooLarge(431, "request head too large".into()))
+        } else {
+            Err(ReadError::Io)
+        };
+    }
+    buf.pop();
+    if buf.last() == Some(&b'\r') {
+        buf.pop();
+    }
+    Ok(())
+}
+
+/// Reads a request line and headers. `Closed` when the peer ends the
+/// connection before sending anything.
+pub(crate) fn read_head(r: &mut BufReader<TcpStream>) -> Result<Head, ReadError> {
+    let deadline = Instant::now() + REQUEST_DEADLINE;
+    let mut line = Vec::new();
+    let mut used = 0;
+    // Tolerate a few empty lines before the request line (RFC 9112 §2.2).
+    for _ in 0..4 {
+        read_line(r, &mut line, MAX_HEAD, deadline)?;
+        used += line.len() + 2;
+        if !line.is_empty() {
+            break;
+        }
+    }
+    let text = String::from_utf8_lossy(&line).into_owned();
+    let mut parts = text.split(' ');
+    let (method, target, version) = match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(m), Some(t), Some(v), None) => (m, t, v),
+        _ => {
+            return Err(ReadError::Malformed(format!(
+                "malformed request line {text:?}"
+            )))
+        }
+    };
+    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(ReadError::Malformed(format!("malformed method {method:?}")));
+    }
+    let http10 = match version {
+        "HTTP/1.1" => false,
+        "HTTP/1.0" => true,
+        _ => {
+            return Err(ReadError::Malformed(format!(
+                "unsupported protocol {version:?}"
+            )))
+        }
+    };
+    if target.is_empty() || target.bytes().any(|b| b <= b' ' || b == 0x7f) {
+        return Err(ReadError::Malformed(format!(
+            "malformed request target {target:?}"
+        )));
+    }
+    let mut head = Head {
+        method: method.to_owned(),
+        target: target.to_owned(),
+        http10,
+        headers: Vec::new(),
+    };
+    // One more round than headers allowed, to read the empty line.
+    for _ in 0..=MAX_HEADERS {
+        read_line(r, &mut line, MAX_HEAD - used.min(MAX_HEAD), deadline).map_err(|e| match e {
+            ReadError::Closed => ReadError::Io,
+            e => e,
+        })?;
+        used += line.len() + 2;
+        if used > MAX_HEAD {
+            return Err(ReadError::TooLarge(431, "request head too large".into()));
+        }
+        if line.is_empty() {
+            return Ok(head);
+        }
+        if head.headers.len() >= MAX_HEADERS {
+            return Err(ReadError::TooLarge(
+                431,
+                format!("more than {MAX_HEADERS} headers"),
+            ));
+        }
+        if line[0] == b' ' || line[0] == b'\t' {
+            return Err(ReadError::Malformed("obsolete header line folding".into()));
+        }
+        let text = String::from_utf8_lossy(&line);
+        let Some((name, value)) = text.split_once(':') else {
+            return Err(ReadError::Malformed(format!(
+                "header line without a colon: {text:?}"
+            )));
+        };
+        if name.is_empty() || !name.bytes().all(is_token_byte) {
+            return Err(ReadError::Malformed(format!(
+                "malformed header name {name:?}"
+            )));
+        }
+        head.headers
+            .push((name.to_owned(), value.trim_matches([' ', '\t']).to_owned()));
+    }
+    Err(ReadError::TooLarge(
+        431,
+        format!("more than {MAX_HEADERS} headers"),
+    ))
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// The body framing the head announces, or why it is unacceptable.
+pub(crate) fn framing(head: &Head) -> Result<Framing, ReadError> {
+    let te: Vec<&str> = head.all("transfer-encoding").collect();
+    let cl: Vec<&str> = head.all("content-length").collect();
+    if !te.is_empty() {
+        if !cl.is_empty() {
+            return Err(ReadError::Malformed(
+                "both Transfer-Encoding and Content-Length".into(),
+            ));
+        }
+        let codings: Vec<String> = te
+            .iter()
+            .flat_map(|v| v.split(','))
+            .map(|t| t.trim().to_ascii_lowercase())
+            .collect();
+        if codings != ["chunked"] {
+            return Err(ReadError::Malformed(format!(
+                "unsupported Transfer-Encoding {:?} (only chunked)",
+                te.join(", ")
+            )));
+        }
+        return Ok(Framing::Chunked);
+    }
+    let Some(first) = cl.first() else {
+        return Ok(Framing::None);
+    };
+    if cl.iter().any(|v| v != first)
+        || first.is_empty()
+        || !first.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(ReadError::Malformed(format!(
+            "bad Content-Length {:?}",
+            cl.join(", ")
+        )));
+    }
+    match first.parse::<usize>() {
+        Ok(n) if n <= MAX_BODY => Ok(Framing::Length(n)),
+        _ => Err(ReadError::TooLarge(
+            413,
+            format!("body larger than {MAX_BODY} bytes"),
+        )),
+    }
+}
+
+/// Reads the body announced by `framing`.
+pub(crate) fn read_body(
+    r: &mut BufReader<TcpStream>,
+    framing: Framing,
+) -> Result<Vec<u8>, ReadError> {
+    let deadline = Instant::now() + REQUEST_DEADLINE;
+    match framing {
+        Framing::None => Ok(Vec::new()),
+        Framing::Length(n) => read_exact(r, n, deadline),
+        Framing::Chunked => {
+            let mut body = Vec::new();
+            let mut line = Vec::new();
+            // Every chunk is at least one byte, so the body limit bounds this.
+            for _ in 0..=MAX_BODY {
+                read_line(r, &mut line, 1024, deadline).map_err(|_| ReadError::Io)?;
+                let text = String::from_utf8_lossy(&line);
+                let size = text.split(';').next().unwrap_or("").trim();
+                let Ok(size) = usize::from_str_radix(size, 16) else {
+                    return Err(ReadError::Malformed(format!("bad chunk size {text:?}")));
+                };
+                if size == 0 {
+                    // Trailers, up to the empty line.
+                    for _ in 0..MAX_HEADERS {
+                        read_line(r, &mut line, 8 * 1024, deadline).map_err(|_| ReadError::Io)?;
+                        if line.is_empty() {
+                            return Ok(body);
+                        }
+                    }
+                    return Err(ReadError::TooLarge(431, "too many trailers".into()));
+                }
+                if body.len().saturating_add(size) > MAX_BODY {
+                    return Err(ReadError::TooLarge(
+                        413,
+                        format!("body larger than {MAX_BODY} bytes"),
+                    ));
+                }
+                body.extend(read_exact(r, size, deadline)?);
+                read_line(r, &mut line, 2, deadline).map_err(|_| ReadError::Io)?;
+                if !line.is_empty() {
+                    return Err(ReadError::Malformed("chunk not followed by CRLF".into()));
+                }
+            }
+            Err(ReadError::TooLarge(413, "too many chunks".into()))
+        }
+    }
+}
+
+fn read_exact(
+    r: &mut BufReader<TcpStream>,
+    n: usize,
+    deadline: Instant,
+) -> Result<Vec<u8>, ReadError> {
+    let mut buf = vec![0; n];
+    let mut got = 0;
+    while got < n {
+        if Instant::now() > deadline {
+            return Err(ReadError::Io);
+        }
+        match r.read(&mut buf[got..]) {
+            Ok(0) | Err(_) => return Err(ReadError::Io),
+            Ok(k) => got += k,
+        }
+    }
+    Ok(buf)
+}
+
+/// An answer to write.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub(crate) fn new(status: u16) -> Response {
+        Response {
+            status,
+            ..Response::default()
+        }
+    }
+
+    pub(crate) fn header(mut self, name: &str, value: impl Into<String>) -> Response {
+        self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+
+    pub(crate) fn json(status: u16, value: &serde_json::Value) -> Response {
+        Response::new(status)
+            .header("Content-Type", "application/json")
+            .with_body(value.to_string().into_bytes())
+    }
+
+    pub(crate) fn with_body(mut self, body: Vec<u8>) -> Response {
+        self.body = body;
+        self
+    }
+}
+
+/// The head of an answer, with `Content-Length: content_length`.
+pub(crate) fn head_bytes(resp: &Response, content_length: usize, close: bool) -> Vec<u8> {
+    let mut out = format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
+    out.push_str("Server: fake-onezone\r\n");
+    for (n, v) in &resp.headers {
+        out.push_str(&format!("{n}: {v}\r\n"));
+    }
+    out.push_str(&format!("Content-Length: {content_length}\r\n"));
+    if close {
+        out.push_str("Connection: close\r\n");
+    }
+    out.push_str("\r\n");
+    out.into_bytes()
+}
+
+pub(crate) fn write_response(w: &mut impl Write, resp: &Response, close: bool) -> io::Result<()> {
+    let mut bytes = head_bytes(resp, resp.body.len(), close);
+    bytes.extend_from_slice(&resp.body);
+    w.write_all(&bytes)?;
+    w.flush()
+}
+
+pub(crate) fn reason(status: u16) -> &'static str {
+    match status {
+        100 => "Continue",
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        411 => "Length Required",
+        413 => "Content Too Large",
+        415 => "Unsupported Media Type",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Unknown",
+    }
+}

@@ -1,0 +1,704 @@
+//! Connections, dispatch and faults.
+
+use crate::checks::{self, ApiError};
+use crate::http::{self, Framing, Head, ReadError, Response};
+use crate::router::{self, Route, Routed};
+use crate::state::{Call, Reply, State, Who};
+use crate::util::PNG;
+use crate::{sample, Config, Fault, Recorded};
+use onezone_rest_cli::catalogue::{Operation, BASE_PATH};
+use serde_json::json;
+use std::collections::HashMap;
+use std::io::{BufReader, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+/// Where `getSharedData` redirects to, below the redirect host: the fake
+/// also answers here (200, `application/octet-stream`), playing the provider.
+pub(crate) const PROVIDER_BASE_PATH: &str = "/api/v3/oneprovider";
+
+/// Operations that need no credentials: the ones the spec's quirks list
+/// (getConfiguration, health, testImage, getSharedData), those whose path
+/// has a `public` segment, token verification, which Onezone offers to
+/// anyone holding the token, and registerProvider (its body carries the
+/// registration token).
+const PUBLIC_OPERATIONS: &[&str] = &[
+    "getConfiguration",
+    "health",
+    "testImage",
+    "getSharedData",
+    "examineToken",
+    "verifyAccessToken",
+    "verifyIdentityToken",
+    "verifyInviteToken",
+    "registerProvider",
+];
+
+/// Requests served on one connection before it is closed.
+const MAX_REQUESTS_PER_CONNECTION: usize = 100_000;
+
+pub(crate) fn is_public(op: &Operation) -> bool {
+    PUBLIC_OPERATIONS.contains(&op.name) || op.path.split('/').any(|s| s == "public")
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+pub(crate) struct Shared {
+    pub config: Config,
+    pub port: u16,
+    pub state: Mutex<State>,
+    pub records: Mutex<Vec<Recorded>>,
+    pub fault: Mutex<Option<Fault>>,
+    pub shutdown: AtomicBool,
+    conns: Mutex<HashMap<u64, TcpStream>>,
+    active: AtomicUsize,
+    next_conn: AtomicU64,
+}
+
+impl Shared {
+    pub(crate) fn new(config: Config, port: u16) -> Shared {
+        let state = State::new(&config.users, u64::from(port));
+        let fault = config.fault.clone();
+        Shared {
+            config,
+            port,
+            state: Mutex::new(state),
+            records: Mutex::new(Vec::new()),
+            fault: Mutex::new(fault),
+            shutdown: AtomicBool::new(false),
+            conns: Mutex::new(HashMap::new()),
+            active: AtomicUsize::new(0),
+            next_conn: AtomicU64::new(0),
+        }
+    }
+
+    /// Stops every open connection (their reads and writes fail at once).
+    pub(crate) fn close_all(&self) {
+        for s in lock(&self.conns).values() {
+            let _ = s.shutdown(Shutdown::Both);
+        }
+    }
+
+    fn stopping(&self) -> bool {
+        self.shutdown.load(Ordering::SeqCst)
+    }
+
+    /// Sleeps, waking early when the server stops.
+    fn sleep(&self, d: Duration) {
+        let end = Instant::now() + d;
+        while !self.stopping() {
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            thread::sleep(left.min(Duration::from_millis(10)));
+        }
+    }
+
+    fn record(&self, rec: Recorded) {
+        if self.config.log {
+            eprintln!(
+                "fake-onezone: {} {} -> {} {}",
+                rec.method,
+                rec.path.chars().take(200).collect::<String>(),
+                rec.status,
+                rec.operation.unwrap_or("-")
+            );
+        }
+        let mut records = lock(&self.records);
+        if records.len() < self.config.record_limit {
+            records.push(rec);
+        }
+    }
+}
+
+/// Accepts until the server stops, then joins every connection thread.
+pub(crate) fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    let mut workers: Vec<JoinHandle<()>> = Vec::new();
+    for incoming in listener.incoming() {
+        if shared.stopping() {
+            break;
+        }
+        let stream = match incoming {
+            Ok(s) => s,
+            Err(_) => {
+                // E.g. out of file descriptors: do not spin.
+                thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+        };
+        workers.retain(|h| !h.is_finished());
+        if shared.active.load(Ordering::SeqCst) >= shared.config.max_connections {
+            refuse(stream);
+            continue;
+        }
+        shared.active.fetch_add(1, Ordering::SeqCst);
+        let sh = Arc::clone(&shared);
+        let spawned = thread::Builder::new()
+            .name("fake-onezone-conn".into())
+            .spawn(move || {
+                serve(stream, &sh);
+                sh.active.fetch_sub(1, Ordering::SeqCst);
+            });
+        match spawned {
+            Ok(h) => workers.push(h),
+            Err(_) => {
+                shared.active.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+    }
+    for h in workers {
+        let _ = h.join();
+    }
+}
+
+fn refuse(mut stream: TcpStream) {
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+    let err = ApiError::new(
+        503,
+        "serviceUnavailable",
+        "Too many connections to the fake Onezone.",
+    );
+    let _ = http::write_response(&mut stream, &Response::json(503, &err.body()), true);
+    let _ = stream.shutdown(Shutdown::Both);
+}
+
+fn serve(stream: TcpStream, shared: &Shared) {
+    let id = shared.next_conn.fetch_add(1, Ordering::SeqCst);
+    match stream.try_clone() {
+        Ok(c) => {
+            lock(&shared.conns).insert(id, c);
+        }
+        Err(_) => return,
+    }
+    if !shared.stopping() {
+        serve_requests(stream, shared);
+    }
+    if let Some(s) = lock(&shared.conns).remove(&id) {
+        let _ = s.shutdown(Shutdown::Both);
+    }
+}
+
+fn serve_requests(stream: TcpStream, shared: &Shared) {
+    let _ = stream.set_read_timeout(Some(http::IO_TIMEOUT));
+    let _ = stream.set_write_timeout(Some(http::IO_TIMEOUT));
+    let _ = stream.set_nodelay(true);
+    let Ok(read_half) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(read_half);
+    let mut writer = stream;
+    for _ in 0..MAX_REQUESTS_PER_CONNECTION {
+        if shared.stopping() {
+            return;
+        }
+        let head = match http::read_head(&mut reader) {
+            Ok(h) => h,
+            Err(ReadError::Closed | ReadError::Io) => return,
+            Err(ReadError::Malformed(why)) => {
+                return refuse_request(
+                    &mut writer,
+                    shared,
+                    None,
+                    ApiError::new(400, "badMessage", why),
+                );
+            }
+            Err(ReadError::TooLarge(status, why)) => {
+                return refuse_request(
+                    &mut writer,
+                    shared,
+                    None,
+                    ApiError::new(status, "badMessage", why),
+                );
+            }
+        };
+        let framing = match http::framing(&head) {
+            Ok(f) => f,
+            Err(ReadError::TooLarge(status, why)) => {
+                return refuse_request(
+                    &mut writer,
+                    shared,
+                    Some(&head),
+                    ApiError::new(status, "payloadTooLarge", why),
+                );
+            }
+            Err(ReadError::Malformed(why)) => {
+                return refuse_request(
+                    &mut writer,
+                    shared,
+                    Some(&head),
+                    ApiError::new(400, "badMessage", why),
+                );
+            }
+            Err(_) => return,
+        };
+        let expects_continue = head
+            .header("expect")
+            .is_some_and(|v| v.eq_ignore_ascii_case("100-continue"));
+        if expects_continue
+            && !head.http10
+            && framing != Framing::None
+            && writer.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").is_err()
+        {
+            return;
+        }
+        let body = match http::read_body(&mut reader, framing) {
+            Ok(b) => b,
+            Err(ReadError::TooLarge(status, why)) => {
+                return refuse_request(
+                    &mut writer,
+                    shared,
+                    Some(&head),
+                    ApiError::new(status, "payloadTooLarge", why),
+                );
+            }
+            Err(ReadError::Malformed(why)) => {
+                return refuse_request(
+                    &mut writer,
+                    shared,
+                    Some(&head),
+                    ApiError::new(400, "badMessage", why),
+                );
+            }
+            Err(_) => return,
+        };
+        let fault = lock(&shared.fault).clone();
+        // Faults other than Slow replace the answer: the request is checked
+        // and recorded, but does not change the state.
+        let act = matches!(fault, None | Some(Fault::Slow(_)));
+        let outcome = dispatch(shared, &head, &body, framing == Framing::Chunked, act);
+        let plan = plan(fault, outcome.response, &head);
+        shared.record(Recorded {
+            method: head.method.clone(),
+            path: head.target.clone(),
+            headers: head.headers.clone(),
+            body,
+            operation: outcome.operation,
+            problems: outcome.problems,
+            status: plan.status(),
+        });
+        let keep = head.keep_alive() && plan.keeps_connection();
+        if execute(plan, &mut writer, shared, !keep).is_err() || !keep {
+            let _ = writer.shutdown(Shutdown::Both);
+            return;
+        }
+    }
+}
+
+/// Answers a request that cannot be served (malformed, too large), records
+/// it, and closes.
+fn refuse_request(writer: &mut TcpStream, shared: &Shared, head: Option<&Head>, err: ApiError) {
+    shared.record(Recorded {
+        method: head.map(|h| h.method.clone()).unwrap_or_default(),
+        path: head.map(|h| h.target.clone()).unwrap_or_default(),
+        headers: head.map(|h| h.headers.clone()).unwrap_or_default(),
+        body: Vec::new(),
+        operation: None,
+        problems: vec![err.description.clone()],
+        status: err.status,
+    });
+    let _ = http::write_response(writer, &Response::json(err.status, &err.body()), true);
+    let _ = writer.shutdown(Shutdown::Both);
+}
+
+/// What a request gets before faults are applied.
+pub(crate) struct Outcome {
+    pub response: Response,
+    pub operation: Option<&'static str>,
+    pub problems: Vec<String>,
+}
+
+fn error_outcome(
+    err: &ApiError,
+    operation: Option<&'static str>,
+    problems: Vec<String>,
+) -> Outcome {
+    Outcome {
+        response: Response::json(err.status, &err.body()),
+        operation,
+        problems,
+    }
+}
+
+/// The `Host` the request came to, if it is a plausible host[:port];
+/// otherwise our own address.
+fn host(head: &Head, port: u16) -> String {
+    match head.header("host") {
+        Some(h)
+            if !h.is_empty()
+                && h.len() <= 255
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]_".contains(&b)) =>
+        {
+            h.to_owned()
+        }
+        _ => format!("127.0.0.1:{port}"),
+    }
+}
+
+/// The host name without the port.
+fn domain(host: &str) -> &str {
+    if let Some(rest) = host.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    host.rsplit_once(':').map_or(host, |(h, _)| h)
+}
+
+pub(crate) fn dispatch(
+    shared: &Shared,
+    head: &Head,
+    body: &[u8],
+    chunked: bool,
+    act: bool,
+) -> Outcome {
+    let (path, query) = match head.target.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (head.target.as_str(), None),
+    };
+    let host = host(head, shared.port);
+    let origin = format!("http://{host}");
+
+    if let Some(rest) = path
+        .strip_prefix(PROVIDER_BASE_PATH)
+        .filter(|r| r.starts_with('/'))
+    {
+        return provider_data(head, rest);
+    }
+    let Some(api_path) = path.strip_prefix(BASE_PATH).filter(|p| p.starts_with('/')) else {
+        let err = ApiError::not_found(&format!("{path} (the API is below {BASE_PATH})"));
+        return error_outcome(
+            &err,
+            None,
+            vec![format!(
+                "path {path:?} is outside the base path {BASE_PATH}"
+            )],
+        );
+    };
+    let route = match router::route(&head.method, api_path) {
+        Routed::Found(r) => r,
+        Routed::NotFound => {
+            let err = ApiError::not_found(&format!("no operation at {api_path}"));
+            return error_outcome(
+                &err,
+                None,
+                vec![format!("no operation matches {} {api_path}", head.method)],
+            );
+        }
+        Routed::WrongMethod(allowed) => {
+            let err = ApiError::new(
+                405,
+                "methodNotAllowed",
+                format!(
+                    "{api_path} accepts {}, not {}.",
+                    allowed.join(", "),
+                    head.method
+                ),
+            )
+            .details(json!({"allowed": allowed}));
+            let mut o = error_outcome(
+                &err,
+                None,
+                vec![format!(
+                    "{api_path} has no {} operation (allowed: {})",
+                    head.method,
+                    allowed.join(", ")
+                )],
+            );
+            o.response = o.response.header("Allow", allowed.join(", "));
+            return o;
+        }
+        Routed::BadEncoding(seg) => {
+            let err = ApiError::new(
+                400,
+                "badValueIdentifier",
+                "A path segment is not valid percent-encoded UTF-8.",
+            )
+            .details(json!({"segment": seg}));
+            return error_outcome(
+                &err,
+                None,
+                vec![format!("bad percent-encoding in path segment {seg:?}")],
+            );
+        }
+    };
+    let op = route.op;
+    let (creds, cred_problems) = checks::credentials(head);
+    let (value, form) = checks::check_request(head, &route, query, body, chunked);
+    let mut problems: Vec<String> = cred_problems.clone();
+    problems.extend(form.iter().map(|(p, _)| p.clone()));
+    if let Some((_, err)) = form.first() {
+        return error_outcome(err, Some(op.name), problems);
+    }
+    if creds.len() + cred_problems.len() > 1 {
+        let err = ApiError::new(400, "badValueAuthorization", "Send exactly one credential.")
+            .details(json!({"credentials": creds.len() + cred_problems.len()}));
+        return error_outcome(&err, Some(op.name), problems);
+    }
+    if !cred_problems.is_empty() {
+        return error_outcome(
+            &ApiError::unauthorized("malformed credentials"),
+            Some(op.name),
+            problems,
+        );
+    }
+
+    let mut state = lock(&shared.state);
+    let who = match creds.first() {
+        None => Who::Anonymous,
+        Some(c) => match state.authenticate(c) {
+            Some(w) => w,
+            None => {
+                return error_outcome(
+                    &ApiError::unauthorized("invalid credentials"),
+                    Some(op.name),
+                    problems,
+                );
+            }
+        },
+    };
+    if who == Who::Anonymous && !is_public(op) {
+        return error_outcome(
+            &ApiError::unauthorized("no credentials"),
+            Some(op.name),
+            problems,
+        );
+    }
+    if let Err(e) = state.authorize(&route, &who) {
+        return error_outcome(&e, Some(op.name), problems);
+    }
+    if !act {
+        return Outcome {
+            response: Response::new(204),
+            operation: Some(op.name),
+            problems,
+        };
+    }
+    let call = Call {
+        route: &route,
+        body: value.as_ref(),
+        who: &who,
+        domain: domain(&host),
+    };
+    let api_url = format!("{origin}{BASE_PATH}");
+    let response = match state.handle(&call) {
+        Err(e) => Response::json(e.status, &e.body()),
+        Ok(Some(reply)) => reply_response(reply, &api_url),
+        Ok(None) => {
+            let fresh = state.fresh_id();
+            drop(state);
+            let redirect = shared.config.redirect_host.clone().unwrap_or(origin);
+            default_response(&route, api_path, &api_url, &redirect, fresh)
+        }
+    };
+    Outcome {
+        response,
+        operation: Some(op.name),
+        problems,
+    }
+}
+
+fn reply_response(reply: Reply, api_url: &str) -> Response {
+    match reply {
+        Reply::Json(code, v) => Response::json(code, &v),
+        Reply::Empty(code) => Response::new(code),
+        Reply::Located(code, path, body) => {
+            let r = match body {
+                Some(v) => Response::json(code, &v),
+                None => Response::new(code),
+            };
+            r.header("Location", format!("{api_url}{path}"))
+        }
+    }
+}
+
+/// The catalogue's first success answer for an operation without state.
+fn default_response(
+    route: &Route,
+    api_path: &str,
+    api_url: &str,
+    redirect: &str,
+    fresh: String,
+) -> Response {
+    let op = route.op;
+    let Some(r) = op.success_responses().next() else {
+        return Response::json(200, &json!({}));
+    };
+    if let Some(ct) = op.produces.iter().find(|p| p.starts_with("image/")) {
+        return Response::new(r.code)
+            .header("Content-Type", *ct)
+            .with_body(PNG.to_vec());
+    }
+    if (300..400).contains(&r.code) {
+        let to = format!(
+            "{}{PROVIDER_BASE_PATH}{api_path}",
+            redirect.trim_end_matches('/')
+        );
+        return Response::new(r.code).header("Location", to);
+    }
+    let mut resp = match (&r.schema, r.code) {
+        (_, 204) => Response::new(204),
+        (Some(s), code) => Response::json(code, &sample(s)),
+        (None, code) => Response::json(code, &json!({})),
+    };
+    if r.location {
+        let path = if op.method == "PUT" {
+            api_path.to_owned()
+        } else {
+            let base = api_path.strip_suffix("/join").unwrap_or(api_path);
+            format!("{}/{fresh}", base.trim_end_matches('/'))
+        };
+        resp = resp.header("Location", format!("{api_url}{path}"));
+    }
+    resp
+}
+
+/// The provider's side of getSharedData's redirect.
+fn provider_data(head: &Head, rest: &str) -> Outcome {
+    if head.method != "GET" {
+        let err = ApiError::new(405, "methodNotAllowed", "Only GET is served here.");
+        return error_outcome(
+            &err,
+            None,
+            vec![format!("{} on the provider data path", head.method)],
+        );
+    }
+    Outcome {
+        response: Response::new(200)
+            .header("Content-Type", "application/octet-stream")
+            .with_body(format!("shared data at {rest}\n").into_bytes()),
+        operation: None,
+        problems: Vec::new(),
+    }
+}
+
+/// How an answer goes out once faults are applied.
+enum Plan {
+    Send(Response),
+    Slow(Duration, Response),
+    DropMidBody(Response),
+    Large(usize),
+    Garbage,
+}
+
+impl Plan {
+    fn status(&self) -> u16 {
+        match self {
+            Plan::Send(r) | Plan::Slow(_, r) | Plan::DropMidBody(r) => r.status,
+            Plan::Large(_) => 200,
+            Plan::Garbage => 0,
+        }
+    }
+
+    fn keeps_connection(&self) -> bool {
+        matches!(self, Plan::Send(_) | Plan::Slow(..) | Plan::Large(_))
+    }
+}
+
+fn plan(fault: Option<Fault>, normal: Response, head: &Head) -> Plan {
+    let Some(fault) = fault else {
+        return Plan::Send(normal);
+    };
+    match fault {
+        Fault::Slow(d) => Plan::Slow(d, normal),
+        Fault::DropMidBody => Plan::DropMidBody(
+            Response::new(200)
+                .header("Content-Type", "application/json")
+                .with_body(
+                    br#"{"token": "MDAxY2xvY2F0aW9uIG9uZXpvbmUKMDAzYmlkZW50aWZpZXIg"#.to_vec(),
+                ),
+        ),
+        Fault::Status(code, with_body) => {
+            if with_body {
+                Plan::Send(Response::json(code, &checks::error_for_status(code).body()))
+            } else {
+                Plan::Send(Response::new(code))
+            }
+        }
+        Fault::InvalidJson => Plan::Send(
+            Response::new(200)
+                .header("Content-Type", "application/json")
+                .with_body(br#"{"token": "MDAx", "broken": [1, 2,"#.to_vec()),
+        ),
+        Fault::RedirectTo(url) => {
+            let after_scheme = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
+            let has_path = after_scheme
+                .split_once('/')
+                .is_some_and(|(_, p)| !p.is_empty());
+            let to = if has_path {
+                url
+            } else {
+                format!("{}{}", url.trim_end_matches('/'), head.target)
+            };
+            Plan::Send(Response::new(307).header("Location", to))
+        }
+        Fault::LargeBody(n) => Plan::Large(n),
+        Fault::Garbage => Plan::Garbage,
+        Fault::Html(code) => {
+            let reason = http::reason(code);
+            let page = format!(
+                "<html>\r\n<head><title>{code} {reason}</title></head>\r\n<body>\r\n\
+                 <center><h1>{code} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n\
+                 </body>\r\n</html>\r\n"
+            );
+            Plan::Send(
+                Response::new(code)
+                    .header("Content-Type", "text/html")
+                    .with_body(page.into_bytes()),
+            )
+        }
+    }
+}
+
+fn execute(plan: Plan, w: &mut TcpStream, shared: &Shared, close: bool) -> std::io::Result<()> {
+    match plan {
+        Plan::Send(r) => http::write_response(w, &r, close),
+        Plan::Slow(d, r) => {
+            shared.sleep(d);
+            http::write_response(w, &r, close)
+        }
+        Plan::DropMidBody(r) => {
+            w.write_all(&http::head_bytes(&r, r.body.len() * 4, true))?;
+            w.write_all(&r.body)?;
+            w.flush()?;
+            Err(std::io::Error::other("dropped mid-body on purpose"))
+        }
+        Plan::Large(n) => {
+            let head = Response::new(200).header("Content-Type", "application/json");
+            w.write_all(&http::head_bytes(&head, n, close))?;
+            write_large_json(w, n)?;
+            w.flush()
+        }
+        Plan::Garbage => {
+            w.write_all(b"\x00\x17\x03\xffSSH-2.0-NotHTTP garbage \xfe\xfd\r\n\r\n")?;
+            w.flush()?;
+            Err(std::io::Error::other("garbage on purpose"))
+        }
+    }
+}
+
+/// Valid JSON of exactly `n` bytes, written in pieces.
+fn write_large_json(w: &mut impl Write, n: usize) -> std::io::Result<()> {
+    const OPEN: &[u8] = br#"{"data":""#;
+    const CLOSE: &[u8] = br#""}"#;
+    let (open, fill, close): (&[u8], u8, &[u8]) = if n >= OPEN.len() + CLOSE.len() {
+        (OPEN, b'x', CLOSE)
+    } else if n >= 2 {
+        (b"[", b' ', b"]")
+    } else {
+        (b"", b'0', b"")
+    };
+    w.write_all(open)?;
+    let mut left = n - open.len() - close.len();
+    let chunk = vec![fill; 64 * 1024];
+    while left > 0 {
+        let k = left.min(chunk.len());
+        w.write_all(&chunk[..k])?;
+        left -= k;
+    }
+    w.write_all(close)
+}

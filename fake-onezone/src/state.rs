@@ -1,0 +1,1644 @@
+//! The fake's memory: users, groups, spaces, tokens and registered
+//! providers, and the operations that act on them for real. Operations not
+//! handled here answer their catalogue sample (see `server.rs`).
+
+use crate::checks::{ApiError, Credential};
+use crate::router::Route;
+use crate::util::{now, percent_encode as enc, Ids};
+use crate::UserConfig;
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Who a request acts as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Who {
+    Anonymous,
+    User(String),
+    Provider(String),
+}
+
+#[derive(Debug, Clone)]
+struct User {
+    id: String,
+    username: String,
+    full_name: String,
+    password: Option<String>,
+    admin: bool,
+    creation_time: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Group {
+    id: String,
+    name: String,
+    kind: String,
+    users: BTreeSet<String>,
+    children: BTreeSet<String>,
+    creator: Option<String>,
+    creation_time: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Space {
+    id: String,
+    fields: Map<String, Value>,
+    users: BTreeSet<String>,
+    groups: BTreeSet<String>,
+    owners: BTreeSet<String>,
+    creator: Option<String>,
+    creation_time: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Provider {
+    id: String,
+    name: String,
+    domain: String,
+    latitude: f64,
+    longitude: f64,
+    admin: String,
+    creation_time: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Subject {
+    User(String),
+    Provider(String),
+}
+
+impl Subject {
+    fn json(&self) -> Value {
+        match self {
+            Subject::User(id) => json!({"type": "user", "id": id}),
+            Subject::Provider(id) => json!({"type": "oneprovider", "id": id}),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Kind {
+    Access,
+    Identity,
+    /// The `inviteToken` object: `{"inviteType": ..., "<target>Id": ...}`.
+    Invite(Map<String, Value>),
+}
+
+impl Kind {
+    fn json(&self) -> Value {
+        match self {
+            Kind::Access => json!({"accessToken": {}}),
+            Kind::Identity => json!({"identityToken": {}}),
+            Kind::Invite(m) => json!({"inviteToken": m}),
+        }
+    }
+
+    fn invite_type(&self) -> Option<&str> {
+        match self {
+            Kind::Invite(m) => m.get("inviteType").and_then(Value::as_str),
+            _ => None,
+        }
+    }
+
+    /// The id an invite token points to (group, space, user, …).
+    fn target(&self) -> Option<&str> {
+        match self {
+            Kind::Invite(m) => m
+                .iter()
+                .find(|(k, v)| *k != "inviteType" && k.ends_with("Id") && v.is_string())
+                .and_then(|(_, v)| v.as_str()),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    id: String,
+    serialized: String,
+    subject: Subject,
+    kind: Kind,
+    /// Named tokens have a name; temporary ones do not.
+    name: Option<String>,
+    revoked: bool,
+    /// A client token (`createClientToken`).
+    client: bool,
+    /// Given in the configuration: never revoked in bulk.
+    configured: bool,
+    caveats: Value,
+    custom: Value,
+    privileges: Option<Value>,
+    usage_limit: Option<Value>,
+    creation_time: u64,
+}
+
+#[derive(Debug)]
+pub(crate) struct State {
+    ids: Ids,
+    users: BTreeMap<String, User>,
+    groups: BTreeMap<String, Group>,
+    spaces: BTreeMap<String, Space>,
+    providers: BTreeMap<String, Provider>,
+    tokens: Vec<Token>,
+}
+
+/// What a stateful operation answers.
+#[derive(Debug, Clone)]
+pub(crate) enum Reply {
+    Json(u16, Value),
+    Empty(u16),
+    /// A status with a `Location` (a path below the API base) and maybe a body.
+    Located(u16, String, Option<Value>),
+}
+
+/// One request as the state sees it.
+pub(crate) struct Call<'a> {
+    pub route: &'a Route,
+    pub body: Option<&'a Value>,
+    pub who: &'a Who,
+    /// The host name the request came to (for `domain` fields).
+    pub domain: &'a str,
+}
+
+impl Call<'_> {
+    fn p(&self, name: &str) -> String {
+        self.route.param(name).to_owned()
+    }
+
+    fn str_field(&self, name: &str) -> Option<String> {
+        self.body
+            .and_then(|b| b.get(name))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    }
+
+    fn user(&self) -> Result<String, ApiError> {
+        match self.who {
+            Who::User(id) => Ok(id.clone()),
+            Who::Provider(_) => Err(ApiError::forbidden(
+                "this operation needs a user, not a provider",
+            )),
+            Who::Anonymous => Err(ApiError::unauthorized("no credentials")),
+        }
+    }
+
+    fn provider(&self) -> Result<String, ApiError> {
+        match self.who {
+            Who::Provider(id) => Ok(id.clone()),
+            _ => Err(ApiError::forbidden(
+                "this operation needs a provider's token",
+            )),
+        }
+    }
+}
+
+/// A resource family whose `{id}` must exist and whose members may use
+/// admin-only operations on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Space,
+    Group,
+    User,
+    Provider,
+    NamedToken,
+}
+
+/// The family and id a route acts on, from its template prefix.
+fn family(route: &Route) -> Option<(Family, String)> {
+    let t: Vec<&str> = route.template.trim_start_matches('/').split('/').collect();
+    let fam = match (t.first().copied(), t.get(1).copied(), t.get(2).copied()) {
+        (Some("spaces"), Some("{id}"), _) => Family::Space,
+        (Some("groups"), Some("{id}"), _) => Family::Group,
+        (Some("users"), Some("{id}"), _) => Family::User,
+        (Some("providers"), Some("{id}"), _) => Family::Provider,
+        (Some("tokens"), Some("named"), Some("{id}")) => Family::NamedToken,
+        _ => return None,
+    };
+    Some((fam, route.param("id").to_owned()))
+}
+
+fn ok204() -> Result<Option<Reply>, ApiError> {
+    Ok(Some(Reply::Empty(204)))
+}
+
+fn json200(v: Value) -> Result<Option<Reply>, ApiError> {
+    Ok(Some(Reply::Json(200, v)))
+}
+
+fn bad_token(description: &str, token_error: Value) -> ApiError {
+    ApiError::new(
+        400,
+        "badValueToken",
+        format!("Provided token is not valid: {description}."),
+    )
+    .details(json!({"key": "token", "tokenError": token_error}))
+}
+
+/// At most this many steps in a membership walk (a cycle cannot loop).
+const MAX_WALK: usize = 10_000;
+
+impl State {
+    pub(crate) fn new(users: &[UserConfig], salt: u64) -> State {
+        let mut s = State {
+            ids: Ids::new(salt),
+            users: BTreeMap::new(),
+            groups: BTreeMap::new(),
+            spaces: BTreeMap::new(),
+            providers: BTreeMap::new(),
+            tokens: Vec::new(),
+        };
+        for u in users {
+            s.users.insert(
+                u.id.clone(),
+                User {
+                    id: u.id.clone(),
+                    username: u.username.clone(),
+                    full_name: u.full_name.clone(),
+                    password: u.password.clone(),
+                    admin: u.admin,
+                    creation_time: now(),
+                },
+            );
+            for t in &u.tokens {
+                let id = s.ids.id();
+                s.tokens.push(Token {
+                    id,
+                    serialized: t.clone(),
+                    subject: Subject::User(u.id.clone()),
+                    kind: Kind::Access,
+                    name: None,
+                    revoked: false,
+                    client: false,
+                    configured: true,
+                    caveats: json!([]),
+                    custom: json!({}),
+                    privileges: None,
+                    usage_limit: None,
+                    creation_time: now(),
+                });
+            }
+        }
+        s
+    }
+
+    /// A fresh identifier (for `Location`s of operations without state).
+    pub(crate) fn fresh_id(&mut self) -> String {
+        self.ids.id()
+    }
+
+    /// Who a credential stands for; `None` when it is not valid.
+    pub(crate) fn authenticate(&self, cred: &Credential) -> Option<Who> {
+        match cred {
+            Credential::Token(t) => {
+                let tok = self.tokens.iter().find(|x| x.serialized == *t)?;
+                if tok.revoked || tok.kind != Kind::Access {
+                    return None;
+                }
+                match &tok.subject {
+                    Subject::User(id) if self.users.contains_key(id) => Some(Who::User(id.clone())),
+                    Subject::Provider(id) if self.providers.contains_key(id) => {
+                        Some(Who::Provider(id.clone()))
+                    }
+                    _ => None,
+                }
+            }
+            Credential::Basic(name, pass) => self
+                .users
+                .values()
+                .find(|u| u.username == *name && u.password.as_deref() == Some(pass.as_str()))
+                .map(|u| Who::User(u.id.clone())),
+        }
+    }
+
+    /// 403 and 404 before acting. A non-admin user may not use operations
+    /// whose privileges are all `oz_*` (admin) privileges, unless the
+    /// operation acts on a space or group they are an (effective) member of,
+    /// on their own user record, or on their own named token. On a known
+    /// space or group, a non-member non-admin gets 403 for every operation.
+    /// Then the `{id}` of spaces, groups, users, providers and named tokens
+    /// must exist (404).
+    pub(crate) fn authorize(&self, route: &Route, who: &Who) -> Result<(), ApiError> {
+        let op = route.op;
+        let admin_only =
+            !op.privileges.is_empty() && op.privileges.iter().all(|p| p.starts_with("oz_"));
+        let fam = family(route);
+        if let Who::User(uid) = who {
+            let admin = self.users.get(uid).is_some_and(|u| u.admin);
+            if !admin {
+                let member = fam.as_ref().and_then(|(f, id)| self.is_member(*f, id, uid));
+                match member {
+                    Some(true) => {}
+                    Some(false) if matches!(fam, Some((Family::Space | Family::Group, _))) => {
+                        return Err(ApiError::forbidden("you are not a member of this resource"));
+                    }
+                    _ if admin_only => {
+                        return Err(ApiError::forbidden(&format!(
+                            "{} needs the admin privilege {}",
+                            op.name,
+                            op.privileges.join(" or ")
+                        )));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if let Some((f, id)) = fam {
+            let exists = match f {
+                Family::Space => self.spaces.contains_key(&id),
+                Family::Group => self.groups.contains_key(&id),
+                Family::User => self.users.contains_key(&id),
+                Family::Provider => self.providers.contains_key(&id),
+                Family::NamedToken => self.tokens.iter().any(|t| t.id == id && t.name.is_some()),
+            };
+            if !exists {
+                return Err(ApiError::not_found(&format!("{f:?} {id}").to_lowercase()));
+            }
+        }
+        Ok(())
+    }
+
+    /// `None` when the resource does not exist.
+    fn is_member(&self, f: Family, id: &str, uid: &str) -> Option<bool> {
+        match f {
+            Family::Space => self
+                .spaces
+                .get(id)
+                .map(|_| self.space_effective_users(id).contains(uid)),
+            Family::Group => self
+                .groups
+                .get(id)
+                .map(|_| self.group_effective_users(id).contains(uid)),
+            Family::User => self.users.get(id).map(|_| id == uid),
+            Family::NamedToken => self
+                .tokens
+                .iter()
+                .find(|t| t.id == id)
+                .map(|t| t.subject == Subject::User(uid.to_owned())),
+            Family::Provider => self.providers.get(id).map(|p| p.admin == uid),
+        }
+    }
+
+    // ----- membership walks -----
+
+    fn parents_of(&self, gid: &str) -> BTreeSet<String> {
+        self.groups
+            .values()
+            .filter(|g| g.children.contains(gid))
+            .map(|g| g.id.clone())
+            .collect()
+    }
+
+    /// `start`'s relatives reached by `step`, not including `start`.
+    fn walk(&self, start: &str, step: impl Fn(&str) -> BTreeSet<String>) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut todo = vec![start.to_owned()];
+        for _ in 0..MAX_WALK {
+            let Some(g) = todo.pop() else { break };
+            for next in step(&g) {
+                if next != start && seen.insert(next.clone()) {
+                    todo.push(next);
+                }
+            }
+        }
+        seen
+    }
+
+    fn ancestors(&self, gid: &str) -> BTreeSet<String> {
+        self.walk(gid, |g| self.parents_of(g))
+    }
+
+    fn descendants(&self, gid: &str) -> BTreeSet<String> {
+        self.walk(gid, |g| {
+            self.groups
+                .get(g)
+                .map(|x| x.children.clone())
+                .unwrap_or_default()
+        })
+    }
+
+    fn user_groups(&self, uid: &str) -> BTreeSet<String> {
+        self.groups
+            .values()
+            .filter(|g| g.users.contains(uid))
+            .map(|g| g.id.clone())
+            .collect()
+    }
+
+    fn user_effective_groups(&self, uid: &str) -> BTreeSet<String> {
+        let mut out = self.user_groups(uid);
+        for g in out.clone() {
+            out.extend(self.ancestors(&g));
+        }
+        out
+    }
+
+    fn user_spaces(&self, uid: &str) -> BTreeSet<String> {
+        self.spaces
+            .values()
+            .filter(|s| s.users.contains(uid))
+            .map(|s| s.id.clone())
+            .collect()
+    }
+
+    fn user_effective_spaces(&self, uid: &str) -> BTreeSet<String> {
+        let groups = self.user_effective_groups(uid);
+        self.spaces
+            .values()
+            .filter(|s| s.users.contains(uid) || s.groups.iter().any(|g| groups.contains(g)))
+            .map(|s| s.id.clone())
+            .collect()
+    }
+
+    fn group_effective_users(&self, gid: &str) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for g in std::iter::once(gid.to_owned()).chain(self.descendants(gid)) {
+            if let Some(g) = self.groups.get(&g) {
+                out.extend(g.users.iter().cloned());
+            }
+        }
+        out
+    }
+
+    fn group_spaces(&self, gid: &str) -> BTreeSet<String> {
+        self.spaces
+            .values()
+            .filter(|s| s.groups.contains(gid))
+            .map(|s| s.id.clone())
+            .collect()
+    }
+
+    fn group_effective_spaces(&self, gid: &str) -> BTreeSet<String> {
+        let mut groups = self.ancestors(gid);
+        groups.insert(gid.to_owned());
+        self.spaces
+            .values()
+            .filter(|s| s.groups.iter().any(|g| groups.contains(g)))
+            .map(|s| s.id.clone())
+            .collect()
+    }
+
+    fn space_effective_groups(&self, sid: &str) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        if let Some(s) = self.spaces.get(sid) {
+            for g in &s.groups {
+                out.insert(g.clone());
+                out.extend(self.descendants(g));
+            }
+        }
+        out
+    }
+
+    fn space_effective_users(&self, sid: &str) -> BTreeSet<String> {
+        let mut out = self
+            .spaces
+            .get(sid)
+            .map(|s| s.users.clone())
+            .unwrap_or_default();
+        for g in self.space_effective_groups(sid) {
+            if let Some(g) = self.groups.get(&g) {
+                out.extend(g.users.iter().cloned());
+            }
+        }
+        out
+    }
+
+    // ----- JSON views -----
+
+    fn user_json(&self, uid: &str) -> Result<Value, ApiError> {
+        let u = self
+            .users
+            .get(uid)
+            .ok_or_else(|| ApiError::not_found(&format!("user {uid}")))?;
+        Ok(
+            json!({"userId": u.id, "fullName": u.full_name, "username": u.username, "creationTime": u.creation_time}),
+        )
+    }
+
+    fn user_protected_json(&self, uid: &str) -> Result<Value, ApiError> {
+        let u = self
+            .users
+            .get(uid)
+            .ok_or_else(|| ApiError::not_found(&format!("user {uid}")))?;
+        Ok(json!({
+            "userId": u.id,
+            "fullName": u.full_name,
+            "username": u.username,
+            "linkedAccounts": [],
+            "emails": [format!("{}@example.com", u.username)],
+            "basicAuthEnabled": u.password.is_some(),
+            "blocked": false,
+            "creationTime": u.creation_time,
+        }))
+    }
+
+    fn group_json(&self, gid: &str) -> Result<Value, ApiError> {
+        let g = self
+            .groups
+            .get(gid)
+            .ok_or_else(|| ApiError::not_found(&format!("group {gid}")))?;
+        let mut v = json!({"groupId": g.id, "name": g.name, "type": g.kind, "creationTime": g.creation_time});
+        if let Some(c) = &g.creator {
+            v["creator"] = json!({"type": "user", "id": c});
+        }
+        Ok(v)
+    }
+
+    fn space_json(&self, sid: &str) -> Result<Value, ApiError> {
+        let s = self
+            .spaces
+            .get(sid)
+            .ok_or_else(|| ApiError::not_found(&format!("space {sid}")))?;
+        let mut v = json!({"spaceId": s.id});
+        for (k, val) in &s.fields {
+            v[k] = val.clone();
+        }
+        v["providers"] = json!({});
+        v["supportParametersRegistry"] = json!({});
+        v["creator"] = match &s.creator {
+            Some(c) => json!({"type": "user", "id": c}),
+            None => json!({"type": "nobody"}),
+        };
+        v["creationTime"] = json!(s.creation_time);
+        Ok(v)
+    }
+
+    fn provider_json(&self, pid: &str) -> Result<Value, ApiError> {
+        let p = self
+            .providers
+            .get(pid)
+            .ok_or_else(|| ApiError::not_found(&format!("provider {pid}")))?;
+        Ok(json!({
+            "providerId": p.id, "name": p.name, "domain": p.domain,
+            "latitude": p.latitude, "longitude": p.longitude,
+            "clusterId": p.id, "online": false, "creationTime": p.creation_time,
+        }))
+    }
+
+    fn named_token_json(t: &Token) -> Value {
+        let mut metadata =
+            json!({"creationTime": t.creation_time, "usageCount": 0, "custom": t.custom});
+        if let Some(p) = &t.privileges {
+            metadata["privileges"] = p.clone();
+        }
+        if let Some(l) = &t.usage_limit {
+            metadata["usageLimit"] = l.clone();
+        }
+        json!({
+            "id": t.id, "name": t.name, "subject": t.subject.json(), "type": t.kind.json(),
+            "caveats": t.caveats, "metadata": metadata, "revoked": t.revoked, "token": t.serialized,
+        })
+    }
+
+    fn ids_json(key: &str, ids: impl IntoIterator<Item = String>) -> Value {
+        json!({ key: ids.into_iter().collect::<Vec<_>>() })
+    }
+
+    // ----- helpers that change state -----
+
+    fn issue(
+        &mut self,
+        subject: Subject,
+        kind: Kind,
+        name: Option<String>,
+        body: Option<&Value>,
+    ) -> Token {
+        let field = |k: &str| body.and_then(|b| b.get(k)).cloned();
+        let t = Token {
+            id: self.ids.id(),
+            serialized: self.ids.token(),
+            subject,
+            kind,
+            name,
+            revoked: field("revoked").and_then(|v| v.as_bool()).unwrap_or(false),
+            client: false,
+            configured: false,
+            caveats: field("caveats").unwrap_or_else(|| json!([])),
+            custom: field("customMetadata").unwrap_or_else(|| json!({})),
+            privileges: field("privileges"),
+            usage_limit: field("usageLimit"),
+            creation_time: now(),
+        };
+        self.tokens.push(t.clone());
+        t
+    }
+
+    fn invite(&mut self, uid: &str, invite_type: &str, key: &str, target: &str) -> Value {
+        let mut m = Map::new();
+        m.insert("inviteType".into(), json!(invite_type));
+        m.insert(key.into(), json!(target));
+        let t = self.issue(Subject::User(uid.to_owned()), Kind::Invite(m), None, None);
+        json!({ "token": t.serialized })
+    }
+
+    /// The target of a valid invite token of type `expected` sent in the
+    /// body's `token` field.
+    fn redeem(&self, call: &Call, expected: &str) -> Result<String, ApiError> {
+        let Some(text) = call.str_field("token") else {
+            return Err(ApiError::new(
+                400,
+                "missingRequiredValue",
+                "Missing required value: token.",
+            )
+            .details(json!({"key": "token"})));
+        };
+        let Some(t) = self.tokens.iter().find(|t| t.serialized == text) else {
+            return Err(bad_token(
+                "the token is not recognized",
+                json!({"id": "badToken", "description": "Provided token could not be understood by the server."}),
+            ));
+        };
+        if t.revoked {
+            return Err(bad_token(
+                "the token is revoked",
+                json!({"id": "tokenRevoked"}),
+            ));
+        }
+        match t.kind.invite_type() {
+            None => Err(bad_token(
+                "it is not an invite token",
+                json!({"id": "notAnInviteToken", "details": {"expectedInviteType": expected}}),
+            )),
+            Some(actual) if actual != expected => Err(bad_token(
+                &format!("it is a {actual} invite, this operation needs a {expected} invite"),
+                json!({"id": "inviteTokenTypeMismatch", "details": {"expected": expected, "received": actual}}),
+            )),
+            Some(_) => t.kind.target().map(str::to_owned).ok_or_else(|| {
+                bad_token(
+                    "the invite names no target",
+                    json!({"id": "inviteTokenTargetIdInvalid"}),
+                )
+            }),
+        }
+    }
+
+    fn new_group(&mut self, name: String, kind: Option<String>, creator: Option<String>) -> String {
+        let id = self.ids.id();
+        let users = creator.iter().cloned().collect();
+        self.groups.insert(
+            id.clone(),
+            Group {
+                id: id.clone(),
+                name,
+                kind: kind.unwrap_or_else(|| "team".into()),
+                users,
+                children: BTreeSet::new(),
+                creator,
+                creation_time: now(),
+            },
+        );
+        id
+    }
+
+    fn new_space(&mut self, body: Option<&Value>, creator: Option<String>) -> String {
+        let id = self.ids.id();
+        let mut fields = Map::new();
+        fields.insert("name".into(), json!("Unnamed space"));
+        fields.insert("description".into(), json!(""));
+        fields.insert("organizationName".into(), json!(""));
+        fields.insert("tags".into(), json!([]));
+        fields.insert("advertisedInMarketplace".into(), json!(false));
+        fields.insert("marketplaceContactEmail".into(), json!(""));
+        merge_space_fields(&mut fields, body);
+        let users: BTreeSet<String> = creator.iter().cloned().collect();
+        self.spaces.insert(
+            id.clone(),
+            Space {
+                id: id.clone(),
+                fields,
+                owners: users.clone(),
+                users,
+                groups: BTreeSet::new(),
+                creator,
+                creation_time: now(),
+            },
+        );
+        id
+    }
+
+    fn need_user(&self, uid: &str) -> Result<(), ApiError> {
+        if self.users.contains_key(uid) {
+            Ok(())
+        } else {
+            Err(ApiError::not_found(&format!("user {uid}")))
+        }
+    }
+
+    fn group_mut(&mut self, gid: &str) -> Result<&mut Group, ApiError> {
+        self.groups
+            .get_mut(gid)
+            .ok_or_else(|| ApiError::not_found(&format!("group {gid}")))
+    }
+
+    fn space_mut(&mut self, sid: &str) -> Result<&mut Space, ApiError> {
+        self.spaces
+            .get_mut(sid)
+            .ok_or_else(|| ApiError::not_found(&format!("space {sid}")))
+    }
+
+    fn remove_user(&mut self, uid: &str) {
+        self.users.remove(uid);
+        for g in self.groups.values_mut() {
+            g.users.remove(uid);
+        }
+        for s in self.spaces.values_mut() {
+            s.users.remove(uid);
+            s.owners.remove(uid);
+        }
+        self.tokens
+            .retain(|t| t.subject != Subject::User(uid.to_owned()));
+    }
+
+    fn remove_group(&mut self, gid: &str) {
+        self.groups.remove(gid);
+        for g in self.groups.values_mut() {
+            g.children.remove(gid);
+        }
+        for s in self.spaces.values_mut() {
+            s.groups.remove(gid);
+        }
+    }
+
+    fn named_token(&self, tid: &str) -> Result<&Token, ApiError> {
+        self.tokens
+            .iter()
+            .find(|t| t.id == tid && t.name.is_some())
+            .ok_or_else(|| ApiError::not_found(&format!("named token {tid}")))
+    }
+
+    fn create_named(&mut self, subject: Subject, call: &Call) -> Result<Option<Reply>, ApiError> {
+        let name = call.str_field("name").unwrap_or_default();
+        if self
+            .tokens
+            .iter()
+            .any(|t| t.subject == subject && t.name.as_deref() == Some(&name))
+        {
+            return Err(
+                ApiError::new(409, "alreadyExists", "The resource already exists.")
+                    .details(json!({"key": "name"})),
+            );
+        }
+        let kind = kind_from(call.body);
+        let t = self.issue(subject, kind, Some(name), call.body);
+        Ok(Some(Reply::Located(
+            201,
+            format!("/tokens/named/{}", enc(&t.id)),
+            Some(json!({"tokenId": t.id, "token": t.serialized})),
+        )))
+    }
+
+    fn named_of(&self, subject: &Subject) -> Vec<String> {
+        self.tokens
+            .iter()
+            .filter(|t| &t.subject == subject && t.name.is_some())
+            .map(|t| t.id.clone())
+            .collect()
+    }
+
+    fn named_by_name(&self, subject: &Subject, name: &str) -> Result<Option<Reply>, ApiError> {
+        let t = self
+            .tokens
+            .iter()
+            .find(|t| &t.subject == subject && t.name.as_deref() == Some(name))
+            .ok_or_else(|| ApiError::not_found(&format!("named token {name:?}")))?;
+        json200(Self::named_token_json(t))
+    }
+
+    fn verify(
+        &self,
+        call: &Call,
+        accept: impl Fn(&Kind) -> bool,
+    ) -> Result<Option<Reply>, ApiError> {
+        let text = call.str_field("token").unwrap_or_default();
+        let t = self
+            .tokens
+            .iter()
+            .find(|t| t.serialized == text && !t.revoked)
+            .ok_or_else(|| bad_token("the token is not recognized", json!({"id": "badToken"})))?;
+        if !accept(&t.kind) {
+            return Err(bad_token(
+                "wrong token type",
+                json!({"id": "notAnAccessToken"}),
+            ));
+        }
+        if let Some(expected) = call.str_field("expectedInviteType") {
+            if t.kind.invite_type() != Some(expected.as_str()) {
+                return Err(bad_token(
+                    "wrong invite type",
+                    json!({"id": "inviteTokenTypeMismatch", "details": {"expected": expected}}),
+                ));
+            }
+        }
+        json200(json!({"subject": t.subject.json(), "ttl": 3600}))
+    }
+
+    /// Acts on a request if its operation is one with real state. `Ok(None)`
+    /// leaves the answer to the catalogue.
+    pub(crate) fn handle(&mut self, call: &Call) -> Result<Option<Reply>, ApiError> {
+        let op = call.route.op;
+        match op.name {
+            "getConfiguration" => json200(json!({
+                "name": "fake-onezone",
+                "domain": call.domain,
+                "version": onezone_rest_cli::catalogue::API_VERSION,
+                "build": "fake",
+                "subdomainDelegationSupported": false,
+                "compatibleOneproviderVersions": [onezone_rest_cli::catalogue::API_VERSION],
+                "compatibilityRegistryRevision": 1,
+                "supportedIdPs": [],
+                "availableSpaceTags": {},
+            })),
+
+            // ----- users -----
+            "getCurrentUser" => json200(self.user_protected_json(&call.user()?)?),
+            "getUser" => json200(self.user_protected_json(&call.p("id"))?),
+            "modifyCurrentUser" => {
+                let uid = call.user()?;
+                let (full, name) = (call.str_field("fullName"), call.str_field("username"));
+                if let Some(u) = self.users.get_mut(&uid) {
+                    if let Some(f) = full {
+                        u.full_name = f;
+                    }
+                    if let Some(n) = name {
+                        u.username = n;
+                    }
+                }
+                ok204()
+            }
+            "ozUsersList" => json200(Self::ids_json("users", self.users.keys().cloned())),
+            "createUser" => {
+                let id = self.ids.id();
+                let username = call
+                    .str_field("username")
+                    .unwrap_or_else(|| format!("user-{}", id.get(..8).unwrap_or(&id)));
+                self.users.insert(
+                    id.clone(),
+                    User {
+                        id: id.clone(),
+                        full_name: call
+                            .str_field("fullName")
+                            .unwrap_or_else(|| username.clone()),
+                        username,
+                        password: call.str_field("password"),
+                        admin: false,
+                        creation_time: now(),
+                    },
+                );
+                Ok(Some(Reply::Located(
+                    201,
+                    format!("/users/{}", enc(&id)),
+                    None,
+                )))
+            }
+            "removeUser" => {
+                self.remove_user(&call.p("id"));
+                ok204()
+            }
+            "removeCurrentUser" => {
+                self.remove_user(&call.user()?);
+                ok204()
+            }
+
+            // ----- groups -----
+            "createGroup" | "createUserGroup" => {
+                let creator = match call.who {
+                    Who::User(u) => Some(u.clone()),
+                    _ => None,
+                };
+                let name = call
+                    .str_field("name")
+                    .unwrap_or_else(|| "Unnamed group".into());
+                let id = self.new_group(name, call.str_field("type"), creator);
+                let prefix = if op.name == "createGroup" {
+                    "/groups"
+                } else {
+                    "/user/groups"
+                };
+                Ok(Some(Reply::Located(
+                    201,
+                    format!("{}/{}", prefix, enc(&id)),
+                    None,
+                )))
+            }
+            "getGroup" => json200(self.group_json(&call.p("id"))?),
+            "modifyGroup" => {
+                let (name, kind) = (call.str_field("name"), call.str_field("type"));
+                let g = self.group_mut(&call.p("id"))?;
+                if let Some(n) = name {
+                    g.name = n;
+                }
+                if let Some(k) = kind {
+                    g.kind = k;
+                }
+                ok204()
+            }
+            "removeGroup" => {
+                self.remove_group(&call.p("id"));
+                ok204()
+            }
+            "listGroups" => json200(Self::ids_json("groups", self.groups.keys().cloned())),
+            "listUserGroups" => json200(Self::ids_json("groups", self.user_groups(&call.user()?))),
+            "listEffectiveUserGroups" => json200(Self::ids_json(
+                "groups",
+                self.user_effective_groups(&call.user()?),
+            )),
+            "getUserGroup" | "getUserEffectiveGroup" => {
+                let uid = call.user()?;
+                let gid = call.p("gid");
+                let set = if op.name == "getUserGroup" {
+                    self.user_groups(&uid)
+                } else {
+                    self.user_effective_groups(&uid)
+                };
+                if !set.contains(&gid) {
+                    return Err(ApiError::not_found(&format!(
+                        "group {gid} of the current user"
+                    )));
+                }
+                json200(self.group_json(&gid)?)
+            }
+            "leaveGroup" => {
+                let uid = call.user()?;
+                let gid = call.p("gid");
+                let g = self.group_mut(&gid)?;
+                if !g.users.remove(&uid) {
+                    return Err(ApiError::not_found(&format!(
+                        "group {gid} of the current user"
+                    )));
+                }
+                ok204()
+            }
+            "joinGroup" => {
+                let uid = call.user()?;
+                let gid = self.redeem(call, "userJoinGroup")?;
+                self.group_mut(&gid)
+                    .map_err(|_| {
+                        bad_token(
+                            "the group no longer exists",
+                            json!({"id": "inviteTokenTargetIdInvalid"}),
+                        )
+                    })?
+                    .users
+                    .insert(uid);
+                Ok(Some(Reply::Located(
+                    201,
+                    format!("/user/groups/{}", enc(&gid)),
+                    None,
+                )))
+            }
+            "createUserGroupInviteToken" => {
+                json200(self.invite(&call.user()?, "userJoinGroup", "groupId", &call.p("id")))
+            }
+            "createChildGroupToken" => {
+                json200(self.invite(&call.user()?, "groupJoinGroup", "groupId", &call.p("id")))
+            }
+            "listGroupUsers" => {
+                let users = self.group_mut(&call.p("id"))?.users.clone();
+                json200(Self::ids_json("users", users))
+            }
+            "listEffectiveGroupUsers" => json200(Self::ids_json(
+                "users",
+                self.group_effective_users(&call.p("id")),
+            )),
+            "getGroupUser" | "getEffectiveGroupUser" => {
+                let (gid, uid) = (call.p("id"), call.p("uid"));
+                let set = if op.name == "getGroupUser" {
+                    self.group_mut(&gid)?.users.clone()
+                } else {
+                    self.group_effective_users(&gid)
+                };
+                if !set.contains(&uid) {
+                    return Err(ApiError::not_found(&format!("user {uid} of group {gid}")));
+                }
+                json200(self.user_json(&uid)?)
+            }
+            "addGroupUser" => {
+                let (gid, uid) = (call.p("id"), call.p("uid"));
+                self.need_user(&uid)?;
+                self.group_mut(&gid)?.users.insert(uid.clone());
+                Ok(Some(Reply::Located(
+                    201,
+                    format!("/groups/{}/users/{}", enc(&gid), enc(&uid)),
+                    None,
+                )))
+            }
+            "removeGroupUser" => {
+                let (gid, uid) = (call.p("id"), call.p("uid"));
+                if !self.group_mut(&gid)?.users.remove(&uid) {
+                    return Err(ApiError::not_found(&format!("user {uid} of group {gid}")));
+                }
+                ok204()
+            }
+            "listChildGroups" => {
+                let c = self.group_mut(&call.p("id"))?.children.clone();
+                json200(Self::ids_json("groups", c))
+            }
+            "getEffectiveChildrenGroups" => {
+                json200(Self::ids_json("groups", self.descendants(&call.p("id"))))
+            }
+            "listParentGroups" => json200(Self::ids_json("groups", self.parents_of(&call.p("id")))),
+            "listEffectiveParentGroups" => {
+                json200(Self::ids_json("groups", self.ancestors(&call.p("id"))))
+            }
+            "getChildGroup"
+            | "getEffectiveChildGroup"
+            | "getParentGroup"
+            | "getEffectiveParentGroup" => {
+                let gid = call.p("id");
+                let (other, set) = match op.name {
+                    "getChildGroup" => (call.p("cid"), self.group_mut(&gid)?.children.clone()),
+                    "getEffectiveChildGroup" => (call.p("cid"), self.descendants(&gid)),
+                    "getParentGroup" => (call.p("pid"), self.parents_of(&gid)),
+                    _ => (call.p("pid"), self.ancestors(&gid)),
+                };
+                if !set.contains(&other) {
+                    return Err(ApiError::not_found(&format!(
+                        "group {other} related to group {gid}"
+                    )));
+                }
+                json200(self.group_json(&other)?)
+            }
+            "createChildGroup" => {
+                let gid = call.p("id");
+                let creator = call.user().ok();
+                let name = call
+                    .str_field("name")
+                    .unwrap_or_else(|| "Unnamed group".into());
+                let cid = self.new_group(name, call.str_field("type"), creator);
+                self.group_mut(&gid)?.children.insert(cid.clone());
+                Ok(Some(Reply::Located(
+                    201,
+                    format!("/groups/{}/children/{}", enc(&gid), enc(&cid)),
+                    None,
+                )))
+            }
+            "addChildGroup" => {
+                let (gid, cid) = (call.p("id"), call.p("cid"));
+                self.group_mut(&cid)?;
+                if gid == cid || self.ancestors(&gid).contains(&cid) {
+                    return Err(ApiError::new(
+                        400,
+                        "badValueIdentifier",
+                        "A group cannot be its own ancestor.",
+                    )
+                    .details(json!({"key": "cid"})));
+                }
+                self.group_mut(&gid)?.children.insert(cid.clone());
+                Ok(Some(Reply::Located(
+                    201,
+                    format!("/groups/{}/children/{}", enc(&gid), enc(&cid)),
+                    None,
+                )))
+            }
+            "removeChildGroup" => {
+                let (gid, cid) = (call.p("id"), call.p("cid"));
+                if !self.group_mut(&gid)?.children.remove(&cid) {
+                    return Err(ApiError::not_found(&format!(
+                        "child group {cid} of group {gid}"
+                    )));
+                }
+                ok204()
+            }
+            "joinParentGroup" => {
+                let gid = call.p("id");
+                let parent = self.redeem(call, "groupJoinGroup")?;
+                if parent == gid {
+                    return Err(ApiError::new(
+                        400,
+                        "badValueIdentifier",
+                        "A group cannot join itself.",
+                    )
+                    .details(json!({"key": "token"})));
+                }
+                if self.descendants(&gid).contains(&parent) {
+                    return Err(ApiError::new(
+                        400,
+                        "badValueIdentifier",
+                        "A group cannot join its descendant.",
+                    )
+                    .details(json!({"key": "token"})));
+                }
+                self.group_mut(&parent)
+                    .map_err(|_| {
+                        bad_token(
+                            "the group no longer exists",
+                            json!({"id": "inviteTokenTargetIdInvalid"}),
+                        )
+                    })?
+                    .children
+                    .insert(gid.clone());
+                Ok(Some(Reply::Located(
+                    201,
+                    format!("/groups/{}/parents/{}", enc(&gid), enc(&parent)),
+                    None,
+                )))
+            }
+            "leaveParentGroup" => {
+                let (gid, pid) = (call.p("id"), call.p("pid"));
+                if !self.group_mut(&pid)?.children.remove(&gid) {
+                    return Err(ApiError::not_found(&format!(
+                        "parent group {pid} of group {gid}"
+                    )));
+                }
+                ok204()
+            }
+            "listGroupSpaces" => {
+                json200(Self::ids_json("spaces", self.group_spaces(&call.p("id"))))
+            }
+            "listEffectiveGroupSpaces" => json200(Self::ids_json(
+                "spaces",
+                self.group_effective_spaces(&call.p("id")),
+            )),
+            "getGroupSpace" | "getEffectiveGroupSpace" => {
+                let (gid, sid) = (call.p("id"), call.p("sid"));
+                let set = if op.name == "getGroupSpace" {
+                    self.group_spaces(&gid)
+                } else {
+                    self.group_effective_spaces(&gid)
+                };
+                if !set.contains(&sid) {
+                    return Err(ApiError::not_found(&format!("space {sid} of group {gid}")));
+                }
+                json200(self.space_json(&sid)?)
+            }
+            "groupJoinSpace" => {
+                let gid = call.p("id");
+                let sid = self.redeem(call, "groupJoinSpace")?;
+                self.space_mut(&sid)
+                    .map_err(|_| {
+                        bad_token(
+                            "the space no longer exists",
+                            json!({"id": "inviteTokenTargetIdInvalid"}),
+                        )
+                    })?
+                    .groups
+                    .insert(gid.clone());
+                Ok(Some(Reply::Located(
+                    201,
+                    format!("/groups/{}/spaces/{}", enc(&gid), enc(&sid)),
+                    None,
+                )))
+            }
+            "createSpaceForGroup" => {
+                let gid = call.p("id");
+                let sid = self.new_space(call.body, call.user().ok());
+                self.space_mut(&sid)?.groups.insert(gid);
+                // The spec says 204 with a Location header.
+                Ok(Some(Reply::Located(
+                    204,
+                    format!("/spaces/{}", enc(&sid)),
+                    None,
+                )))
+            }
+            "removeGroupFromSpace" => {
+                let (gid, sid) = (call.p("id"), call.p("sid"));
+                if !self.space_mut(&sid)?.groups.remove(&gid) {
+                    return Err(ApiError::not_found(&format!("space {sid} of group {gid}")));
+                }
+                ok204()
+            }
+
+            // ----- spaces -----
+            "createSpace" | "createUserSpace" => {
+                let creator = match call.who {
+                    Who::User(u) => Some(u.clone()),
+                    _ => None,
+                };
+                let sid = self.new_space(call.body, creator);
+                let prefix = if op.name == "createSpace" {
+                    "/spaces"
+                } else {
+                    "/user/spaces"
+                };
+                Ok(Some(Reply::Located(
+                    201,
+                    format!("{}/{}", prefix, enc(&sid)),
+                    None,
+                )))
+            }
+            "getSpace" => json200(self.space_json(&call.p("id"))?),
+            "modifySpace" => {
+                let s = self.space_mut(&call.p("id"))?;
+                merge_space_fields(&mut s.fields, call.body);
+                ok204()
+            }
+            "removeSpace" => {
+                self.spaces.remove(&call.p("id"));
+                ok204()
+            }
+            "listSpaces" => json200(Self::ids_json("spaces", self.spaces.keys().cloned())),
+            "listUserSpaces" => json200(Self::ids_json("spaces", self.user_spaces(&call.user()?))),
+            "listEffectiveUserSpaces" => json200(Self::ids_json(
+                "spaces",
+                self.user_effective_spaces(&call.user()?),
+            )),
+            "getUserSpace" | "getEffectiveUserSpace" => {
+                let uid = call.user()?;
+                let sid = call.p("sid");
+                let set = if op.name == "getUserSpace" {
+                    self.user_spaces(&uid)
+                } else {
+                    self.user_effective_spaces(&uid)
+                };
+                if !set.contains(&sid) {
+                    return Err(ApiError::not_found(&format!(
+                        "space {sid} of the current user"
+                    )));
+                }
+                json200(self.space_json(&sid)?)
+            }
+            "leaveSpace" => {
+                let uid = call.user()?;
+                let sid = call.p("sid");
+                if !self.space_mut(&sid)?.users.remove(&uid) {
+                    return Err(ApiError::not_found(&format!(
+                        "space {sid} of the current user"
+                    )));
+                }
+                ok204()
+            }
+            "joinSpace" => {
+                let uid = call.user()?;
+                let sid = self.redeem(call, "userJoinSpace")?;
+                self.space_mut(&sid)
+                    .map_err(|_| {
+                        bad_token(
+                            "the space no longer exists",
+                            json!({"id": "inviteTokenTargetIdInvalid"}),
+                        )
+                    })?
+                    .users
+                    .insert(uid);
+                Ok(Some(Reply::Located(
+                    201,
+                    format!("/user/spaces/{}", enc(&sid)),
+                    None,
+                )))
+            }
+            "createSpaceUserInviteToken" => {
+                json200(self.invite(&call.user()?, "userJoinSpace", "spaceId", &call.p("id")))
+            }
+            "createSpaceGroupToken" => {
+                json200(self.invite(&call.user()?, "groupJoinSpace", "spaceId", &call.p("id")))
+            }
+            "createSpaceSupportToken" => {
+                json200(self.invite(&call.user()?, "supportSpace", "spaceId", &call.p("id")))
+            }
+            "listSpaceUsers" => {
+                let users = self.space_mut(&call.p("id"))?.users.clone();
+                json200(Self::ids_json("users", users))
+            }
+            "listEffectiveSpaceUsers" => json200(Self::ids_json(
+                "users",
+                self.space_effective_users(&call.p("id")),
+            )),
+            "listSpaceOwners" => {
+                let owners = self.space_mut(&call.p("id"))?.owners.clone();
+                json200(Self::ids_json("users", owners))
+            }
+            "getSpaceUser" | "getEffectiveSpaceUser" => {
+                let (sid, uid) = (call.p("id"), call.p("uid"));
+                let set = if op.name == "getSpaceUser" {
+                    self.space_mut(&sid)?.users.clone()
+                } else {
+                    self.space_effective_users(&sid)
+                };
+                if !set.contains(&uid) {
+                    return Err(ApiError::not_found(&format!("user {uid} of space {sid}")));
+                }
+                json200(self.user_json(&uid)?)
+            }
+            "addSpaceUser" | "addSpaceOwner" => {
+                let (sid, uid) = (call.p("id"), call.p("uid"));
+                self.need_user(&uid)?;
+                let s = self.space_mut(&sid)?;
+                s.users.insert(uid.clone());
+                if op.name == "addSpaceOwner" {
+                    s.owners.insert(uid);
+                }
+                ok204()
+            }
+            "removeSpaceUser" | "removeSpaceOwner" => {
+                let (sid, uid) = (call.p("id"), call.p("uid"));
+                let s = self.space_mut(&sid)?;
+                let was = if op.name == "removeSpaceUser" {
+                    s.owners.remove(&uid);
+                    s.users.remove(&uid)
+                } else {
+                    s.owners.remove(&uid)
+                };
+                if !was {
+                    return Err(ApiError::not_found(&format!("user {uid} of space {sid}")));
+                }
+                ok204()
+            }
+            "listSpaceGroups" => {
+                let groups = self.space_mut(&call.p("id"))?.groups.clone();
+                json200(Self::ids_json("groups", groups))
+            }
+            "listEffectiveSpaceGroups" => json200(Self::ids_json(
+                "groups",
+                self.space_effective_groups(&call.p("id")),
+            )),
+            "getSpaceGroup" | "getEffectiveSpaceGroup" => {
+                let (sid, gid) = (call.p("id"), call.p("gid"));
+                let set = if op.name == "getSpaceGroup" {
+                    self.space_mut(&sid)?.groups.clone()
+                } else {
+                    self.space_effective_groups(&sid)
+                };
+                if !set.contains(&gid) {
+                    return Err(ApiError::not_found(&format!("group {gid} of space {sid}")));
+                }
+                json200(self.group_json(&gid)?)
+            }
+            "addGroupToSpace" => {
+                let (sid, gid) = (call.p("id"), call.p("gid"));
+                self.group_mut(&gid)?;
+                self.space_mut(&sid)?.groups.insert(gid);
+                ok204()
+            }
+            "removeSpaceGroup" => {
+                let (sid, gid) = (call.p("id"), call.p("gid"));
+                if !self.space_mut(&sid)?.groups.remove(&gid) {
+                    return Err(ApiError::not_found(&format!("group {gid} of space {sid}")));
+                }
+                ok204()
+            }
+            "createSpaceGroup" => {
+                let sid = call.p("id");
+                let name = call
+                    .str_field("name")
+                    .unwrap_or_else(|| "Unnamed group".into());
+                let gid = self.new_group(name, call.str_field("type"), call.user().ok());
+                self.space_mut(&sid)?.groups.insert(gid.clone());
+                Ok(Some(Reply::Located(
+                    201,
+                    format!("/spaces/{}/groups/{}", enc(&sid), enc(&gid)),
+                    None,
+                )))
+            }
+            "listSpaceProviders" => json200(json!({"providers": []})),
+
+            // ----- tokens -----
+            "examineToken" => {
+                let text = call.str_field("token").unwrap_or_default();
+                let t = self
+                    .tokens
+                    .iter()
+                    .find(|t| t.serialized == text)
+                    .ok_or_else(|| {
+                        bad_token("the token is not recognized", json!({"id": "badToken"}))
+                    })?;
+                json200(json!({
+                    "onezoneDomain": call.domain,
+                    "id": t.id,
+                    "persistence": if t.name.is_some() { "named" } else { "temporary" },
+                    "subject": t.subject.json(),
+                    "type": t.kind.json(),
+                    "caveats": t.caveats,
+                }))
+            }
+            "verifyAccessToken" => self.verify(call, |k| *k == Kind::Access),
+            "verifyIdentityToken" => {
+                self.verify(call, |k| matches!(k, Kind::Access | Kind::Identity))
+            }
+            "verifyInviteToken" => self.verify(call, |k| matches!(k, Kind::Invite(_))),
+            "createTemporaryTokenForCurrentUser" | "createTemporaryTokenForUser" => {
+                let uid = if op.name == "createTemporaryTokenForUser" {
+                    call.p("id")
+                } else {
+                    call.user()?
+                };
+                let t = self.issue(Subject::User(uid), kind_from(call.body), None, call.body);
+                Ok(Some(Reply::Json(201, json!({"token": t.serialized}))))
+            }
+            "createTemporaryTokenForCurrentProvider" | "createTemporaryTokenForProvider" => {
+                let pid = if op.name == "createTemporaryTokenForProvider" {
+                    call.p("id")
+                } else {
+                    call.provider()?
+                };
+                let t = self.issue(
+                    Subject::Provider(pid),
+                    kind_from(call.body),
+                    None,
+                    call.body,
+                );
+                Ok(Some(Reply::Json(201, json!({"token": t.serialized}))))
+            }
+            "createNamedTokenForCurrentUser" => {
+                self.create_named(Subject::User(call.user()?), call)
+            }
+            "createNamedTokenForUser" => self.create_named(Subject::User(call.p("id")), call),
+            "createNamedTokenForCurrentProvider" => {
+                self.create_named(Subject::Provider(call.provider()?), call)
+            }
+            "createNamedTokenForProvider" => {
+                self.create_named(Subject::Provider(call.p("id")), call)
+            }
+            "listNamedTokensOfCurrentUser" => json200(Self::ids_json(
+                "tokens",
+                self.named_of(&Subject::User(call.user()?)),
+            )),
+            "listNamedTokensOfUser" => json200(Self::ids_json(
+                "tokens",
+                self.named_of(&Subject::User(call.p("id"))),
+            )),
+            "listNamedTokensOfCurrentProvider" => json200(Self::ids_json(
+                "tokens",
+                self.named_of(&Subject::Provider(call.provider()?)),
+            )),
+            "listNamedTokensOfProvider" => json200(Self::ids_json(
+                "tokens",
+                self.named_of(&Subject::Provider(call.p("id"))),
+            )),
+            "listAllNamedTokens" => json200(Self::ids_json(
+                "tokens",
+                self.tokens
+                    .iter()
+                    .filter(|t| t.name.is_some())
+                    .map(|t| t.id.clone()),
+            )),
+            "getNamedToken" => json200(Self::named_token_json(self.named_token(&call.p("id"))?)),
+            "getNamedTokenStatus" => {
+                json200(json!({"revoked": self.named_token(&call.p("id"))?.revoked}))
+            }
+            "getNamedTokenOfCurrentUserByName" => {
+                self.named_by_name(&Subject::User(call.user()?), &call.p("name"))
+            }
+            "getNamedTokenOfUserByName" => {
+                self.named_by_name(&Subject::User(call.p("id")), &call.p("name"))
+            }
+            "getNamedTokenOfCurrentProviderByName" => {
+                self.named_by_name(&Subject::Provider(call.provider()?), &call.p("name"))
+            }
+            "getNamedTokenOfProviderByName" => {
+                self.named_by_name(&Subject::Provider(call.p("id")), &call.p("name"))
+            }
+            "modifyNamedToken" => {
+                let tid = call.p("id");
+                self.named_token(&tid)?;
+                let body = call.body.cloned().unwrap_or(Value::Null);
+                if let Some(t) = self.tokens.iter_mut().find(|t| t.id == tid) {
+                    if let Some(n) = body.get("name").and_then(Value::as_str) {
+                        t.name = Some(n.to_owned());
+                    }
+                    if let Some(r) = body.get("revoked").and_then(Value::as_bool) {
+                        t.revoked = r;
+                    }
+                    if let Some(c) = body.get("customMetadata") {
+                        t.custom = c.clone();
+                    }
+                }
+                ok204()
+            }
+            "deleteNamedToken" => {
+                let tid = call.p("id");
+                self.tokens.retain(|t| t.id != tid);
+                ok204()
+            }
+            "deleteNamedTokensOfCurrentUser" | "deleteNamedTokensOfUser" => {
+                let uid = if op.name == "deleteNamedTokensOfUser" {
+                    call.p("id")
+                } else {
+                    call.user()?
+                };
+                let s = Subject::User(uid);
+                self.tokens
+                    .retain(|t| !(t.subject == s && t.name.is_some()));
+                ok204()
+            }
+            "revokeAllTemporaryTokensOfCurrentUser" | "revokeAllTemporaryTokensOfUser" => {
+                let uid = if op.name == "revokeAllTemporaryTokensOfUser" {
+                    call.p("id")
+                } else {
+                    call.user()?
+                };
+                let s = Subject::User(uid);
+                // The tokens given in the configuration stay usable.
+                for t in self.tokens.iter_mut() {
+                    if t.subject == s && t.name.is_none() && !t.client && !t.configured {
+                        t.revoked = true;
+                    }
+                }
+                ok204()
+            }
+            "createClientToken" => {
+                let uid = call.user()?;
+                let t = self.issue(Subject::User(uid), Kind::Access, None, None);
+                if let Some(x) = self.tokens.iter_mut().find(|x| x.id == t.id) {
+                    x.client = true;
+                }
+                json200(json!({"token": t.serialized}))
+            }
+            "listClientTokens" => {
+                let s = Subject::User(call.user()?);
+                json200(Self::ids_json(
+                    "tokens",
+                    self.tokens
+                        .iter()
+                        .filter(|t| t.client && t.subject == s)
+                        .map(|t| t.id.clone()),
+                ))
+            }
+            "removeClientToken" => {
+                let tid = call.p("tid");
+                let before = self.tokens.len();
+                self.tokens
+                    .retain(|t| !(t.client && (t.id == tid || t.serialized == tid)));
+                if before == self.tokens.len() {
+                    return Err(ApiError::not_found(&format!("client token {tid}")));
+                }
+                ok204()
+            }
+
+            // ----- provider registration -----
+            "createProviderRegistrationTokenForCurrentUser" => {
+                let uid = call.user()?;
+                json200(self.invite(&uid, "registerOneprovider", "adminUserId", &uid))
+            }
+            "createProviderRegistrationTokenForUser" => {
+                let uid = call.p("id");
+                json200(self.invite(&uid, "registerOneprovider", "adminUserId", &uid))
+            }
+            "registerProvider" => {
+                let admin = self.redeem(call, "registerOneprovider")?;
+                let text = call.str_field("token").unwrap_or_default();
+                self.tokens.retain(|t| t.serialized != text);
+                let id = self.ids.id();
+                let body = call.body.cloned().unwrap_or(Value::Null);
+                let name = call.str_field("name").unwrap_or_else(|| "provider".into());
+                let domain = call
+                    .str_field("domain")
+                    .or_else(|| {
+                        call.str_field("subdomain")
+                            .map(|s| format!("{s}.{}", call.domain))
+                    })
+                    .unwrap_or_else(|| format!("{}.{}", id.get(..8).unwrap_or("p"), call.domain));
+                self.providers.insert(
+                    id.clone(),
+                    Provider {
+                        id: id.clone(),
+                        name,
+                        domain,
+                        latitude: body.get("latitude").and_then(Value::as_f64).unwrap_or(0.0),
+                        longitude: body.get("longitude").and_then(Value::as_f64).unwrap_or(0.0),
+                        admin: admin.clone(),
+                        creation_time: now(),
+                    },
+                );
+                let root = self.issue(Subject::Provider(id.clone()), Kind::Access, None, None);
+                json200(
+                    json!({"providerId": id, "providerRootToken": root.serialized, "adminUserId": admin}),
+                )
+            }
+            "ozProvidersList" => {
+                json200(Self::ids_json("providers", self.providers.keys().cloned()))
+            }
+            "getProviderDetails" => json200(self.provider_json(&call.p("id"))?),
+            "getCurrentProviderDetails" => json200(self.provider_json(&call.provider()?)?),
+            "removeProvider" | "unregisterProvider" => {
+                let pid = if op.name == "removeProvider" {
+                    call.p("id")
+                } else {
+                    call.provider()?
+                };
+                self.providers.remove(&pid);
+                self.tokens
+                    .retain(|t| t.subject != Subject::Provider(pid.clone()));
+                ok204()
+            }
+            _ => Ok(None),
+        }
+    }
+}
+
+/// The token type a create-token body asks for (access by default).
+fn kind_from(body: Option<&Value>) -> Kind {
+    let ty = body.and_then(|b| b.get("type"));
+    if let Some(Value::Object(invite)) = ty.and_then(|t| t.get("inviteToken")) {
+        Kind::Invite(invite.clone())
+    } else if ty.and_then(|t| t.get("identityToken")).is_some() {
+        Kind::Identity
+    } else {
+        Kind::Access
+    }
+}
+
+/// Copies the space fields a create or modify body carries.
+fn merge_space_fields(fields: &mut Map<String, Value>, body: Option<&Value>) {
+    const KEYS: &[&str] = &[
+        "name",
+        "description",
+        "organizationName",
+        "tags",
+        "advertisedInMarketplace",
+        "marketplaceContactEmail",
+    ];
+    if let Some(Value::Object(b)) = body {
+        for k in KEYS {
+            if let Some(v) = b.get(*k) {
+                fields.insert((*k).to_owned(), v.clone());
+            }
+        }
+    }
+}

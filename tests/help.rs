@@ -1,0 +1,60 @@
+//! The help of the five seed operations, as reviewed snapshots
+//! (tests/snapshots/); `cargo insta review` updates them after a change.
+
+use assert_cmd::Command;
+
+fn help(args: &[&str]) -> String {
+    let out = Command::cargo_bin("onezone-rest-cli")
+        .unwrap()
+        .args(args)
+        .env_remove("ONEZONE_HOST")
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn seed_operations() {
+    for op in [
+        "createSpaceUserInviteToken",
+        "createChildGroupToken",
+        "createSpaceSupportToken",
+        "joinGroup",
+        "createProviderRegistrationTokenForCurrentUser",
+    ] {
+        insta::assert_snapshot!(op, help(&[op, "--help"]));
+    }
+}
+
+#[test]
+fn help_before_or_after_the_operation_is_the_same() {
+    assert_eq!(help(&["--help", "joinGroup"]), help(&["joinGroup", "-h"]));
+}
+
+#[test]
+fn about() {
+    insta::assert_snapshot!("about", help(&["--about"]));
+}
+
+#[test]
+fn global_help_lists_every_operation_by_tag() {
+    let text = help(&["--help"]);
+    for op in onezone_rest_cli::catalogue::OPERATIONS {
+        assert!(
+            text.contains(&format!("  {}  ", op.name))
+                || text.contains(&format!("  {}\n", op.name)),
+            "{}",
+            op.name
+        );
+    }
+    for tag in onezone_rest_cli::catalogue::TAGS {
+        assert!(text.contains(&format!("\n {tag}:\n")), "{tag}");
+    }
+    assert!(text.contains("Exit status:") && text.contains("ONEZONE_API_KEY"));
+}
