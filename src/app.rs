@@ -64,10 +64,17 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
         return print(&help::about());
     }
 
-    let host = g.host.clone().or_else(|| env.host.clone()).ok_or_else(|| {
-        Failure::new(exit::CONFIG, "no Onezone host given")
-            .hint(format!("pass --host URL or set {}", auth::HOST_VAR))
-    })?;
+    let host = g
+        .host
+        .clone()
+        .or_else(|| env.host.clone())
+        .or_else(|| crate::login::default_host(g))
+        .ok_or_else(|| {
+            Failure::new(exit::CONFIG, "no Onezone host given").hint(format!(
+                "pass --host URL, set {}, or log in once with `onezone-rest-cli login --host URL`",
+                auth::HOST_VAR
+            ))
+        })?;
     let base_url = request::base_url(&host).map_err(|e| Failure::new(exit::CONFIG, e))?;
     let opts = request::Options {
         base_url,
@@ -84,8 +91,10 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
         code: exit::USAGE,
         lines: e.0,
     })?;
-    req.credential = auth::resolve(&mut req.headers, g.user.as_deref(), env, || Ok(None))
-        .map_err(|e| Failure::new(exit::CONFIG, e))?;
+    req.credential = auth::resolve(&mut req.headers, g.user.as_deref(), env, || {
+        crate::login::stored_credential(&opts.base_url, g)
+    })
+    .map_err(|e| Failure::new(exit::CONFIG, e))?;
     warn_deprecated(&req, g);
     if g.dry_run {
         return print(&(crate::curl::render(&req, g) + "\n"));

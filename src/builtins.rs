@@ -14,7 +14,32 @@ pub struct Builtin {
     pub run: fn(&ArgMatches, &Environment) -> Result<u8, Failure>,
 }
 
-pub static BUILTINS: &[Builtin] = &[];
+pub static BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "completions",
+        about: "Print the shell completion script (bash, zsh, fish)",
+        args: crate::complete::command,
+        run: crate::complete::run,
+    },
+    Builtin {
+        name: "man",
+        about: "Print the manual page (roff)",
+        args: crate::man::command,
+        run: crate::man::run,
+    },
+    Builtin {
+        name: "login",
+        about: "Check a credential against the Zone and keep it in the OS keyring (--status: show the known hosts)",
+        args: crate::login::login_command,
+        run: crate::login::login,
+    },
+    Builtin {
+        name: "logout",
+        about: "Remove the host's credential from the OS keyring (--all: every host's)",
+        args: crate::login::logout_command,
+        run: crate::login::logout,
+    },
+];
 
 pub fn find(name: &str) -> Option<&'static Builtin> {
     BUILTINS.iter().find(|b| b.name == name)

@@ -179,7 +179,7 @@ pub struct Globals {
 }
 
 impl Globals {
-    fn from_matches(m: &ArgMatches) -> Self {
+    pub fn from_matches(m: &ArgMatches) -> Self {
         let s = |id: &str| m.get_one::<String>(id).cloned();
         let b = |id: &str| m.get_flag(id);
         Globals {

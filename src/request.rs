@@ -90,6 +90,13 @@ pub fn base_url(host: &str) -> Result<String, String> {
     if url.query().is_some() || url.fragment().is_some() {
         return Err(format!("{host:?}: a host URL has no query or fragment"));
     }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            "the host URL carries a user name or password: drop it from the URL and use \
+             `login`, ONEZONE_API_KEY or -u instead"
+                .into(),
+        );
+    }
     let text = url.as_str().trim_end_matches('/');
     let base = catalogue::BASE_PATH.trim_end_matches('/');
     if url.path().trim_end_matches('/').ends_with(base) {
@@ -502,6 +509,11 @@ mod tests {
             "https://z/prefix/api/v3/onezone"
         );
         assert!(base_url("ftp://z").is_err());
+        let creds = base_url("https://admin:pw@z").unwrap_err();
+        assert!(
+            creds.contains("user name or password") && !creds.contains("pw"),
+            "{creds}"
+        );
         assert!(base_url("").is_err());
     }
 

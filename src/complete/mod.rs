@@ -1,0 +1,900 @@
+//! Shell completion for bash, zsh and fish.
+//!
+//! The scripts are thin (see `bash.rs`, `zsh.rs`, `fish.rs`): on each TAB
+//! they call `onezone-rest-cli completions <SHELL> --complete -- <WORDS>`,
+//! and this module answers from the same definitions that parse the command
+//! line: the catalogue (operations, parameters, body fields, enums),
+//! `cli::options()` and `builtins::BUILTINS`. Nothing is copied into the
+//! scripts, so they cannot drift from the binary, they load instantly, and a
+//! TAB costs one start of the binary (a few milliseconds; see
+//! `bench/completion.sh`). The old client offered nothing after a complete
+//! operation name and never completed body fields; here every prefix of an
+//! operation name offers all operations that start with it, and after the
+//! operation come its parameters (`name=`), string fields (`name==`), other
+//! fields (`name:=`) and enum values.
+//!
+//! None of this runs for an ordinary request: it is reached only through the
+//! `completions` built-in.
+
+mod bash;
+mod fish;
+mod zsh;
+
+use crate::auth::Environment;
+use crate::builtins::{self, Builtin};
+use crate::catalogue::{self, resolve, ObjectSchema, Operation, Schema};
+use crate::cli;
+use crate::exit::{self, Failure};
+use crate::help;
+use crate::items::Seg;
+use clap::{Arg, ArgMatches, Command};
+use std::io::Write;
+
+/// A shell we write a completion script for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl Shell {
+    pub const ALL: [Shell; 3] = [Shell::Bash, Shell::Zsh, Shell::Fish];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Shell::Bash => "bash",
+            Shell::Zsh => "zsh",
+            Shell::Fish => "fish",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Shell> {
+        Shell::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// The completion script, as committed under `completions/`.
+    pub fn script(self) -> String {
+        match self {
+            Shell::Bash => bash::script(),
+            Shell::Zsh => zsh::script(),
+            Shell::Fish => fish::script(),
+        }
+    }
+
+    /// The file name under `completions/` (and where shells look for it).
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Shell::Bash => "onezone-rest-cli.bash",
+            Shell::Zsh => "_onezone-rest-cli",
+            Shell::Fish => "onezone-rest-cli.fish",
+        }
+    }
+
+    /// Answers one TAB: `args` are the words the script passes after `--`.
+    pub fn answer(self, args: &[String], env: &Environment) -> String {
+        match self {
+            Shell::Bash => bash::answer(args, env),
+            Shell::Zsh => zsh::answer(args, env),
+            Shell::Fish => fish::answer(args, env),
+        }
+    }
+}
+
+/// The arguments of the `completions` built-in.
+pub fn command() -> Command {
+    Command::new("completions")
+        .long_about(
+            "Print the completion script for SHELL on stdout. Install it as:\n\n\
+             bash: ~/.local/share/bash-completion/completions/onezone-rest-cli\n\
+             zsh:  _onezone-rest-cli in a directory of $fpath\n\
+             fish: ~/.config/fish/completions/onezone-rest-cli.fish",
+        )
+        .arg(
+            Arg::new("shell")
+                .value_name("SHELL")
+                .required(true)
+                .value_parser(Shell::ALL.map(Shell::name))
+                .help("The shell"),
+        )
+        .arg(
+            Arg::new("complete")
+                .long("complete")
+                .action(clap::ArgAction::SetTrue)
+                .hide(true)
+                .help("Answer one TAB of the script (internal)"),
+        )
+        .arg(
+            Arg::new("line")
+                .num_args(0..)
+                .last(true)
+                .hide(true)
+                .action(clap::ArgAction::Append),
+        )
+}
+
+/// Runs the `completions` built-in.
+pub fn run(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
+    let shell = m
+        .get_one::<String>("shell")
+        .and_then(|s| Shell::from_name(s))
+        .ok_or_else(|| Failure::usage("completions: give bash, zsh or fish"))?;
+    let text = if m.get_flag("complete") {
+        // The words arrive after `cli::normalise`, which may have turned an
+        // exact `-ct` into `--content-type`: the same option, so harmless.
+        let args: Vec<String> = m
+            .get_many::<String>("line")
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        shell.answer(&args, env)
+    } else {
+        shell.script()
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::new(exit::BAD_RESPONSE, format!("cannot write to stdout: {e}")))?;
+    Ok(exit::OK)
+}
+
+/// What a candidate is; zsh groups by it, and it decides the trailing space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Operation,
+    Command,
+    Option,
+    Parameter,
+    Field,
+    Value,
+    /// `-` (the body from stdin).
+    Item,
+}
+
+impl Kind {
+    pub fn tag(self) -> &'static str {
+        match self {
+            Kind::Operation => "operation",
+            Kind::Command => "command",
+            Kind::Option => "option",
+            Kind::Parameter => "parameter",
+            Kind::Field => "field",
+            Kind::Value => "value",
+            Kind::Item => "item",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub kind: Kind,
+    /// The word, without the reply's prefix.
+    pub word: String,
+    /// One line for zsh and fish.
+    pub help: String,
+}
+
+impl Candidate {
+    fn new(kind: Kind, word: impl Into<String>, help: impl Into<String>) -> Self {
+        Candidate {
+            kind,
+            word: word.into(),
+            help: one_line(&help.into()),
+        }
+    }
+
+    /// `name=`, `name==`, `name:=`: the user types the value right after.
+    pub fn no_space(&self) -> bool {
+        self.word.ends_with('=')
+    }
+}
+
+/// The answer to one TAB.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// Candidates for the current word; each completes to `prefix + word`.
+    /// Not filtered by what was typed: zsh and fish match on their own
+    /// (case-insensitively, if the user asks them to).
+    Words {
+        prefix: String,
+        candidates: Vec<Candidate>,
+    },
+    /// File names; the current word is `prefix` followed by a partial path.
+    Files { prefix: String },
+}
+
+impl Reply {
+    fn words(prefix: impl Into<String>, candidates: Vec<Candidate>) -> Self {
+        Reply::Words {
+            prefix: prefix.into(),
+            candidates,
+        }
+    }
+
+    fn nothing() -> Self {
+        Reply::words("", Vec::new())
+    }
+}
+
+fn one_line(text: &str) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() > 100 {
+        let cut: String = line.chars().take(99).collect();
+        format!("{cut}…")
+    } else {
+        line
+    }
+}
+
+/// Where a word of the command line stands.
+enum Head {
+    /// No operation or built-in yet.
+    None,
+    Operation(&'static Operation),
+    Builtin(&'static Builtin),
+    /// A first word that is neither: nothing sensible to offer after it.
+    Unknown,
+}
+
+/// What the words before the current one say.
+struct Context<'a> {
+    head: Head,
+    /// Positional words after the head: request items, or a built-in's arguments.
+    positionals: Vec<&'a str>,
+    /// The previous word is an option that wants a value.
+    pending: Option<Arg>,
+    /// `--` was given: no more options.
+    dashdash: bool,
+}
+
+/// The options in effect: a built-in's own (with the global ones), else the global ones.
+fn options_for(head: &Head) -> Vec<Arg> {
+    match head {
+        Head::Builtin(b) => builtins::command(b)
+            .get_arguments()
+            .filter(|a| !a.is_positional())
+            .cloned()
+            .collect(),
+        _ => cli::options(),
+    }
+}
+
+fn takes_value(a: &Arg) -> bool {
+    a.get_action().takes_values()
+}
+
+/// The old client's spellings (`-ac` for `--accept`), as the option help
+/// states them and as `cli::normalise` rewrites them.
+pub fn old_spellings() -> Vec<(String, Arg)> {
+    cli::options()
+        .into_iter()
+        .filter_map(|a| {
+            let help = a.get_help()?.to_string();
+            let rest = help.split("old spelling: ").nth(1)?;
+            let old: String = rest
+                .chars()
+                .take_while(|c| *c == '-' || c.is_ascii_alphanumeric())
+                .collect();
+            let long = format!("--{}", a.get_long()?);
+            (cli::normalise([old.clone()]) == [long]).then_some((old, a))
+        })
+        .collect()
+}
+
+/// Finds the option a word names; the second value is the value attached
+/// to it (`--output=json`, `-ojson`), if any.
+fn lookup<'o>(options: &'o [Arg], word: &str) -> Option<(&'o Arg, Option<String>)> {
+    let normal = cli::normalise([word.to_owned()]).pop().unwrap_or_default();
+    if let Some(long) = normal.strip_prefix("--") {
+        let (name, value) = match long.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_owned())),
+            None => (long, None),
+        };
+        return options
+            .iter()
+            .find(|a| a.get_long() == Some(name))
+            .map(|a| (a, value));
+    }
+    let shorts = normal.strip_prefix('-')?;
+    // Bundled shorts: the first one that takes a value takes the rest.
+    for (i, c) in shorts.char_indices() {
+        let a = options.iter().find(|a| a.get_short() == Some(c))?;
+        if takes_value(a) {
+            let rest = &shorts[i + c.len_utf8()..];
+            return Some((a, (!rest.is_empty()).then(|| rest.to_owned())));
+        }
+        if i + c.len_utf8() == shorts.len() {
+            return Some((a, None));
+        }
+    }
+    None
+}
+
+fn is_option(word: &str) -> bool {
+    word.len() > 1 && word.starts_with('-')
+}
+
+fn context(words: &[String]) -> Context<'_> {
+    let mut ctx = Context {
+        head: Head::None,
+        positionals: Vec::new(),
+        pending: None,
+        dashdash: false,
+    };
+    let mut options = options_for(&ctx.head);
+    for w in words {
+        if ctx.pending.take().is_some() {
+            continue;
+        }
+        if !ctx.dashdash && w == "--" {
+            ctx.dashdash = true;
+            continue;
+        }
+        if !ctx.dashdash && is_option(w) {
+            if let Some((a, None)) = lookup(&options, w) {
+                if takes_value(a) {
+                    ctx.pending = Some(a.clone());
+                }
+            }
+            continue;
+        }
+        match ctx.head {
+            Head::None => {
+                ctx.head = if let Some(b) = builtins::find(w) {
+                    Head::Builtin(b)
+                } else if let Some(op) = catalogue::find(w) {
+                    Head::Operation(op)
+                } else {
+                    Head::Unknown
+                };
+                options = options_for(&ctx.head);
+            }
+            _ => ctx.positionals.push(w),
+        }
+    }
+    ctx
+}
+
+/// The candidates for `current`, given the words before it (program name
+/// excluded). `current` is the current word up to the cursor, unquoted.
+pub fn complete(words: &[String], current: &str, env: &Environment) -> Reply {
+    let ctx = context(words);
+    let options = options_for(&ctx.head);
+    if let Some(a) = &ctx.pending {
+        return option_values(a, "", env);
+    }
+    if !ctx.dashdash && is_option(current) {
+        // `--output=js`, `-ojs`: the value of an option.
+        if let Some((a, Some(value))) = lookup(&options, current) {
+            if takes_value(a) {
+                let prefix = &current[..current.len() - value.len()];
+                return option_values(a, prefix, env);
+            }
+        }
+    }
+    if !ctx.dashdash && current.starts_with('-') {
+        let mut c = option_names(&options);
+        if let Head::Operation(op) = ctx.head {
+            if op.body.is_some() && !ctx.positionals.contains(&"-") {
+                c.push(stdin_item());
+            }
+        }
+        return Reply::words("", c);
+    }
+    match ctx.head {
+        Head::None => Reply::words("", heads()),
+        Head::Operation(op) => items(op, &ctx.positionals, current),
+        Head::Builtin(b) => builtin_positional(b, ctx.positionals.len(), env),
+        Head::Unknown => Reply::nothing(),
+    }
+}
+
+/// Operation and built-in names.
+fn heads() -> Vec<Candidate> {
+    let mut c: Vec<Candidate> = catalogue::OPERATIONS
+        .iter()
+        .map(|op| {
+            let mark = if op.deprecated.is_some() {
+                " (deprecated)"
+            } else {
+                ""
+            };
+            Candidate::new(Kind::Operation, op.name, format!("{}{mark}", op.summary))
+        })
+        .collect();
+    c.extend(
+        builtins::BUILTINS
+            .iter()
+            .map(|b| Candidate::new(Kind::Command, b.name, b.about)),
+    );
+    c
+}
+
+fn option_names(options: &[Arg]) -> Vec<Candidate> {
+    let mut c = Vec::new();
+    for a in options.iter().filter(|a| !a.is_hide_set()) {
+        let help = a.get_help().map(ToString::to_string).unwrap_or_default();
+        if let Some(long) = a.get_long() {
+            c.push(Candidate::new(Kind::Option, format!("--{long}"), &help));
+        }
+        if let Some(short) = a.get_short() {
+            c.push(Candidate::new(Kind::Option, format!("-{short}"), &help));
+        }
+    }
+    for (old, a) in old_spellings() {
+        if options.iter().any(|o| o.get_id() == a.get_id()) {
+            let help = a.get_help().map(ToString::to_string).unwrap_or_default();
+            c.push(Candidate::new(Kind::Option, old, help));
+        }
+    }
+    c
+}
+
+fn stdin_item() -> Candidate {
+    Candidate::new(Kind::Item, "-", "read the body from stdin")
+}
+
+/// The values of an option; `prefix` is what stands before the value in
+/// the current word (`--output=`), if anything.
+fn option_values(a: &Arg, prefix: &str, env: &Environment) -> Reply {
+    use clap::ValueHint;
+    let id = a.get_id().as_str();
+    let values = |list: &[(&str, &str)]| {
+        list.iter()
+            .map(|(v, h)| Candidate::new(Kind::Value, *v, *h))
+            .collect()
+    };
+    match id {
+        "accept" | "content-type" => return Reply::words(prefix, values(cli::MIME_ABBREVIATIONS)),
+        "output" => return Reply::words(prefix, values(cli::OUTPUT_FORMATS)),
+        "host" => return Reply::words(prefix, known_hosts(env)),
+        _ => {}
+    }
+    if matches!(
+        a.get_value_hint(),
+        ValueHint::AnyPath | ValueHint::FilePath | ValueHint::DirPath
+    ) {
+        return Reply::Files {
+            prefix: prefix.to_owned(),
+        };
+    }
+    let possible = a
+        .get_possible_values()
+        .iter()
+        .filter(|v| !v.is_hide_set())
+        .map(|v| {
+            Candidate::new(
+                Kind::Value,
+                v.get_name(),
+                v.get_help().map(ToString::to_string).unwrap_or_default(),
+            )
+        })
+        .collect();
+    Reply::words(prefix, possible)
+}
+
+/// Hosts worth offering after `--host`: `$ONEZONE_HOST`, then the hosts
+/// `login` remembered in the config file (no keyring is touched).
+fn known_hosts(env: &Environment) -> Vec<Candidate> {
+    let mut out: Vec<Candidate> = env
+        .host
+        .iter()
+        .map(|h| Candidate::new(Kind::Value, h.as_str(), "from $ONEZONE_HOST"))
+        .collect();
+    let Ok(config) = crate::config::Config::load() else {
+        return out;
+    };
+    let default = config.default_host();
+    for h in config.hosts() {
+        // The config keeps the base URL; --host takes the Zone's URL.
+        let url = h
+            .url
+            .strip_suffix(catalogue::BASE_PATH)
+            .unwrap_or(&h.url)
+            .to_owned();
+        if out.iter().any(|c| c.word == url) {
+            continue;
+        }
+        let mut help = format!("logged in ({})", h.store);
+        if let Some(user) = &h.user {
+            help = format!("logged in as {user} ({})", h.store);
+        }
+        if default.as_deref() == Some(h.url.as_str()) {
+            help.push_str(", the default");
+        }
+        out.push(Candidate::new(Kind::Value, url, help));
+    }
+    if let Some(d) = default {
+        let url = d
+            .strip_suffix(catalogue::BASE_PATH)
+            .unwrap_or(&d)
+            .to_owned();
+        if !out.iter().any(|c| c.word == url) {
+            out.push(Candidate::new(Kind::Value, url, "the default host"));
+        }
+    }
+    out
+}
+
+/// A built-in's positional argument number `index`.
+fn builtin_positional(b: &Builtin, index: usize, env: &Environment) -> Reply {
+    let cmd = builtins::command(b);
+    let Some(a) = cmd
+        .get_positionals()
+        .filter(|a| !a.is_hide_set() && !a.is_last_set())
+        .nth(index)
+    else {
+        return Reply::nothing();
+    };
+    option_values(a, "", env)
+}
+
+// ---------------------------------------------------------------------------
+// Request items
+
+/// The separators of the item grammar (see `items`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sep {
+    Param,
+    BodyString,
+    BodyJson,
+    Header,
+}
+
+impl Sep {
+    fn text(self) -> &'static str {
+        match self {
+            Sep::Param => "=",
+            Sep::BodyString => "==",
+            Sep::BodyJson => ":=",
+            Sep::Header => ":",
+        }
+    }
+}
+
+/// `key`, separator and value of an item, as `items::parse` splits it (the
+/// first unescaped separator wins; at one place the longer one), without
+/// reading any `@file`.
+fn split_item(item: &str) -> Option<(&str, Sep, &str)> {
+    let bytes = item.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let sep = match bytes[i] {
+            b'\\' => {
+                i += 2;
+                continue;
+            }
+            b'=' if bytes.get(i + 1) == Some(&b'=') => Sep::BodyString,
+            b'=' => Sep::Param,
+            b':' if bytes.get(i + 1) == Some(&b'=') => Sep::BodyJson,
+            b':' => Sep::Header,
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        let end = i + sep.text().len();
+        return Some((&item[..i], sep, &item[end..]));
+    }
+    None
+}
+
+/// `a[b][]` → `[Key(a), Key(b), Append]`, leniently (for a partial word).
+fn key_path(key: &str) -> Vec<Seg> {
+    let mut segs = Vec::new();
+    let mut current = String::new();
+    let mut chars = key.chars();
+    let mut in_bracket = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => current.extend(chars.next()),
+            '[' if !in_bracket => {
+                if segs.is_empty() || !current.is_empty() {
+                    segs.push(Seg::Key(std::mem::take(&mut current)));
+                }
+                in_bracket = true;
+            }
+            ']' if in_bracket => {
+                let inner = std::mem::take(&mut current);
+                segs.push(if inner.is_empty() {
+                    Seg::Append
+                } else if let Ok(n) = inner.parse() {
+                    Seg::Index(n)
+                } else {
+                    Seg::Key(inner)
+                });
+                in_bracket = false;
+            }
+            _ => current.push(c),
+        }
+    }
+    if segs.is_empty() || !current.is_empty() {
+        segs.push(Seg::Key(current));
+    }
+    segs
+}
+
+fn top_key(key: &str) -> String {
+    match key_path(key).into_iter().next() {
+        Some(Seg::Key(k)) => k,
+        _ => String::new(),
+    }
+}
+
+/// The value given for a top-level string field, e.g. a discriminator.
+fn given_string<'a>(given: &[&'a str], field: &str) -> Option<&'a str> {
+    given.iter().find_map(|item| match split_item(item) {
+        Some((key, Sep::BodyString, value)) if top_key(key) == field => Some(value),
+        _ => None,
+    })
+}
+
+/// The fields of an object: its own, and those of the variant the
+/// discriminator selects (all variants' when none is chosen yet and `all`).
+fn object_fields(
+    obj: &'static ObjectSchema,
+    chosen: Option<&str>,
+    all: bool,
+) -> Vec<&'static catalogue::Field> {
+    let mut fields: Vec<&'static catalogue::Field> = obj.fields.iter().collect();
+    if let Some(d) = &obj.discriminator {
+        for (value, idx) in d.variants {
+            if chosen.is_some_and(|c| c != *value) || (chosen.is_none() && !all) {
+                continue;
+            }
+            if let Schema::Object(v) = resolve(&catalogue::SCHEMAS[usize::from(*idx)].schema) {
+                for f in v.fields {
+                    if !fields.iter().any(|g| g.name == f.name) {
+                        fields.push(f);
+                    }
+                }
+            }
+        }
+    }
+    fields
+}
+
+/// The allowed values of a string field: its enum, or a discriminator's variants.
+fn string_values(
+    schema: &'static Schema,
+    discriminator_of: Option<&ObjectSchema>,
+    name: &str,
+) -> Vec<&'static str> {
+    if let Schema::String { enum_values, .. } = resolve(schema) {
+        if !enum_values.is_empty() {
+            return enum_values.to_vec();
+        }
+    }
+    match discriminator_of.and_then(|o| o.discriminator.as_ref()) {
+        Some(d) if d.field == name => d.variants.iter().map(|(v, _)| *v).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `==` for strings, `:=` for everything else.
+fn field_sep(schema: &'static Schema) -> &'static str {
+    if matches!(resolve(schema), Schema::String { .. }) {
+        "=="
+    } else {
+        ":="
+    }
+}
+
+fn field_help(f: &'static catalogue::Field, values: &[&str]) -> String {
+    let mut help = help::type_label(&f.schema);
+    if f.required {
+        help.push_str(", required");
+    }
+    if !values.is_empty() {
+        help.push_str("; one of: ");
+        help.push_str(&values.join(", "));
+    }
+    help
+}
+
+/// The schema at a key path inside the body (variants included), and the
+/// object that holds the last key (for its discriminator).
+fn schema_at(
+    op: &'static Operation,
+    path: &[Seg],
+) -> Option<(&'static Schema, Option<&'static ObjectSchema>)> {
+    let body = op.body.as_ref()?;
+    let mut schema: &'static Schema = &body.schema;
+    let mut holder = None;
+    for seg in path {
+        match (seg, resolve(schema)) {
+            (Seg::Key(k), Schema::Object(o)) => {
+                let f = object_fields(o, None, true)
+                    .into_iter()
+                    .find(|f| f.name == k)?;
+                holder = Some(o);
+                schema = &f.schema;
+            }
+            (Seg::Append | Seg::Index(_), Schema::Array { items, .. }) => {
+                holder = None;
+                schema = items;
+            }
+            _ => return None,
+        }
+    }
+    Some((schema, holder))
+}
+
+/// Parameter names and what they are for, with the path variants'
+/// (`uid=` selects another path of updateGroupHandleServicePrivileges).
+fn parameters(op: &'static Operation, given: &[String]) -> Vec<Candidate> {
+    let mut sets: Vec<(&'static [catalogue::Param], Option<&str>)> = vec![(op.params, None)];
+    sets.extend(op.path_variants.iter().map(|v| (v.params, Some(v.path))));
+    // Only the paths that take every parameter already given.
+    let fits =
+        |params: &[catalogue::Param]| given.iter().all(|g| params.iter().any(|p| p.name == g));
+    let any_fits = sets.iter().any(|(p, _)| fits(p));
+    let mut out: Vec<Candidate> = Vec::new();
+    for (params, path) in sets {
+        if any_fits && !fits(params) {
+            continue;
+        }
+        for p in params {
+            if given.iter().any(|g| g == p.name)
+                || out.iter().any(|c| c.word == format!("{}=", p.name))
+            {
+                continue;
+            }
+            let place = match p.location {
+                catalogue::ParamIn::Path => "path parameter",
+                catalogue::ParamIn::Query => "query parameter",
+            };
+            let mut help = format!("{}, {place}", help::type_label(&p.schema));
+            match path {
+                Some(path) if !op.params.iter().any(|q| q.name == p.name) => {
+                    help.push_str(&format!(", selects {path}"));
+                }
+                _ if p.required => help.push_str(", required"),
+                _ => {}
+            }
+            out.push(Candidate::new(
+                Kind::Parameter,
+                format!("{}=", p.name),
+                help,
+            ));
+        }
+    }
+    out
+}
+
+fn all_params(op: &'static Operation) -> impl Iterator<Item = &'static catalogue::Param> {
+    op.params
+        .iter()
+        .chain(op.path_variants.iter().flat_map(|v| v.params))
+}
+
+/// Completion after an operation: its items, or the value of one.
+fn items(op: &'static Operation, given: &[&str], current: &str) -> Reply {
+    if let Some((key, sep, value)) = split_item(current) {
+        if let Some(reply) = item_value(op, key, sep, value) {
+            return reply;
+        }
+    }
+    let given_params: Vec<String> = given
+        .iter()
+        .filter_map(|g| match split_item(g) {
+            Some((k, Sep::Param, _)) => Some(k.replace('\\', "")),
+            _ => None,
+        })
+        .collect();
+    let given_fields: Vec<String> = given
+        .iter()
+        .filter_map(|g| match split_item(g) {
+            Some((k, Sep::BodyString | Sep::BodyJson, _)) => Some(top_key(k)),
+            _ => None,
+        })
+        .collect();
+    // A nested field: `a[` offers `a[b]==`, `list[` offers `list[]==`.
+    if let Some(open) = current.rfind('[') {
+        let base = &current[..open];
+        if let Some((schema, _)) = schema_at(op, &key_path(base)) {
+            return Reply::words("", nested_fields(base, schema));
+        }
+    }
+    let mut out = parameters(op, &given_params);
+    if let Some(obj) = op.body_object() {
+        let chosen = obj
+            .discriminator
+            .as_ref()
+            .and_then(|d| given_string(given, d.field));
+        for f in object_fields(obj, chosen, false) {
+            if f.read_only || given_fields.iter().any(|g| g == f.name) {
+                continue;
+            }
+            let values = string_values(&f.schema, Some(obj), f.name);
+            out.push(Candidate::new(
+                Kind::Field,
+                format!("{}{}", escape_key(f.name), field_sep(&f.schema)),
+                field_help(f, &values),
+            ));
+        }
+    } else if op.body.is_some() && !given.contains(&"-") {
+        out.push(stdin_item());
+    }
+    Reply::words("", out)
+}
+
+/// A field name as an item key: separators and brackets escaped.
+fn escape_key(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if matches!(c, '=' | ':' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn nested_fields(base: &str, schema: &'static Schema) -> Vec<Candidate> {
+    match resolve(schema) {
+        Schema::Object(o) => object_fields(o, None, true)
+            .into_iter()
+            .filter(|f| !f.read_only)
+            .map(|f| {
+                let values = string_values(&f.schema, Some(o), f.name);
+                Candidate::new(
+                    Kind::Field,
+                    format!("{base}[{}]{}", escape_key(f.name), field_sep(&f.schema)),
+                    field_help(f, &values),
+                )
+            })
+            .collect(),
+        Schema::Array { items, .. } => vec![Candidate::new(
+            Kind::Field,
+            format!("{base}[]{}", field_sep(items)),
+            format!("append an item ({})", help::type_label(items)),
+        )],
+        _ => Vec::new(),
+    }
+}
+
+/// Completion of the value in `key==…`, `key:=…` (None: `key` is not known
+/// for this separator, so the word is still a name being typed, as `type=`
+/// on the way to `type==`).
+fn item_value(op: &'static Operation, key: &str, sep: Sep, value: &str) -> Option<Reply> {
+    let prefix = format!("{key}{}", sep.text());
+    match sep {
+        Sep::Param => {
+            let name = key.replace('\\', "");
+            all_params(op).any(|p| p.name == name).then(Reply::nothing)
+        }
+        Sep::Header => Some(Reply::nothing()),
+        Sep::BodyString | Sep::BodyJson => {
+            let (schema, holder) = schema_at(op, &key_path(key))?;
+            if value.starts_with('@') {
+                return Some(Reply::Files {
+                    prefix: format!("{prefix}@"),
+                });
+            }
+            let name = match key_path(key).last() {
+                Some(Seg::Key(k)) => k.clone(),
+                _ => String::new(),
+            };
+            let values: Vec<Candidate> = match (sep, resolve(schema)) {
+                (Sep::BodyString, Schema::String { .. }) => {
+                    let holder = holder.or_else(|| op.body_object());
+                    string_values(schema, holder, &name)
+                        .into_iter()
+                        .map(|v| Candidate::new(Kind::Value, v, ""))
+                        .collect()
+                }
+                (Sep::BodyJson, Schema::Boolean) => ["true", "false"]
+                    .into_iter()
+                    .map(|v| Candidate::new(Kind::Value, v, ""))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            Some(Reply::words(prefix, values))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

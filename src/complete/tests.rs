@@ -1,0 +1,202 @@
+use super::*;
+
+fn env() -> Environment {
+    Environment {
+        api_key: None,
+        basic_auth: None,
+        host: Some("https://zone.example.com".into()),
+    }
+}
+
+/// The words `current` completes to (`prefix + word`), in order.
+fn ask(line: &[&str], current: &str) -> Vec<String> {
+    let words: Vec<String> = line.iter().map(|s| (*s).to_owned()).collect();
+    match complete(&words, current, &env()) {
+        Reply::Words { prefix, candidates } => candidates
+            .into_iter()
+            .map(|c| format!("{prefix}{}", c.word))
+            .filter(|w| w.starts_with(current))
+            .collect(),
+        Reply::Files { prefix } => vec![format!("FILES:{prefix}")],
+    }
+}
+
+#[test]
+fn a_complete_operation_name_still_offers_itself_and_longer_ones() {
+    let got = ask(&[], "createSpace");
+    assert!(got.contains(&"createSpace".to_owned()), "{got:?}");
+    assert!(
+        got.contains(&"createSpaceSupportToken".to_owned()),
+        "{got:?}"
+    );
+    assert!(got.iter().all(|w| w.starts_with("createSpace")));
+    assert_eq!(
+        ask(&[], "").len(),
+        catalogue::OPERATIONS.len() + BUILTINS_LEN()
+    );
+}
+
+#[allow(non_snake_case)]
+fn BUILTINS_LEN() -> usize {
+    builtins::BUILTINS.len()
+}
+
+#[test]
+fn builtins_are_offered_with_their_arguments() {
+    assert!(ask(&[], "comp").contains(&"completions".to_owned()));
+    assert_eq!(ask(&["completions"], ""), ["bash", "zsh", "fish"]);
+    assert!(ask(&["man"], "").is_empty());
+    assert!(ask(&["completions"], "--").contains(&"--help".to_owned()));
+}
+
+#[test]
+fn parameters_and_fields_by_kind() {
+    assert_eq!(ask(&["createSpaceSupportToken"], ""), ["id="]);
+    assert_eq!(ask(&["joinGroup"], ""), ["token=="]);
+    let space = ask(&["createSpace"], "");
+    assert!(space.contains(&"name==".to_owned()), "{space:?}");
+    assert!(space.contains(&"tags:=".to_owned()), "{space:?}");
+    assert!(
+        space.contains(&"advertisedInMarketplace:=".to_owned()),
+        "{space:?}"
+    );
+}
+
+#[test]
+fn given_items_are_not_offered_again() {
+    assert!(ask(&["createSpaceSupportToken", "id=abc"], "").is_empty());
+    let space = ask(&["createSpace", "name==x", "-k"], "");
+    assert!(!space.contains(&"name==".to_owned()), "{space:?}");
+    assert!(space.contains(&"description==".to_owned()), "{space:?}");
+}
+
+#[test]
+fn path_variants_exclude_each_other() {
+    let op = "updateGroupHandleServicePrivileges";
+    let all = ask(&[op], "");
+    for p in ["id=", "gid=", "uid="] {
+        assert!(all.contains(&p.to_owned()), "{all:?}");
+    }
+    let users = ask(&[op, "uid=u"], "");
+    assert!(
+        users.contains(&"id=".to_owned()) && !users.contains(&"gid=".to_owned()),
+        "{users:?}"
+    );
+}
+
+#[test]
+fn enum_values_after_the_separator() {
+    assert_eq!(
+        ask(&["createGroup"], "type=="),
+        [
+            "type==organization",
+            "type==unit",
+            "type==team",
+            "type==role_holders"
+        ]
+    );
+    assert_eq!(ask(&["createGroup"], "type==t"), ["type==team"]);
+    // On the way from `type=` to `type==`.
+    assert_eq!(ask(&["createGroup"], "type="), ["type=="]);
+    assert_eq!(
+        ask(&["createSpace"], "advertisedInMarketplace:="),
+        [
+            "advertisedInMarketplace:=true",
+            "advertisedInMarketplace:=false"
+        ]
+    );
+    assert!(ask(&["createSpaceSupportToken"], "id=").is_empty());
+}
+
+#[test]
+fn files_after_at_and_cacert() {
+    assert_eq!(ask(&["createSpace"], "name==@"), ["FILES:name==@"]);
+    assert_eq!(ask(&["--cacert"], ""), ["FILES:"]);
+    assert_eq!(ask(&[], "--cacert="), ["FILES:--cacert="]);
+}
+
+#[test]
+fn option_values() {
+    let mimes: Vec<String> = cli::MIME_ABBREVIATIONS
+        .iter()
+        .map(|(a, _)| (*a).to_owned())
+        .collect();
+    assert_eq!(ask(&["-ct"], ""), mimes);
+    assert_eq!(ask(&["createSpace", "--accept"], ""), mimes);
+    assert_eq!(ask(&["-o"], "t"), ["table", "token"]);
+    assert_eq!(ask(&[], "--output=p"), ["--output=pretty"]);
+    assert_eq!(ask(&[], "-ot"), ["-otable", "-otoken"]);
+    assert_eq!(ask(&["--host"], ""), ["https://zone.example.com"]);
+    // Option values are not mistaken for the operation.
+    assert_eq!(ask(&["-o", "json", "createSpaceSupportToken"], ""), ["id="]);
+    assert_eq!(ask(&["-ct", "json", "joinGroup"], ""), ["token=="]);
+}
+
+#[test]
+fn option_names_include_the_old_spellings() {
+    let got = ask(&[], "-");
+    for o in ["-ac", "-ct", "-nc", "--dry-run", "-k", "--cacert"] {
+        assert!(got.contains(&o.to_owned()), "{o} in {got:?}");
+    }
+    assert_eq!(ask(&[], "-c"), ["-ct"]);
+    let spellings: Vec<String> = old_spellings().into_iter().map(|(o, _)| o).collect();
+    assert_eq!(spellings, ["-ac", "-ct", "-nc"]);
+}
+
+#[test]
+fn stdin_item_after_an_operation_with_a_body() {
+    assert!(ask(&["createSpace"], "-").contains(&"-".to_owned()));
+    assert!(!ask(&["getCurrentUser"], "-").contains(&"-".to_owned()));
+    assert!(!ask(&["createSpace", "-"], "-").contains(&"-".to_owned()));
+}
+
+#[test]
+fn nested_fields() {
+    let got = ask(&["createSpace"], "tags[");
+    assert_eq!(got, ["tags[]=="], "{got:?}");
+}
+
+#[test]
+fn discriminated_bodies_offer_the_variant_fields() {
+    // An operation whose body is polymorphic at the top, if any.
+    let Some(op) = catalogue::OPERATIONS
+        .iter()
+        .find(|op| op.body_object().is_some_and(|o| o.discriminator.is_some()))
+    else {
+        return;
+    };
+    let Some(d) = op.body_object().and_then(|o| o.discriminator.as_ref()) else {
+        return;
+    };
+    let values = ask(&[op.name], &format!("{}==", d.field));
+    assert_eq!(values.len(), d.variants.len(), "{values:?}");
+}
+
+#[test]
+fn unknown_heads_offer_nothing() {
+    assert!(ask(&["noSuchOperation"], "").is_empty());
+}
+
+#[test]
+fn every_operation_completes_its_required_items() {
+    for op in catalogue::OPERATIONS {
+        let got = ask(&[op.name], "");
+        for p in op.params.iter().filter(|p| p.required) {
+            assert!(
+                got.contains(&format!("{}=", p.name)),
+                "{}: {got:?}",
+                op.name
+            );
+        }
+        if let Some(o) = op.body_object() {
+            for f in o.fields.iter().filter(|f| f.required && !f.read_only) {
+                assert!(
+                    got.iter().any(|w| w.starts_with(&escape_key(f.name))),
+                    "{}: {} in {got:?}",
+                    op.name,
+                    f.name
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,650 @@
+//! The man page, `onezone-rest-cli(1)`, from the same definitions as
+//! `--help`: the option definitions (`cli::options()`), the item grammar and
+//! environment (`help`), the exit codes (`exit`), the built-in commands and
+//! the catalogue. `onezone-rest-cli man` prints it; `man/onezone-rest-cli.1`
+//! is the committed copy (a test keeps the two equal).
+
+use crate::auth::Environment;
+use crate::builtins::{self, Builtin};
+use crate::catalogue::{self, resolve, Operation, Schema};
+use crate::cli::{self, Group};
+use crate::exit::{self, Failure, EXIT_CODES};
+use crate::help::{self, ENVIRONMENT, ITEMS_HELP};
+use clap::{Arg, ArgMatches, Command};
+use roff::{bold, italic, roman, Inline, Roff};
+use std::io::Write;
+
+/// The arguments of the `man` built-in.
+pub fn command() -> Command {
+    Command::new("man").long_about(
+        "Print the manual page (roff) on stdout.\n\n\
+         Read it with `onezone-rest-cli man | man -l -`, or install it as \
+         man1/onezone-rest-cli.1 in a directory of `manpath`.",
+    )
+}
+
+/// Runs the `man` built-in.
+pub fn run(_: &ArgMatches, _: &Environment) -> Result<u8, Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(page().as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::new(exit::BAD_RESPONSE, format!("cannot write to stdout: {e}")))?;
+    Ok(exit::OK)
+}
+
+const NAME: &str = "onezone-rest-cli";
+
+/// Examples: what it does, then the shell lines.
+pub const EXAMPLES: &[(&str, &[&str])] = &[
+    (
+        "Create a space and keep its id (a 201 answer prints {\"id\": ..., \"location\": ...}):",
+        &["SPACE_ID=$(onezone-rest-cli createSpace name==demo | jq -r .id)"],
+    ),
+    (
+        "Create a token with which a provider can support that space (deprecated; \
+         a warning on stderr names the replacement):",
+        &["onezone-rest-cli createSpaceSupportToken id=\"$SPACE_ID\""],
+    ),
+    (
+        "Join a group with an invite token:",
+        &["onezone-rest-cli joinGroup token==\"$INVITE_TOKEN\""],
+    ),
+    (
+        "Show the request as a curl command instead of sending it (credentials are redacted):",
+        &["onezone-rest-cli --dry-run createSpace name==demo"],
+    ),
+    (
+        "Take a field from a file, append to a list, and send JSON as it is:",
+        &[
+            "onezone-rest-cli modifySpace id=\"$SPACE_ID\" description==@README.md \\",
+            "    'tags[]==demo' advertisedInMarketplace:=false",
+        ],
+    ),
+    (
+        "In CI, with the token from the CI's secret store, and a failure failing the job \
+         (see EXIT STATUS):",
+        &[
+            "export ONEZONE_HOST=https://onezone.example.com",
+            "export ONEZONE_API_KEY=\"$ONEZONE_TOKEN\"",
+            "onezone-rest-cli getCurrentUser -o table",
+            "onezone-rest-cli createSpace name==\"ci-$CI_JOB_ID\" | jq -r .id",
+        ],
+    ),
+];
+
+/// The whole page.
+pub fn page() -> String {
+    let mut r = Roff::new();
+    let version = format!("{NAME} {}", env!("CARGO_PKG_VERSION"));
+    // No date: the page must come out the same on every build.
+    r.control(
+        "TH",
+        [
+            "ONEZONE-REST-CLI",
+            "1",
+            "\"\"",
+            version.as_str(),
+            "User Commands",
+        ],
+    );
+    // No hyphenation (it would split operation names), ragged right.
+    r.control("nh", []).control("ad", ["l"]);
+    section(&mut r, "NAME");
+    let description = env!("CARGO_PKG_DESCRIPTION");
+    let mut lower = description.chars();
+    let description: String = lower
+        .next()
+        .map(|c| c.to_lowercase().chain(lower).collect())
+        .unwrap_or_default();
+    r.text([roman(format!("{NAME} - {description}"))]);
+    synopsis(&mut r);
+    description_section(&mut r);
+    items_section(&mut r);
+    options_section(&mut r);
+    commands_section(&mut r);
+    section(&mut r, "ENVIRONMENT");
+    for (name, what) in ENVIRONMENT {
+        tagged(&mut r, [bold(*name)], [roman(sentence(what))]);
+    }
+    files_section(&mut r);
+    section(&mut r, "EXIT STATUS");
+    for (code, what) in EXIT_CODES {
+        tagged(&mut r, [bold(code.to_string())], [roman(sentence(what))]);
+    }
+    examples_section(&mut r);
+    operations_section(&mut r);
+    section(&mut r, "SEE ALSO");
+    r.text([
+        bold("curl"),
+        roman("(1), "),
+        bold("jq"),
+        roman("(1); the Onezone REST API reference in the Onedata documentation."),
+    ]);
+    ascii(&r.render())
+}
+
+fn section(r: &mut Roff, name: &str) {
+    r.control("SH", [name]);
+}
+
+fn subsection(r: &mut Roff, name: &str) {
+    r.control("SS", [name]);
+}
+
+/// `.TP` with a tag line and a paragraph.
+fn tagged(r: &mut Roff, tag: impl Into<Vec<Inline>>, body: impl Into<Vec<Inline>>) {
+    r.control("TP", []);
+    r.text(tag);
+    r.text(body);
+}
+
+/// Capitalised (unless it starts with a literal such as `user:password`)
+/// and ending in a full stop.
+fn sentence(text: &str) -> String {
+    let first = text
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches([',', ';', ':', '.']);
+    let literal = first.contains(|c: char| !c.is_alphanumeric() && !",;()".contains(c));
+    let mut chars = text.chars();
+    let mut s: String = match chars.next() {
+        Some(c) if !literal => c.to_uppercase().chain(chars).collect(),
+        _ => text.to_owned(),
+    };
+    if !s.ends_with(['.', ':', '!', '?']) {
+        s.push('.');
+    }
+    s
+}
+
+/// groff reads ASCII; other characters become its escapes.
+fn ascii(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '…' => out.push_str("..."),
+            '—' => out.push_str("\\(em"),
+            '–' => out.push_str("\\(en"),
+            '→' => out.push_str("\\(->"),
+            '‘' | '’' => out.push_str("\\(aq"),
+            '“' | '”' => out.push_str("\\(dq"),
+            c if c.is_ascii() => out.push(c),
+            c => out.push_str(&format!("\\[u{:04X}]", u32::from(c))),
+        }
+    }
+    out
+}
+
+fn synopsis(r: &mut Roff) {
+    section(r, "SYNOPSIS");
+    r.text([
+        bold(NAME),
+        roman(" ["),
+        italic("OPTIONS"),
+        roman("] "),
+        italic("OPERATION"),
+        roman(" ["),
+        italic("ITEM"),
+        roman("]..."),
+    ]);
+    r.control("br", []);
+    r.text([
+        bold(NAME),
+        roman(" "),
+        italic("OPERATION"),
+        roman(" "),
+        bold("--help"),
+    ]);
+    for b in builtins::BUILTINS {
+        r.control("br", []);
+        let mut line = vec![bold(NAME), roman(" "), bold(b.name), roman(" [")];
+        line.push(italic("OPTIONS"));
+        line.push(roman("]"));
+        line.extend(positionals(b));
+        r.text(line);
+    }
+}
+
+/// ` SHELL`, ` [NAME]`: a built-in's visible positional arguments.
+fn positionals(b: &Builtin) -> Vec<Inline> {
+    let cmd = (b.args)();
+    let mut out = Vec::new();
+    for a in cmd.get_positionals().filter(|a| !a.is_hide_set()) {
+        let name = value_name(a);
+        if a.is_required_set() {
+            out.extend([roman(" "), italic(name)]);
+        } else {
+            out.extend([roman(" ["), italic(name), roman("]")]);
+        }
+    }
+    out
+}
+
+fn value_name(a: &Arg) -> String {
+    a.get_value_names().and_then(|v| v.first()).map_or_else(
+        || a.get_id().to_string().to_uppercase(),
+        ToString::to_string,
+    )
+}
+
+fn description_section(r: &mut Roff) {
+    section(r, "DESCRIPTION");
+    r.text([roman(format!(
+        "Onezone is the federation service of Onedata, a distributed data-management platform: \
+         it keeps users, groups, spaces, shares, providers, tokens, handles, handle services, \
+         harvesters and clusters. {NAME} calls its REST API (version {}, base path {}) with one \
+         subcommand per operation: {} operations in {} groups, listed under OPERATIONS below.",
+        catalogue::API_VERSION,
+        catalogue::BASE_PATH,
+        catalogue::OPERATIONS.len(),
+        catalogue::TAGS.len(),
+    ))]);
+    r.control("PP", []);
+    r.text([
+        roman("The words after the operation are request items (see "),
+        bold("REQUEST ITEMS"),
+        roman("): path parameters, body fields and headers. Options may stand before or after the operation. "),
+        italic("OPERATION"),
+        roman(" "),
+        bold("--help"),
+        roman(" shows an operation's parameters, body fields with their types and allowed values, \
+               its responses and an example; "),
+        bold("--dry-run"),
+        roman(" prints the request as a curl command instead of sending it."),
+    ]);
+    r.control("PP", []);
+    r.text([roman(
+        "The answer goes to stdout, errors and warnings to stderr; the exit status tells \
+         what went wrong (see EXIT STATUS). The credential comes from a header item, -u, \
+         ONEZONE_API_KEY, ONEZONE_BASIC_AUTH or the keyring entry that login stored, \
+         in this order; exactly one is sent.",
+    )]);
+}
+
+fn items_section(r: &mut Roff) {
+    section(r, "REQUEST ITEMS");
+    for (item, what) in ITEMS_HELP {
+        tagged(r, [bold(*item)], [roman(sentence(what))]);
+    }
+    r.control("PP", []);
+    r.text([roman(
+        "The separator is the first one in the item: id=a==b is the parameter id with the \
+         value a==b, and X-Note:a=b is a header. Body fields are checked against the API \
+         schema before anything is sent (see --force).",
+    )]);
+}
+
+/// `-o, --output FORMAT`.
+fn option_tag(a: &Arg) -> Vec<Inline> {
+    let mut tag = Vec::new();
+    if let Some(s) = a.get_short() {
+        tag.push(bold(format!("-{s}")));
+    }
+    if let Some(l) = a.get_long() {
+        if !tag.is_empty() {
+            tag.push(roman(", "));
+        }
+        tag.push(bold(format!("--{l}")));
+    }
+    if a.get_action().takes_values() {
+        tag.push(roman(" "));
+        tag.push(italic(value_name(a)));
+    }
+    tag
+}
+
+fn option_entry(r: &mut Roff, a: &Arg) {
+    let help = a.get_help().map(ToString::to_string).unwrap_or_default();
+    tagged(r, option_tag(a), [roman(sentence(&help))]);
+    match a.get_id().as_str() {
+        "accept" => {
+            // `--content-type` takes the same; its help says so.
+            r.control("IP", []);
+            let mut text = vec![roman("Abbreviations: ")];
+            for (i, (abbr, mime)) in cli::MIME_ABBREVIATIONS.iter().enumerate() {
+                if i > 0 {
+                    text.push(roman(", "));
+                }
+                text.push(bold(*abbr));
+                text.push(roman(format!(" ({mime})")));
+            }
+            text.push(roman("."));
+            r.text(text);
+        }
+        "output" => {
+            r.control("RS", []);
+            r.control("PD", ["0"]);
+            for (value, what) in cli::OUTPUT_FORMATS {
+                r.control("TP", ["8"]);
+                r.text([bold(*value)]);
+                r.text([roman(*what)]);
+            }
+            r.control("PD", []);
+            r.control("RE", []);
+        }
+        _ => {}
+    }
+}
+
+fn options_section(r: &mut Roff) {
+    section(r, "GLOBAL OPTIONS");
+    let options = cli::options();
+    for (group, heading) in [
+        (Group::Ours, "Options"),
+        (Group::Curl, "curl options (accepted for compatibility)"),
+    ] {
+        let title = match group {
+            Group::Ours => "Options",
+            Group::Curl => "curl options",
+        };
+        subsection(r, title);
+        if group == Group::Curl {
+            r.text([roman(
+                "Accepted for scripts that passed curl options through the old client; \
+                 any other curl option is an error that lists these.",
+            )]);
+        }
+        for a in options
+            .iter()
+            .filter(|a| a.get_help_heading() == Some(heading) && !a.is_hide_set())
+        {
+            option_entry(r, a);
+        }
+    }
+}
+
+fn commands_section(r: &mut Roff) {
+    if builtins::BUILTINS.is_empty() {
+        return;
+    }
+    section(r, "COMMANDS");
+    r.text([roman(
+        "Lower-case words name built-in commands; they never collide with the camelCase operations.",
+    )]);
+    for b in builtins::BUILTINS {
+        let mut tag = vec![bold(b.name)];
+        tag.extend(positionals(b));
+        r.control("TP", []);
+        r.text(tag);
+        let cmd = (b.args)();
+        let about = cmd
+            .get_long_about()
+            .map(ToString::to_string)
+            .unwrap_or_else(|| b.about.to_owned());
+        let mut paragraphs = about.split("\n\n");
+        r.text([roman(sentence(
+            paragraphs.next().unwrap_or_default().trim(),
+        ))]);
+        for p in paragraphs {
+            r.control("IP", []);
+            if p.trim_end().contains('\n') {
+                // Lines meant as lines (install places).
+                r.control("nf", []);
+                r.text([roman(p.trim_end())]);
+                r.control("fi", []);
+            } else {
+                r.text([roman(p.trim())]);
+            }
+        }
+        let own: Vec<&Arg> = cmd.get_arguments().filter(|a| !a.is_hide_set()).collect();
+        if !own.is_empty() {
+            r.control("RS", []);
+            for a in own {
+                if a.is_positional() {
+                    let values: Vec<String> = a
+                        .get_possible_values()
+                        .iter()
+                        .map(|v| v.get_name().to_owned())
+                        .collect();
+                    let help = a.get_help().map(ToString::to_string).unwrap_or_default();
+                    let mut text = sentence(&help);
+                    if !values.is_empty() && !help.contains(&values.join(", ")) {
+                        text.push_str(&format!(" One of: {}.", values.join(", ")));
+                    }
+                    tagged(r, [italic(value_name(a))], [roman(text)]);
+                } else {
+                    option_entry(r, a);
+                }
+            }
+            r.control("RE", []);
+        }
+    }
+}
+
+fn files_section(r: &mut Roff) {
+    use crate::config::{APP_DIR, FILE_NAME};
+    use crate::keyring::{Backend, SERVICE};
+    section(r, "FILES");
+    let stores: Vec<&str> = Backend::ALL.iter().map(|b| b.describe()).collect();
+    let names: Vec<&str> = Backend::ALL.iter().map(|b| b.name()).collect();
+    tagged(
+        r,
+        [bold("the OS keyring")],
+        [roman(format!(
+            "Credentials stored by login, one per host, under the service name {SERVICE}, \
+             keyed by the host's URL, in one of: {}. login --store picks one ({}); the \
+             default is the first this platform has. logout removes the credential. Nothing \
+             secret is written to a file.",
+            stores.join("; "),
+            names.join(", "),
+        ))],
+    );
+    tagged(
+        r,
+        [
+            italic("config-dir"),
+            bold(format!("/{APP_DIR}/{FILE_NAME}")),
+        ],
+        [roman(
+            "The config file, in $XDG_CONFIG_HOME when it is set, else the platform's \
+             configuration directory (~/.config on Linux, ~/Library/Application Support on \
+             macOS, %APPDATA% on Windows). It remembers the host of the last login (used when \
+             neither --host nor ONEZONE_HOST is given) and which hosts have a credential in \
+             which store; never a secret.",
+        )],
+    );
+}
+
+fn examples_section(r: &mut Roff) {
+    section(r, "EXAMPLES");
+    for (i, (what, lines)) in EXAMPLES.iter().enumerate() {
+        if i > 0 {
+            r.control("PP", []);
+        }
+        r.text([roman(*what)]);
+        r.control("RS", ["4"]);
+        r.control("nf", []);
+        for line in *lines {
+            r.text([roman(*line)]);
+        }
+        r.control("fi", []);
+        r.control("RE", []);
+    }
+}
+
+fn operations_section(r: &mut Roff) {
+    section(r, "OPERATIONS");
+    r.text([
+        roman(format!(
+            "Paths are relative to the base path {}. ",
+            catalogue::BASE_PATH
+        )),
+        bold("name="),
+        roman(" is a path parameter, "),
+        bold("name=="),
+        roman(" a string body field, "),
+        bold("name:="),
+        roman(" a body field of another JSON type; * marks what is required. "),
+        italic("OPERATION"),
+        roman(" "),
+        bold("--help"),
+        roman(" tells the types, allowed values and responses."),
+    ]);
+    for tag in catalogue::TAGS {
+        subsection(r, tag);
+        for op in catalogue::OPERATIONS.iter().filter(|op| op.tag == *tag) {
+            operation_entry(r, op);
+        }
+    }
+}
+
+fn operation_entry(r: &mut Roff, op: &'static Operation) {
+    r.control("TP", []);
+    r.text([bold(op.name)]);
+    let mut summary = sentence(op.summary);
+    if let Some(d) = &op.deprecated {
+        summary.push_str(" Deprecated");
+        if !d.replacements.is_empty() {
+            summary.push_str(&format!("; use {} instead", d.replacements.join(" or ")));
+        }
+        summary.push('.');
+    }
+    r.text([roman(summary)]);
+    r.control("br", []);
+    r.text([roman(format!("{} {}", op.method, op.path))]);
+    for v in op.path_variants {
+        let extra: Vec<String> = v
+            .params
+            .iter()
+            .filter(|p| !op.params.iter().any(|q| q.name == p.name))
+            .map(|p| format!("{}=", p.name))
+            .collect();
+        r.control("br", []);
+        r.text([roman(format!(
+            "{} {} (with {})",
+            op.method,
+            v.path,
+            extra.join(", ")
+        ))]);
+    }
+    let mut params: Vec<String> = Vec::new();
+    for p in op
+        .params
+        .iter()
+        .chain(op.path_variants.iter().flat_map(|v| v.params))
+    {
+        let word = format!("{}={}", p.name, if p.required { "*" } else { "" });
+        if !params
+            .iter()
+            .any(|q| q.trim_end_matches('*') == word.trim_end_matches('*'))
+        {
+            params.push(word);
+        }
+    }
+    if !params.is_empty() {
+        r.control("br", []);
+        r.text([roman(format!("Parameters: {}", params.join(" ")))]);
+    }
+    if let Some(body) = &op.body {
+        r.control("br", []);
+        r.text([roman(body_summary(op, body))]);
+    }
+}
+
+fn body_summary(op: &'static Operation, body: &'static catalogue::Body) -> String {
+    let need = if body.required { "" } else { ", optional" };
+    match op.body_object() {
+        Some(o) if !o.fields.is_empty() => {
+            let mut fields: Vec<String> = o
+                .fields
+                .iter()
+                .filter(|f| !f.read_only)
+                .map(|f| {
+                    let sep = if matches!(resolve(&f.schema), Schema::String { .. }) {
+                        "=="
+                    } else {
+                        ":="
+                    };
+                    format!("{}{sep}{}", f.name, if f.required { "*" } else { "" })
+                })
+                .collect();
+            if let Some(d) = &o.discriminator {
+                let values: Vec<&str> = d.variants.iter().map(|(v, _)| *v).collect();
+                fields.push(format!(
+                    "(more fields by {}: {})",
+                    d.field,
+                    values.join(", ")
+                ));
+            }
+            if o.additional.is_some() {
+                fields.push("(other fields allowed)".into());
+            }
+            format!("Body{need}: {}", fields.join(" "))
+        }
+        _ => format!(
+            "Body{need}: {} from stdin (-)",
+            help::type_label(&body.schema)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every operation and item of the examples exists: the completion
+    /// engine offers the item's name after the operation.
+    #[test]
+    fn examples_name_real_operations_and_items() {
+        let env = Environment {
+            api_key: None,
+            basic_auth: None,
+            host: None,
+        };
+        let mut checked = 0;
+        for (_, lines) in EXAMPLES {
+            let text = lines.join("\n").replace("\\\n", " ");
+            for command in text.lines() {
+                let command = command.replace("$(", "").replace(')', "");
+                let words = shlex::split(&command).expect("shell words");
+                let Some(i) = words.iter().position(|w| w.ends_with(NAME)) else {
+                    continue;
+                };
+                let rest: Vec<String> = words[i + 1..]
+                    .iter()
+                    .take_while(|w| *w != "|")
+                    .cloned()
+                    .collect();
+                for (k, word) in rest.iter().enumerate() {
+                    if word.starts_with('-') {
+                        continue;
+                    }
+                    // `tags[]==x` is offered once `tags[` is typed.
+                    let current = word.find('[').map_or("", |i| &word[..=i]);
+                    let ok = match crate::complete::complete(&rest[..k], current, &env) {
+                        crate::complete::Reply::Words { prefix, candidates } => candidates
+                            .iter()
+                            .any(|c| word.starts_with(&format!("{prefix}{}", c.word))),
+                        crate::complete::Reply::Files { .. } => false,
+                    };
+                    assert!(ok, "{word} is not offered in: {command}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 15, "{checked}");
+    }
+
+    #[test]
+    fn every_operation_and_option_is_on_the_page() {
+        let page = page();
+        for op in catalogue::OPERATIONS {
+            assert!(
+                page.contains(&format!("\\fB{}\\fR", op.name)),
+                "{}",
+                op.name
+            );
+        }
+        for a in cli::options() {
+            if let Some(l) = a.get_long() {
+                let long = format!("\\fB\\-\\-{}\\fR", l.replace('-', "\\-"));
+                assert!(page.contains(&long), "{long}");
+            }
+        }
+        for (code, _) in EXIT_CODES {
+            assert!(page.contains(&format!(".TP\n\\fB{code}\\fR\n")), "{code}");
+        }
+        assert!(page.is_ascii());
+    }
+}

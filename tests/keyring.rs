@@ -1,0 +1,734 @@
+//! `login`, `logout` and `login --status` with a real Secret Service: each
+//! test starts its own D-Bus session bus and an unlocked gnome-keyring-daemon
+//! in a private HOME, runs the real binary against the fake Onezone, and
+//! checks the keyring with `secret-tool`, which proves the entries are in the
+//! real store (not an in-memory mock).
+//!
+//! Needs the Debian packages dbus, gnome-keyring and libsecret-tools
+//! (scripts/test installs them). Without them a test fails when `CI` is set,
+//! and otherwise is skipped with a message. Every child process has a time
+//! limit; the daemons are killed when a test ends.
+
+use assert_cmd::Command;
+use fake_onezone::{FakeZone, ADMIN_TOKEN, USER_TOKEN};
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_onezone-rest-cli");
+const LIMIT: Duration = Duration::from_secs(30);
+const SERVICE: &str = "onezone-rest-cli";
+const BASE: &str = "/api/v3/onezone";
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A private directory with HOME, config, data and runtime dirs.
+struct Dirs {
+    root: PathBuf,
+}
+
+impl Dirs {
+    fn new(name: &str) -> Dirs {
+        let root = std::env::temp_dir().join(format!(
+            "onezone-keyring-{name}-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&root);
+        for d in ["home", "config", "data", "runtime"] {
+            std::fs::create_dir_all(root.join(d)).expect("create test dirs");
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(
+                root.join("runtime"),
+                std::fs::Permissions::from_mode(0o700),
+            );
+        }
+        Dirs { root }
+    }
+
+    fn path(&self, sub: &str) -> PathBuf {
+        self.root.join(sub)
+    }
+
+    fn config_file(&self) -> PathBuf {
+        self.path("config")
+            .join("onezone-rest-cli")
+            .join("config.json")
+    }
+
+    /// The environment of every child: nothing of the caller's but PATH.
+    fn env(&self) -> Vec<(String, String)> {
+        let s = |p: PathBuf| p.to_string_lossy().into_owned();
+        vec![
+            ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
+            ("HOME".into(), s(self.path("home"))),
+            ("XDG_CONFIG_HOME".into(), s(self.path("config"))),
+            ("XDG_DATA_HOME".into(), s(self.path("data"))),
+            ("XDG_RUNTIME_DIR".into(), s(self.path("runtime"))),
+        ]
+    }
+}
+
+impl Drop for Dirs {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+/// A D-Bus session bus with an unlocked gnome-keyring on it.
+struct Session {
+    dirs: Dirs,
+    bus: String,
+    daemons: Vec<Child>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        for c in self.daemons.iter_mut().rev() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
+}
+
+/// A keyring for one test, or `None` (skipped) where none can be had;
+/// with `CI` set that is a failure.
+fn session(name: &str) -> Option<Session> {
+    match start_session(name) {
+        Ok(s) => Some(s),
+        Err(why) => {
+            if std::env::var_os("CI").is_some() {
+                panic!("no Secret Service for the keyring tests: {why}");
+            }
+            eprintln!("skipping the keyring test {name}: {why}");
+            None
+        }
+    }
+}
+
+fn start_session(name: &str) -> Result<Session, String> {
+    for p in [
+        "dbus-daemon",
+        "gnome-keyring-daemon",
+        "secret-tool",
+        "dbus-send",
+    ] {
+        if !on_path(p) {
+            return Err(format!(
+                "{p} is not installed (packages: dbus gnome-keyring libsecret-tools)"
+            ));
+        }
+    }
+    let dirs = Dirs::new(name);
+    let mut session = Session {
+        dirs,
+        bus: String::new(),
+        daemons: Vec::new(),
+    };
+    let socket = session.dirs.path("runtime").join("bus");
+    let mut dbus = std::process::Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
+        .arg(format!("--address=unix:path={}", socket.display()))
+        .env_clear()
+        .envs(session.dirs.env())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start dbus-daemon: {e}"))?;
+    let out = dbus.stdout.take();
+    session.daemons.push(dbus);
+    let out = out.ok_or("dbus-daemon has no stdout")?;
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = BufReader::new(out).read_line(&mut line);
+        let _ = tx.send(line);
+    });
+    session.bus = rx
+        .recv_timeout(Duration::from_secs(10))
+        .map_err(|_| "dbus-daemon printed no address within 10 s".to_owned())?
+        .trim()
+        .to_owned();
+    if session.bus.is_empty() {
+        return Err("dbus-daemon printed no address".into());
+    }
+
+    let mut gk = std::process::Command::new("gnome-keyring-daemon")
+        .args(["--foreground", "--unlock", "--components=secrets"])
+        .env_clear()
+        .envs(session.dirs.env())
+        .env("DBUS_SESSION_BUS_ADDRESS", &session.bus)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start gnome-keyring-daemon: {e}"))?;
+    // The login keyring's password, on stdin; closing it ends the input.
+    if let Some(mut stdin) = gk.stdin.take() {
+        let _ = stdin.write_all(b"test-password");
+    }
+    session.daemons.push(gk);
+
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let out = session.run(std::process::Command::new("dbus-send").args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.NameHasOwner",
+            "string:org.freedesktop.secrets",
+        ]));
+        if String::from_utf8_lossy(&out.stdout).contains("boolean true") {
+            break;
+        }
+        if Instant::now() > deadline {
+            return Err(
+                "gnome-keyring-daemon did not take org.freedesktop.secrets within 15 s".into(),
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(session)
+}
+
+impl Session {
+    /// Runs a helper program in the session, bounded by [`LIMIT`].
+    fn run(&self, cmd: &mut std::process::Command) -> Output {
+        cmd.env_clear()
+            .envs(self.dirs.env())
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus);
+        Command::from_std(std::mem::replace(cmd, std::process::Command::new("true")))
+            .timeout(LIMIT)
+            .output()
+            .expect("run a helper")
+    }
+
+    /// The tool, in the session.
+    fn cli(&self) -> Command {
+        let mut c = cli(&self.dirs);
+        c.env("DBUS_SESSION_BUS_ADDRESS", &self.bus);
+        c
+    }
+
+    /// `secret-tool lookup`: the stored secret of a host, if any.
+    fn lookup(&self, base_url: &str) -> Option<String> {
+        let out = self.run(
+            std::process::Command::new("secret-tool")
+                .args(["lookup", "service", SERVICE, "username", base_url]),
+        );
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// `secret-tool search --all service onezone-rest-cli`: the entries'
+    /// descriptions (attributes and secrets).
+    fn search(&self) -> String {
+        let out = self.run(
+            std::process::Command::new("secret-tool")
+                .args(["search", "--all", "--unlock", "service", SERVICE]),
+        );
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    }
+}
+
+/// The tool with a clean environment in `dirs` (no D-Bus unless added).
+fn cli(dirs: &Dirs) -> Command {
+    let mut c = Command::new(BIN);
+    c.env_clear().envs(dirs.env()).timeout(LIMIT);
+    c
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn login(s: &Session, host: &str, token: &str) -> Output {
+    s.cli()
+        .args(["login", "--host", host, "--token-stdin"])
+        .write_stdin(format!("{token}\n"))
+        .output()
+        .expect("run login")
+}
+
+fn assert_ok(out: &Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what}: exit {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+}
+
+/// The user name getCurrentUser answers.
+fn whoami(out: &Output) -> String {
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            text(&out.stdout),
+            text(&out.stderr)
+        )
+    });
+    v["username"].as_str().unwrap_or_default().to_owned()
+}
+
+fn config(dirs: &Dirs) -> serde_json::Value {
+    std::fs::read(dirs.config_file())
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(serde_json::Value::Null)
+}
+
+fn zone() -> FakeZone {
+    FakeZone::start().expect("start the fake Onezone")
+}
+
+#[test]
+fn login_stores_the_token_operations_use_it_and_logout_removes_it() {
+    let Some(s) = session("roundtrip") else {
+        return;
+    };
+    let z = zone();
+    let base = format!("{}{BASE}", z.url());
+
+    let out = login(&s, &z.url(), ADMIN_TOKEN);
+    assert_ok(&out, "login");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("Logged in to") && err.contains("as admin"),
+        "{err}"
+    );
+    assert!(!err.contains(ADMIN_TOKEN) && !text(&out.stdout).contains(ADMIN_TOKEN));
+
+    // The real Secret Service holds it, under our service name and the host.
+    assert_eq!(s.lookup(&base).as_deref(), Some(ADMIN_TOKEN));
+    let found = s.search();
+    assert!(
+        found.contains(&format!("attribute.username = {base}")),
+        "{found}"
+    );
+    // The config file remembers the host (no secret in it).
+    let c = config(&s.dirs);
+    assert_eq!(c["default_host"], base.as_str());
+    assert_eq!(c["hosts"][&base]["store"], "secret-service");
+    let raw = std::fs::read_to_string(s.dirs.config_file()).unwrap_or_default();
+    assert!(!raw.contains(ADMIN_TOKEN), "{raw}");
+
+    // No --host, no ONEZONE_HOST, no credential: both from the login.
+    z.clear_requests();
+    let out = s
+        .cli()
+        .args(["-o", "json", "getCurrentUser"])
+        .output()
+        .unwrap();
+    assert_ok(&out, "getCurrentUser");
+    assert_eq!(whoami(&out), "admin");
+    let sent = z.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].header("x-auth-token"), Some(ADMIN_TOKEN));
+
+    let out = s.cli().arg("logout").output().unwrap();
+    assert_ok(&out, "logout");
+    assert!(
+        text(&out.stderr).contains("Logged out of"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(s.lookup(&base), None, "logout removes the entry");
+    assert!(!s.search().contains("attribute.username"));
+
+    // The default host stays; the operation goes without a credential.
+    let out = s.cli().arg("getCurrentUser").output().unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+}
+
+#[test]
+fn two_hosts_keep_two_tokens_and_logout_all_removes_both() {
+    let Some(s) = session("two-hosts") else {
+        return;
+    };
+    let z = zone();
+    let a = format!("http://127.0.0.1:{}", z.port());
+    let b = format!("http://localhost:{}", z.port());
+    assert_ok(&login(&s, &a, ADMIN_TOKEN), "login a");
+    assert_ok(&login(&s, &b, USER_TOKEN), "login b");
+    assert_eq!(
+        s.lookup(&format!("{a}{BASE}")).as_deref(),
+        Some(ADMIN_TOKEN)
+    );
+    assert_eq!(s.lookup(&format!("{b}{BASE}")).as_deref(), Some(USER_TOKEN));
+
+    for (host, user) in [(&a, "admin"), (&b, "user")] {
+        let out = s
+            .cli()
+            .args(["--host", host, "-o", "json", "getCurrentUser"])
+            .output()
+            .unwrap();
+        assert_ok(&out, host);
+        assert_eq!(whoami(&out), user, "{host}");
+    }
+    // The last login is the default host.
+    let out = s
+        .cli()
+        .args(["-o", "json", "getCurrentUser"])
+        .output()
+        .unwrap();
+    assert_eq!(whoami(&out), "user");
+
+    let out = s.cli().args(["logout", "--all"]).output().unwrap();
+    assert_ok(&out, "logout --all");
+    assert_eq!(s.lookup(&format!("{a}{BASE}")), None);
+    assert_eq!(s.lookup(&format!("{b}{BASE}")), None);
+    assert_eq!(
+        config(&s.dirs)["hosts"]
+            .as_object()
+            .map(serde_json::Map::len),
+        Some(0)
+    );
+}
+
+#[test]
+fn a_token_the_zone_rejects_is_not_stored() {
+    let Some(s) = session("rejected") else {
+        return;
+    };
+    let z = zone();
+    let out = login(&s, &z.url(), "not-a-valid-token");
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("nothing was stored"), "{err}");
+    assert!(!err.contains("not-a-valid-token"), "{err}");
+    assert!(!s.search().contains("attribute.username"), "{}", s.search());
+    assert!(!s.dirs.config_file().exists());
+}
+
+#[test]
+fn basic_credentials_are_stored_and_used() {
+    let Some(s) = session("basic") else {
+        return;
+    };
+    let z = zone();
+    let out = s
+        .cli()
+        .args(["login", "--host", &z.url(), "--basic", "-u", "user"])
+        .arg("--password-stdin")
+        .write_stdin("password\n")
+        .output()
+        .unwrap();
+    assert_ok(&out, "login --basic");
+    let out = s
+        .cli()
+        .args(["-o", "json", "getCurrentUser"])
+        .output()
+        .unwrap();
+    assert_eq!(whoami(&out), "user");
+    // No password on the command line, ever.
+    let out = s
+        .cli()
+        .args(["login", "--host", &z.url(), "-u", "user:password"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_environment_wins_and_the_keyring_is_not_touched() {
+    let Some(s) = session("env-wins") else {
+        return;
+    };
+    let z = zone();
+    assert_ok(&login(&s, &z.url(), ADMIN_TOKEN), "login");
+
+    // The bus points nowhere: the environment's token is used, silently.
+    let out = s
+        .cli()
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .env("ONEZONE_API_KEY", USER_TOKEN)
+        .args(["-o", "json", "getCurrentUser"])
+        .output()
+        .unwrap();
+    assert_ok(&out, "from the environment");
+    assert_eq!(whoami(&out), "user");
+    assert_eq!(text(&out.stderr), "", "no keyring warning");
+
+    // Without it, a keyring that cannot be reached is one warning, and the
+    // operation goes on without a credential (401 → exit 4); -s silences it.
+    let out = s
+        .cli()
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .arg("getCurrentUser")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert_eq!(err.matches("warning:").count(), 1, "{err}");
+    assert!(err.contains("going on without"), "{err}");
+    let out = s
+        .cli()
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .args(["-s", "getCurrentUser"])
+        .output()
+        .unwrap();
+    assert!(
+        !text(&out.stderr).contains("warning"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn status_shows_where_each_credential_comes_from_but_no_secret() {
+    let Some(s) = session("status") else {
+        return;
+    };
+    let z = zone();
+    assert_ok(&login(&s, &z.url(), ADMIN_TOKEN), "login");
+    let out = s.cli().args(["login", "--status"]).output().unwrap();
+    assert_ok(&out, "status");
+    let table = text(&out.stdout);
+    for want in [
+        z.url().as_str(),
+        "keyring (secret-service)",
+        "admin (Admin User",
+        "access token",
+    ] {
+        assert!(table.contains(want), "{want:?} missing from\n{table}");
+    }
+    assert!(!table.contains(ADMIN_TOKEN), "{table}");
+
+    let out = s
+        .cli()
+        .env("ONEZONE_API_KEY", USER_TOKEN)
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .args(["login", "--status"])
+        .output()
+        .unwrap();
+    assert_ok(&out, "status from env");
+    let table = text(&out.stdout);
+    assert!(table.contains("env (ONEZONE_API_KEY)"), "{table}");
+    assert!(table.contains("user (Regular User"), "{table}");
+    assert!(!table.contains(USER_TOKEN), "{table}");
+}
+
+#[test]
+fn secrets_never_leak_in_verbose_or_dry_run_output() {
+    let Some(s) = session("no-leak") else {
+        return;
+    };
+    let z = zone();
+    let out = s
+        .cli()
+        .args(["-v", "login", "--host", &z.url(), "--token-stdin"])
+        .write_stdin(ADMIN_TOKEN)
+        .output()
+        .unwrap();
+    assert_ok(&out, "login -v");
+    for args in [
+        &["-v", "getCurrentUser"][..],
+        &["--dry-run", "getCurrentUser"][..],
+        &["-v", "login", "--status"][..],
+    ] {
+        let out = s.cli().args(args).output().unwrap();
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(!all.contains(ADMIN_TOKEN), "{args:?}: {all}");
+    }
+    let out = s
+        .cli()
+        .args(["--dry-run", "getCurrentUser"])
+        .output()
+        .unwrap();
+    assert!(
+        text(&out.stdout).contains("X-Auth-Token"),
+        "the stored credential is used, redacted: {}",
+        text(&out.stdout)
+    );
+}
+
+/// No D-Bus at all (no bus address, an empty runtime dir): operations work
+/// from the environment and `login` fails clearly. Needs no daemon.
+#[test]
+fn without_dbus_the_environment_works_and_login_fails_clearly() {
+    let dirs = Dirs::new("no-dbus");
+    let z = zone();
+    let start = Instant::now();
+    let out = cli(&dirs)
+        .env("ONEZONE_API_KEY", ADMIN_TOKEN)
+        .args(["--host", &z.url(), "-o", "json", "getCurrentUser"])
+        .output()
+        .unwrap();
+    assert_ok(&out, "from the environment");
+    assert_eq!(whoami(&out), "admin");
+    assert_eq!(text(&out.stderr), "");
+
+    // A public operation with no credential anywhere.
+    let out = cli(&dirs)
+        .args(["--host", &z.url(), "getConfiguration"])
+        .output()
+        .unwrap();
+    assert_ok(&out, "public operation");
+    assert_eq!(text(&out.stderr), "");
+
+    let out = cli(&dirs)
+        .args(["login", "--host", &z.url(), "--token-stdin"])
+        .write_stdin(ADMIN_TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("no OS keyring is reachable"), "{err}");
+    assert!(err.contains("ONEZONE_API_KEY"), "{err}");
+    assert!(!err.contains(ADMIN_TOKEN));
+    assert!(!dirs.config_file().exists(), "nothing written");
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "no hanging: {:?}",
+        start.elapsed()
+    );
+    assert!(z
+        .requests()
+        .iter()
+        .all(|r| r.operation != Some("getCurrentUser")
+            || r.header("x-auth-token") == Some(ADMIN_TOKEN)));
+}
+
+/// `login` reaches the keyring before asking for the token or the Zone.
+#[test]
+fn an_unreachable_keyring_is_reported_before_the_zone_is_asked() {
+    let dirs = Dirs::new("no-dbus-first");
+    let z = zone();
+    let out = cli(&dirs)
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .args(["login", "--host", &z.url(), "--token-stdin"])
+        .write_stdin(ADMIN_TOKEN)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(z.requests().is_empty(), "the Zone was not asked");
+}
+
+/// The kernel keyring (`login --store keyutils`): no daemon. Every process
+/// of the test joins one session keyring named for the test, as the
+/// processes of one login session share theirs.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_kernel_keyring_holds_the_credential_when_asked_for() {
+    use std::os::unix::process::CommandExt;
+    let dirs = Dirs::new("keyutils");
+    let z = zone();
+    let name = std::ffi::CString::new(format!(
+        "onezone-rest-cli-test-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    ))
+    .expect("a keyring name");
+    let run = |args: &[&str], stdin: Option<&str>| -> Output {
+        let mut std_cmd = std::process::Command::new(BIN);
+        std_cmd.env_clear().envs(dirs.env()).args(args);
+        let name = name.clone();
+        // SAFETY: keyctl is a plain system call, safe between fork and exec.
+        unsafe {
+            std_cmd.pre_exec(move || {
+                const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
+                if libc::syscall(libc::SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name.as_ptr()) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let mut c = Command::from_std(std_cmd);
+        c.timeout(LIMIT);
+        if let Some(s) = stdin {
+            c.write_stdin(s);
+        }
+        c.output().expect("run the tool in a session keyring")
+    };
+    let out = run(
+        &[
+            "login",
+            "--host",
+            &z.url(),
+            "--token-stdin",
+            "--store",
+            "keyutils",
+        ],
+        Some(ADMIN_TOKEN),
+    );
+    if !out.status.success() {
+        let why = format!(
+            "keyutils is not usable here: exit {:?}: {}",
+            out.status.code(),
+            text(&out.stderr)
+        );
+        if std::env::var_os("CI").is_some() {
+            panic!("{why}");
+        }
+        eprintln!("skipping: {why}");
+        return;
+    }
+    assert_eq!(
+        config(&dirs)["hosts"][format!("{}{BASE}", z.url())]["store"],
+        "keyutils"
+    );
+    let out = run(&["-o", "json", "getCurrentUser"], None);
+    assert_ok(&out, "getCurrentUser from keyutils");
+    assert_eq!(whoami(&out), "admin");
+    assert_ok(&run(&["logout"], None), "logout");
+    let out = run(&["getCurrentUser"], None);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+}
+
+/// A session bus that accepts the connection and never answers: an ordinary
+/// operation waits at most the lookup limit (5 s), warns once, and goes on.
+#[cfg(unix)]
+#[test]
+fn a_keyring_that_never_answers_does_not_hang_operations() {
+    let dirs = Dirs::new("hung-bus");
+    let z = zone();
+    let base = format!("{}{BASE}", z.url());
+    let file = dirs.config_file();
+    std::fs::create_dir_all(file.parent().expect("a parent")).expect("config dir");
+    std::fs::write(
+        &file,
+        serde_json::json!({
+            "default_host": base,
+            "hosts": {base.clone(): {"store": "secret-service"}}
+        })
+        .to_string(),
+    )
+    .expect("write the config");
+    let socket = dirs.path("runtime").join("silent-bus");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).expect("bind a socket");
+    let start = Instant::now();
+    let out = cli(&dirs)
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}", socket.display()),
+        )
+        .arg("getConfiguration")
+        .output()
+        .unwrap();
+    let took = start.elapsed();
+    assert_ok(&out, "a public operation");
+    let err = text(&out.stderr);
+    assert!(err.contains("did not answer within 5 s"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(took < Duration::from_secs(15), "took {took:?}");
+}
