@@ -60,7 +60,7 @@ pub const OUTPUT_FORMATS: &[(&str, &str)] = &[
 ];
 
 /// Spellings of the old client that are not clap's: `-ac` is `--accept`.
-const OLD_SPELLINGS: &[(&str, &str)] = &[
+pub const OLD_SPELLINGS: &[(&str, &str)] = &[
     ("-ac", "--accept"),
     ("-ct", "--content-type"),
     ("-nc", "--no-colors"),

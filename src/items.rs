@@ -47,8 +47,9 @@ impl fmt::Display for ItemError {
     }
 }
 
+/// The separators of the grammar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Sep {
+pub enum Sep {
     Param,
     BodyString,
     BodyJson,
@@ -56,7 +57,7 @@ enum Sep {
 }
 
 impl Sep {
-    fn text(self) -> &'static str {
+    pub fn text(self) -> &'static str {
         match self {
             Sep::Param => "=",
             Sep::BodyString => "==",
@@ -66,19 +67,26 @@ impl Sep {
     }
 }
 
+/// Reads the text of an `@file` value: `std::fs::read_to_string` for real
+/// runs; the fuzz target passes one that does no I/O.
+pub type ReadFile<'a> = &'a dyn Fn(&str) -> std::io::Result<String>;
+
 /// Parses one command-line item. Reads the file of `@file` values.
 pub fn parse(arg: &str) -> Result<Item, ItemError> {
+    parse_with(arg, &|file| std::fs::read_to_string(file))
+}
+
+/// [`parse`], with the file of `@file` values read by `read_file`.
+pub fn parse_with(arg: &str, read_file: ReadFile) -> Result<Item, ItemError> {
     if arg == "-" {
         return Ok(Item::Stdin);
     }
-    let (pos, sep) = find_separator(arg).ok_or_else(|| {
+    let (key, sep, value) = split(arg).ok_or_else(|| {
         ItemError(format!(
             "item {arg:?} is not a request item: use name=value (parameter), name==text (body string), \
              name:=json (body JSON), Header:value, or - (body from stdin)"
         ))
     })?;
-    let key = &arg[..pos];
-    let value = &arg[pos + sep.text().len()..];
     if key.is_empty() {
         return Err(ItemError(format!(
             "item {arg:?} has no name before {:?}",
@@ -105,7 +113,7 @@ pub fn parse(arg: &str) -> Result<Item, ItemError> {
         Sep::BodyString => {
             let path = field_path(key, arg)?;
             let text = match value.strip_prefix('@') {
-                Some(file) => read_file(file, arg)?,
+                Some(file) => read_value_file(file, arg, read_file)?,
                 None => value
                     .strip_prefix("\\@")
                     .map_or_else(|| value.to_owned(), |rest| format!("@{rest}")),
@@ -118,7 +126,7 @@ pub fn parse(arg: &str) -> Result<Item, ItemError> {
         Sep::BodyJson => {
             let path = field_path(key, arg)?;
             let (text, origin) = match value.strip_prefix('@') {
-                Some(file) => (read_file(file, arg)?, Some(file)),
+                Some(file) => (read_value_file(file, arg, read_file)?, Some(file)),
                 None => (value.to_owned(), None),
             };
             let json = serde_json::from_str(&text).map_err(|e| {
@@ -136,19 +144,28 @@ pub fn parse(arg: &str) -> Result<Item, ItemError> {
     }
 }
 
-/// The first unescaped separator; at one position the longer one wins.
-fn find_separator(arg: &str) -> Option<(usize, Sep)> {
+/// Splits an item at its first unescaped separator (at one place the longer
+/// one wins) into the raw key, the separator and the raw value. Reads nothing;
+/// the completion uses it on partial words too.
+pub fn split(arg: &str) -> Option<(&str, Sep, &str)> {
     let bytes = arg.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 2,
-            b'=' if bytes.get(i + 1) == Some(&b'=') => return Some((i, Sep::BodyString)),
-            b'=' => return Some((i, Sep::Param)),
-            b':' if bytes.get(i + 1) == Some(&b'=') => return Some((i, Sep::BodyJson)),
-            b':' => return Some((i, Sep::Header)),
-            _ => i += 1,
-        }
+        let sep = match bytes[i] {
+            b'\\' => {
+                i += 2;
+                continue;
+            }
+            b'=' if bytes.get(i + 1) == Some(&b'=') => Sep::BodyString,
+            b'=' => Sep::Param,
+            b':' if bytes.get(i + 1) == Some(&b'=') => Sep::BodyJson,
+            b':' => Sep::Header,
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        return Some((&arg[..i], sep, &arg[i + sep.text().len()..]));
     }
     None
 }
@@ -216,14 +233,13 @@ fn field_path(key: &str, arg: &str) -> Result<Vec<Seg>, ItemError> {
     Ok(segs)
 }
 
-fn read_file(file: &str, arg: &str) -> Result<String, ItemError> {
+fn read_value_file(file: &str, arg: &str, read_file: ReadFile) -> Result<String, ItemError> {
     if file.is_empty() {
         return Err(ItemError(format!(
             "item {arg:?}: no file name after '@' (write \\@ for a literal @)"
         )));
     }
-    std::fs::read_to_string(file)
-        .map_err(|e| ItemError(format!("item {arg:?}: cannot read {file}: {e}")))
+    read_file(file).map_err(|e| ItemError(format!("item {arg:?}: cannot read {file}: {e}")))
 }
 
 fn is_header_name_byte(b: u8) -> bool {

@@ -166,6 +166,9 @@ pub fn login_command() -> Command {
                 .long("store")
                 .value_name("STORE")
                 .value_parser(store_names())
+                // The help names every platform's store, so the man page is
+                // the same wherever it is generated.
+                .hide_possible_values(true)
                 .help(store_help()),
         )
         .arg(

@@ -26,7 +26,7 @@ use crate::catalogue::{self, resolve, ObjectSchema, Operation, Schema};
 use crate::cli;
 use crate::exit::{self, Failure};
 use crate::help;
-use crate::items::Seg;
+use crate::items::{self, Seg, Sep};
 use clap::{Arg, ArgMatches, Command};
 use std::io::Write;
 
@@ -264,20 +264,16 @@ fn takes_value(a: &Arg) -> bool {
     a.get_action().takes_values()
 }
 
-/// The old client's spellings (`-ac` for `--accept`), as the option help
-/// states them and as `cli::normalise` rewrites them.
+/// The old client's spellings (`-ac` for `--accept`) with the options they
+/// stand for.
 pub fn old_spellings() -> Vec<(String, Arg)> {
-    cli::options()
-        .into_iter()
-        .filter_map(|a| {
-            let help = a.get_help()?.to_string();
-            let rest = help.split("old spelling: ").nth(1)?;
-            let old: String = rest
-                .chars()
-                .take_while(|c| *c == '-' || c.is_ascii_alphanumeric())
-                .collect();
-            let long = format!("--{}", a.get_long()?);
-            (cli::normalise([old.clone()]) == [long]).then_some((old, a))
+    let options = cli::options();
+    cli::OLD_SPELLINGS
+        .iter()
+        .filter_map(|(old, new)| {
+            let long = new.strip_prefix("--")?;
+            let arg = options.iter().find(|a| a.get_long() == Some(long))?;
+            Some(((*old).to_owned(), arg.clone()))
         })
         .collect()
 }
@@ -533,53 +529,6 @@ fn builtin_positional(b: &Builtin, index: usize, env: &Environment) -> Reply {
 // ---------------------------------------------------------------------------
 // Request items
 
-/// The separators of the item grammar (see `items`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Sep {
-    Param,
-    BodyString,
-    BodyJson,
-    Header,
-}
-
-impl Sep {
-    fn text(self) -> &'static str {
-        match self {
-            Sep::Param => "=",
-            Sep::BodyString => "==",
-            Sep::BodyJson => ":=",
-            Sep::Header => ":",
-        }
-    }
-}
-
-/// `key`, separator and value of an item, as `items::parse` splits it (the
-/// first unescaped separator wins; at one place the longer one), without
-/// reading any `@file`.
-fn split_item(item: &str) -> Option<(&str, Sep, &str)> {
-    let bytes = item.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let sep = match bytes[i] {
-            b'\\' => {
-                i += 2;
-                continue;
-            }
-            b'=' if bytes.get(i + 1) == Some(&b'=') => Sep::BodyString,
-            b'=' => Sep::Param,
-            b':' if bytes.get(i + 1) == Some(&b'=') => Sep::BodyJson,
-            b':' => Sep::Header,
-            _ => {
-                i += 1;
-                continue;
-            }
-        };
-        let end = i + sep.text().len();
-        return Some((&item[..i], sep, &item[end..]));
-    }
-    None
-}
-
 /// `a[b][]` → `[Key(a), Key(b), Append]`, leniently (for a partial word).
 fn key_path(key: &str) -> Vec<Seg> {
     let mut segs = Vec::new();
@@ -624,7 +573,7 @@ fn top_key(key: &str) -> String {
 
 /// The value given for a top-level string field, e.g. a discriminator.
 fn given_string<'a>(given: &[&'a str], field: &str) -> Option<&'a str> {
-    given.iter().find_map(|item| match split_item(item) {
+    given.iter().find_map(|item| match items::split(item) {
         Some((key, Sep::BodyString, value)) if top_key(key) == field => Some(value),
         _ => None,
     })
@@ -771,21 +720,21 @@ fn all_params(op: &'static Operation) -> impl Iterator<Item = &'static catalogue
 
 /// Completion after an operation: its items, or the value of one.
 fn items(op: &'static Operation, given: &[&str], current: &str) -> Reply {
-    if let Some((key, sep, value)) = split_item(current) {
+    if let Some((key, sep, value)) = items::split(current) {
         if let Some(reply) = item_value(op, key, sep, value) {
             return reply;
         }
     }
     let given_params: Vec<String> = given
         .iter()
-        .filter_map(|g| match split_item(g) {
+        .filter_map(|g| match items::split(g) {
             Some((k, Sep::Param, _)) => Some(k.replace('\\', "")),
             _ => None,
         })
         .collect();
     let given_fields: Vec<String> = given
         .iter()
-        .filter_map(|g| match split_item(g) {
+        .filter_map(|g| match items::split(g) {
             Some((k, Sep::BodyString | Sep::BodyJson, _)) => Some(top_key(k)),
             _ => None,
         })
