@@ -58,3 +58,25 @@ fn global_help_lists_every_operation_by_tag() {
     }
     assert!(text.contains("Exit status:") && text.contains("ONEZONE_API_KEY"));
 }
+
+#[test]
+fn the_readme_documents_every_exit_code() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let table = readme
+        .split("## Exit codes")
+        .nth(1)
+        .expect("an Exit codes section")
+        .split("\n## ")
+        .next()
+        .unwrap();
+    let rows: Vec<u8> = table
+        .lines()
+        .filter_map(|l| l.strip_prefix("| ")?.split(' ').next()?.parse().ok())
+        .collect();
+    let codes: Vec<u8> = onezone_rest_cli::exit::EXIT_CODES
+        .iter()
+        .map(|(c, _)| *c)
+        .collect();
+    assert_eq!(rows, codes, "README's exit code table vs exit::EXIT_CODES");
+}
