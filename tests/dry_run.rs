@@ -2,55 +2,24 @@
 //! the printed curl line carries the catalogue's method and path, the body
 //! built from the items, and no secret.
 
-use assert_cmd::Command;
-use onezone_rest_cli::catalogue::{self, Operation, ParamIn, Schema};
+mod common;
+
+use common::Invocation;
+use onezone_rest_cli::catalogue::{self, Operation, Schema};
 use serde_json::Value;
 
 const HOST: &str = "https://zone.test";
 const SECRET: &str = "very-secret-token-1234";
 
-struct Invocation {
-    args: Vec<String>,
-    stdin: Option<String>,
-    path: String,
-    body: Option<Value>,
-}
-
-/// A valid invocation of `op`, built from its catalogue entry.
+/// A valid invocation of `op`, built from its catalogue entry: every path
+/// parameter `name=v-name`, the sample body as items (or on stdin).
 fn invocation(op: &'static Operation) -> Invocation {
-    let mut args = vec![op.name.to_owned()];
-    let mut path = op.path.to_owned();
-    for p in op.params.iter().filter(|p| p.location == ParamIn::Path) {
-        let value = format!("v-{}", p.name);
-        path = path.replace(&format!("{{{}}}", p.name), &value);
-        args.push(format!("{}={value}", p.name));
-    }
-    let mut stdin = None;
-    let body = op
-        .body
-        .as_ref()
-        .map(|b| fake_onezone::sample_body(&b.schema));
-    match (&body, op.body_object()) {
-        (Some(Value::Object(fields)), Some(_)) => {
-            for (name, value) in fields {
-                match value {
-                    Value::String(s) => args.push(format!("{name}=={s}")),
-                    other => args.push(format!("{name}:={other}")),
-                }
-            }
-        }
-        (Some(other), _) => {
-            args.push("-".into());
-            stdin = Some(other.to_string());
-        }
-        (None, _) => {}
-    }
-    Invocation {
-        args,
-        stdin,
-        path,
-        body,
-    }
+    common::invocation(
+        op,
+        op.path,
+        |_, _, name| format!("v-{name}"),
+        common::default_body(op),
+    )
 }
 
 /// The curl line's method, URL, headers and body.
@@ -89,19 +58,15 @@ fn every_operation_dry_runs_to_its_catalogue_request() {
     let mut checked = 0;
     for op in catalogue::OPERATIONS {
         let inv = invocation(op);
-        let mut cmd = Command::cargo_bin("onezone-rest-cli").unwrap();
+        let mut cmd = common::cli();
         cmd.arg("--dry-run")
             .args(&inv.args)
             .env("ONEZONE_HOST", HOST)
             .env("ONEZONE_API_KEY", SECRET);
-        cmd.env_remove("ONEZONE_BASIC_AUTH");
         if let Some(s) = &inv.stdin {
             cmd.write_stdin(s.clone());
         }
-        let out = cmd
-            .timeout(std::time::Duration::from_secs(20))
-            .output()
-            .unwrap();
+        let out = cmd.output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(

@@ -1,0 +1,269 @@
+//! Every exit code, with a condition that produces it, and every error
+//! rendering as a reviewed snapshot (tests/snapshots/errors__*.snap; ports
+//! are replaced by `[PORT]`). `cargo insta review` updates them.
+
+mod common;
+
+use common::{cli, run, run_cmd, without_ports, Run};
+use fake_onezone::{FakeZone, Fault, ADMIN_TOKEN, USER_TOKEN};
+use onezone_rest_cli::exit;
+use std::collections::BTreeSet;
+use std::net::TcpListener;
+use std::time::Duration;
+
+/// The exit code, anything on stdout, and stderr, without ports.
+fn shown(r: &Run) -> String {
+    let mut s = format!(
+        "exit {}\n",
+        r.code.map_or("killed".into(), |c| c.to_string())
+    );
+    if !r.stdout.is_empty() {
+        s.push_str("--- stdout\n");
+        s.push_str(&without_ports(&r.out()));
+    }
+    s.push_str("--- stderr\n");
+    s.push_str(&without_ports(&r.stderr));
+    s
+}
+
+/// Checks the exit code, that nothing went to stdout, and the snapshot.
+fn failure(name: &str, r: &Run, code: u8) {
+    assert_eq!(r.code, Some(i32::from(code)), "{name}: {r}");
+    assert!(r.stdout.is_empty(), "{name}: stdout must stay empty: {r}");
+    assert!(r.stderr.starts_with("error: "), "{name}: {r}");
+    insta::assert_snapshot!(name, shown(r));
+}
+
+/// A fake with `fault` in force, and a run of `args` against it as the admin.
+fn with_fault(fault: Fault, args: &[&str]) -> Run {
+    let zone = FakeZone::start().unwrap();
+    zone.set_fault(Some(fault));
+    let r = run(&zone.url(), Some(ADMIN_TOKEN), args);
+    // The request itself was fine: only the answer was broken.
+    for rec in zone.requests() {
+        assert!(rec.problems.is_empty(), "{args:?}: {:?}", rec.problems);
+    }
+    r
+}
+
+#[test]
+fn onedata_error_bodies() {
+    let zone = FakeZone::start().unwrap();
+    let host = zone.url();
+
+    // 400 with details: a nested tokenError object, and a key.
+    let r = run(&host, Some(ADMIN_TOKEN), &["joinGroup", "token==bogus"]);
+    failure("http_400_details", &r, exit::HTTP_4XX);
+    let r = run(
+        &host,
+        Some(ADMIN_TOKEN),
+        &["--force", "createGroup", "name==x", "colour==red"],
+    );
+    failure("http_400_forced_unknown_field", &r, exit::HTTP_4XX);
+
+    // 401: the source of the rejected credential, never its value, and how
+    // to log in.
+    let r = run(&host, Some("not-a-token"), &["getCurrentUser"]);
+    failure("http_401_api_key", &r, exit::HTTP_4XX);
+    assert!(!r.stderr.contains("not-a-token"));
+    let r = run(&host, None, &["-u", "admin:wrong", "getCurrentUser"]);
+    failure("http_401_user_option", &r, exit::HTTP_4XX);
+    assert!(!r.stderr.contains("wrong"));
+    let r = run(&host, None, &["getCurrentUser", "X-Auth-Token:not-a-token"]);
+    failure("http_401_header_item", &r, exit::HTTP_4XX);
+    let mut c = cli();
+    c.env("ONEZONE_HOST", &host)
+        .env("ONEZONE_BASIC_AUTH", "admin:wrong")
+        .arg("getCurrentUser");
+    let r = run_cmd(c, None);
+    failure("http_401_basic_auth_var", &r, exit::HTTP_4XX);
+    // No credential at all on a private operation.
+    let r = run(&host, None, &["getCurrentUser"]);
+    failure("http_401_no_credential", &r, exit::HTTP_4XX);
+
+    // 403: the privileges the operation needs.
+    let r = run(&host, Some(USER_TOKEN), &["listSpaces"]);
+    failure("http_403", &r, exit::HTTP_4XX);
+
+    // 404.
+    let r = run(&host, Some(ADMIN_TOKEN), &["getSpace", "id=nope"]);
+    failure("http_404", &r, exit::HTTP_4XX);
+}
+
+#[test]
+fn server_errors_and_proxies() {
+    let r = with_fault(Fault::Status(503, true), &["getCurrentUser"]);
+    failure("http_503_onedata_body", &r, exit::HTTP_5XX);
+    let r = with_fault(Fault::Status(503, false), &["getCurrentUser"]);
+    failure("http_503_no_body", &r, exit::HTTP_5XX);
+    let r = with_fault(Fault::Status(500, true), &["createGroup", "name==x"]);
+    failure("http_500_onedata_body", &r, exit::HTTP_5XX);
+    let r = with_fault(Fault::Html(502), &["getCurrentUser"]);
+    failure("http_502_html_from_a_proxy", &r, exit::HTTP_5XX);
+    // A status that is neither success nor error: a redirect without a
+    // Location.
+    let r = with_fault(Fault::Status(302, false), &["getCurrentUser"]);
+    failure("http_302_without_location", &r, exit::HTTP_5XX);
+}
+
+#[test]
+fn broken_answers() {
+    let r = with_fault(Fault::InvalidJson, &["getCurrentUser"]);
+    failure("invalid_json", &r, exit::BAD_RESPONSE);
+    let r = with_fault(Fault::DropMidBody, &["getCurrentUser"]);
+    failure("body_cut_short", &r, exit::BAD_RESPONSE);
+    let r = with_fault(Fault::Garbage, &["getCurrentUser"]);
+    failure("garbage_not_http", &r, exit::BAD_RESPONSE);
+}
+
+#[test]
+fn connection_refused() {
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+        // Dropped here: nothing listens on the port any more.
+    };
+    let r = run(
+        &format!("http://127.0.0.1:{port}"),
+        Some(ADMIN_TOKEN),
+        &["getCurrentUser"],
+    );
+    failure("connection_refused", &r, exit::NETWORK);
+}
+
+#[test]
+fn a_slow_server_times_out_within_the_limit() {
+    let zone = FakeZone::start().unwrap();
+    zone.set_fault(Some(Fault::Slow(Duration::from_secs(30))));
+    let r = run(
+        &zone.url(),
+        Some(ADMIN_TOKEN),
+        &["-m", "1", "getCurrentUser"],
+    );
+    assert!(
+        r.elapsed < Duration::from_secs(5),
+        "-m 1 took {:?}",
+        r.elapsed
+    );
+    assert!(r.elapsed >= Duration::from_millis(900), "{:?}", r.elapsed);
+    failure("timeout", &r, exit::NETWORK);
+}
+
+#[test]
+fn usage_errors() {
+    // No server is needed: nothing is sent.
+    let host = "http://127.0.0.1:9";
+    let r = run(host, Some(ADMIN_TOKEN), &["getSpaec", "id=x"]);
+    failure("usage_unknown_operation", &r, exit::USAGE);
+    let r = run(host, Some(ADMIN_TOKEN), &["getSpace", "sid=x"]);
+    failure("usage_unknown_parameter", &r, exit::USAGE);
+    let r = run(host, Some(ADMIN_TOKEN), &["getSpace"]);
+    failure("usage_missing_parameter", &r, exit::USAGE);
+    let r = run(
+        host,
+        Some(ADMIN_TOKEN),
+        &["createGroup", "name==x", "type==club"],
+    );
+    failure("usage_value_outside_the_enum", &r, exit::USAGE);
+    let r = run(
+        host,
+        Some(ADMIN_TOKEN),
+        &["--no-such-option", "getSpace", "id=x"],
+    );
+    assert_eq!(r.code, Some(i32::from(exit::USAGE)), "{r}");
+    let r = run(host, Some(ADMIN_TOKEN), &[]);
+    failure("usage_no_operation", &r, exit::USAGE);
+}
+
+#[test]
+fn configuration_errors() {
+    // No host anywhere (no ONEZONE_HOST, no --host, no stored login).
+    let mut c = cli();
+    c.env("ONEZONE_API_KEY", ADMIN_TOKEN).arg("getCurrentUser");
+    let r = run_cmd(c, None);
+    failure("config_no_host", &r, exit::CONFIG);
+    // A malformed ONEZONE_BASIC_AUTH; its value is not shown.
+    let mut c = cli();
+    c.env("ONEZONE_HOST", "http://127.0.0.1:9")
+        .env("ONEZONE_BASIC_AUTH", "justauser")
+        .arg("getCurrentUser");
+    let r = run_cmd(c, None);
+    failure("config_bad_basic_auth_var", &r, exit::CONFIG);
+    // Two credentials as header items.
+    let r = run(
+        "http://127.0.0.1:9",
+        None,
+        &["getCurrentUser", "X-Auth-Token:a", "Authorization:Bearer b"],
+    );
+    failure("config_two_credential_headers", &r, exit::CONFIG);
+    let r = run("ftp://zone", Some(ADMIN_TOKEN), &["getCurrentUser"]);
+    failure("config_bad_host", &r, exit::CONFIG);
+    // -u without a password, and no terminal to ask on.
+    let r = run(
+        "http://127.0.0.1:9",
+        None,
+        &["-u", "admin", "getCurrentUser"],
+    );
+    failure("config_user_without_password", &r, exit::CONFIG);
+    // A credential that cannot go into a header; it is not echoed.
+    let r = run(
+        "http://127.0.0.1:9",
+        None,
+        &["getCurrentUser", "X-Auth-Token:sec\u{1}ret"],
+    );
+    failure("config_credential_not_a_header_value", &r, exit::CONFIG);
+    assert!(!r.stderr.contains("sec"), "{r}");
+}
+
+/// Each documented exit code, from the condition that produces it.
+#[test]
+fn every_exit_code_has_its_condition() {
+    let zone = FakeZone::start().unwrap();
+    let host = zone.url();
+    let mut seen = BTreeSet::new();
+    let mut expect = |code: u8, r: Run| {
+        assert_eq!(r.code, Some(i32::from(code)), "{r}");
+        seen.insert(code);
+    };
+    // 0: success.
+    expect(exit::OK, run(&host, Some(ADMIN_TOKEN), &["getCurrentUser"]));
+    // 1: the answer cannot be used (here: -o token on an answer without one).
+    expect(
+        exit::BAD_RESPONSE,
+        run(&host, Some(ADMIN_TOKEN), &["-o", "token", "getCurrentUser"]),
+    );
+    // 2: usage.
+    expect(exit::USAGE, run(&host, Some(ADMIN_TOKEN), &["nonsense"]));
+    // 3: configuration.
+    let mut c = cli();
+    c.arg("getCurrentUser");
+    expect(exit::CONFIG, run_cmd(c, None));
+    // 4: a 4xx answer.
+    expect(
+        exit::HTTP_4XX,
+        run(&host, Some(ADMIN_TOKEN), &["getGroup", "id=nope"]),
+    );
+    // 5: a 5xx answer.
+    zone.set_fault(Some(Fault::Status(500, false)));
+    expect(
+        exit::HTTP_5XX,
+        run(&host, Some(ADMIN_TOKEN), &["getCurrentUser"]),
+    );
+    zone.set_fault(None);
+    // 6: network.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    expect(
+        exit::NETWORK,
+        run(
+            &format!("http://127.0.0.1:{port}"),
+            Some(ADMIN_TOKEN),
+            &["getCurrentUser"],
+        ),
+    );
+    let documented: BTreeSet<u8> = exit::EXIT_CODES.iter().map(|(c, _)| *c).collect();
+    assert_eq!(seen, documented);
+}
