@@ -76,13 +76,7 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
             ))
         })?;
     let base_url = request::base_url(&host).map_err(|e| Failure::new(exit::CONFIG, e))?;
-    let opts = request::Options {
-        base_url,
-        accept: g.accept.clone(),
-        content_type: g.content_type.clone(),
-        extra_headers: g.headers.clone(),
-        force: g.force,
-    };
+    let opts = request::Options::new(base_url, g);
     let stdin = || {
         let mut buf = Vec::new();
         std::io::stdin().lock().read_to_end(&mut buf).map(|_| buf)

@@ -5,6 +5,7 @@
 use crate::auth::Environment;
 use crate::exit::Failure;
 use clap::{ArgMatches, Command};
+use std::io::Write;
 
 pub struct Builtin {
     pub name: &'static str,
@@ -72,8 +73,18 @@ pub fn run(b: &'static Builtin, args: &[String], env: &Environment) -> Result<u8
     })?;
     if matches.get_flag("help") {
         let help = command(b).render_long_help().to_string();
-        print!("{help}");
-        return Ok(crate::exit::OK);
+        // Not print!: it panics when stdout is a closed pipe.
+        let mut out = std::io::stdout().lock();
+        return out
+            .write_all(help.as_bytes())
+            .and_then(|()| out.flush())
+            .map(|()| crate::exit::OK)
+            .map_err(|e| {
+                Failure::new(
+                    crate::exit::BAD_RESPONSE,
+                    format!("cannot write to stdout: {e}"),
+                )
+            });
     }
     (b.run)(&matches, env)
 }

@@ -31,7 +31,7 @@ pub const ITEMS_HELP: &[(&str, &str)] = &[
     ),
     (
         "\\",
-        "escapes a separator or bracket in a name: a\\=b==x; \\@ starts a value with @",
+        "escapes a separator or bracket in a name (a\\=b==x), a leading @ or = in a value (\\@x, \\=x)",
     ),
 ];
 

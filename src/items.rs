@@ -11,7 +11,9 @@
 //! Extensions: `name==@file` (the file's text), `name:=@file` (the file's
 //! JSON), nested fields `a[b]==x`, `list[]==x` (append), `list[0]==x`, and
 //! `\` to escape a separator or bracket in a name (`a\=b==x` sets the field
-//! `a=b`); a value that starts with a literal `@` is written `\@`.
+//! `a=b`); a body text that starts with a literal `@` is written `\@`, a
+//! parameter value that starts with `=` is written `\=` (a value of
+//! backslashes then `@`, or `=`, loses its first backslash: `\\@` is `\@`).
 //!
 //! The separator is the first one in the item, so `id=a==b` is the parameter
 //! `id` with the value `a==b`, and `X-Note:a=b` is a header.
@@ -96,7 +98,7 @@ pub fn parse_with(arg: &str, read_file: ReadFile) -> Result<Item, ItemError> {
     match sep {
         Sep::Param => Ok(Item::Param {
             name: unescape(key),
-            value: value.to_owned(),
+            value: unescape_leading(value, '=').to_owned(),
         }),
         Sep::Header => {
             let name = unescape(key);
@@ -114,9 +116,7 @@ pub fn parse_with(arg: &str, read_file: ReadFile) -> Result<Item, ItemError> {
             let path = field_path(key, arg)?;
             let text = match value.strip_prefix('@') {
                 Some(file) => read_value_file(file, arg, read_file)?,
-                None => value
-                    .strip_prefix("\\@")
-                    .map_or_else(|| value.to_owned(), |rest| format!("@{rest}")),
+                None => unescape_leading(value, '@').to_owned(),
             };
             Ok(Item::Body {
                 path,
@@ -168,6 +168,17 @@ pub fn split(arg: &str) -> Option<(&str, Sep, &str)> {
         return Some((&arg[..i], sep, &arg[i + sep.text().len()..]));
     }
     None
+}
+
+/// A value of backslashes followed by `c` loses its first backslash:
+/// `\@x` is `@x`, `\\@x` is `\@x`. So `name==\@x` is the text `@x`, not the
+/// file `x`, and `id=\=x` is the parameter `id` with the value `=x`, not the
+/// body field `id`.
+fn unescape_leading(value: &str, c: char) -> &str {
+    match value.strip_prefix('\\') {
+        Some(rest) if rest.trim_start_matches('\\').starts_with(c) => rest,
+        _ => value,
+    }
 }
 
 fn unescape(s: &str) -> String {

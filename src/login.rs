@@ -881,8 +881,15 @@ fn status(g: &Globals, env: &Environment) -> Result<u8, Failure> {
         if let Some(c) = &credential {
             match current_user(&h.url, c, g) {
                 Ok(Ok(u)) => row.user = u.describe(),
-                Ok(Err(f)) => row.user = format!("rejected: {}", f.lines[0]),
-                Err(f) => row.user = format!("unreachable: {}", f.lines[0]),
+                Ok(Err(f)) => {
+                    row.user = format!("rejected: {}", f.lines.first().map_or("", String::as_str))
+                }
+                Err(f) => {
+                    row.user = format!(
+                        "unreachable: {}",
+                        f.lines.first().map_or("", String::as_str)
+                    )
+                }
             }
             match &c.kind {
                 Kind::Header { value, .. } => match examine(&h.url, value, g) {

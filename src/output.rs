@@ -478,11 +478,24 @@ fn list_table(t: &mut Table, name: &str, items: &[Value]) {
     }
 }
 
+/// Longer cells are cut (a table is for reading; `-o json` has it all),
+/// which also keeps comfy-table's wrapping, quadratic in a cell's length,
+/// fast on huge values.
+const MAX_CELL_CHARS: usize = 2000;
+
 /// A table cell: strings without quotes, other values as compact JSON.
 fn cell(v: &Value) -> String {
-    match v {
+    let text = match v {
         Value::String(s) => escape_controls(s),
         other => other.to_string(),
+    };
+    match text.char_indices().nth(MAX_CELL_CHARS) {
+        Some((cut, _)) => format!(
+            "{}… ({} more characters; see -o json)",
+            &text[..cut],
+            text[cut..].chars().count()
+        ),
+        None => text,
     }
 }
 
@@ -1067,5 +1080,22 @@ mod tests {
             [("location", &b"https://z/g/1"[..])].into_iter(),
         );
         assert_eq!(h, "HTTP/1.1 201 Created\nlocation: https://z/g/1\n\n");
+    }
+
+    #[test]
+    fn huge_cells_are_cut() {
+        let c = cell(&serde_json::json!("é".repeat(50_000)));
+        assert!(
+            c.ends_with("… (48000 more characters; see -o json)"),
+            "{}",
+            &c[c.len() - 60..]
+        );
+        assert_eq!(c.chars().filter(|c| *c == 'é').count(), 2000);
+        let t = table(
+            &serde_json::json!({ "blob": "é".repeat(50_000) }),
+            Some(80),
+            false,
+        );
+        assert_eq!(t.chars().filter(|c| *c == 'é').count(), 2000);
     }
 }

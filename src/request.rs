@@ -55,6 +55,19 @@ pub struct Options {
     pub force: bool,
 }
 
+impl Options {
+    /// The options of a command line, for a request to `base_url`.
+    pub fn new(base_url: String, g: &crate::cli::Globals) -> Options {
+        Options {
+            base_url,
+            accept: g.accept.clone(),
+            content_type: g.content_type.clone(),
+            extra_headers: g.headers.clone(),
+            force: g.force,
+        }
+    }
+}
+
 /// A problem with the command line: exit code 2.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsageError(pub Vec<String>);
@@ -113,6 +126,18 @@ pub fn build(
     opts: &Options,
     stdin: impl FnOnce() -> std::io::Result<Vec<u8>>,
 ) -> Result<Request, UsageError> {
+    build_with(op, args, opts, stdin, &|file| std::fs::read_to_string(file))
+}
+
+/// [`build`], with the files of `@file` values read by `read_file` (the
+/// fuzz target's does no I/O).
+pub fn build_with(
+    op: &'static Operation,
+    args: &[String],
+    opts: &Options,
+    stdin: impl FnOnce() -> std::io::Result<Vec<u8>>,
+    read_file: items::ReadFile,
+) -> Result<Request, UsageError> {
     let mut params: Vec<(&'static Param, String)> = Vec::new();
     let mut fields: Vec<(String, Vec<Seg>, Value)> = Vec::new();
     let mut headers: Vec<(String, String)> = Vec::new();
@@ -124,7 +149,7 @@ pub fn build(
         .collect();
 
     for arg in args {
-        match items::parse(arg).map_err(|e| UsageError::one(e.0))? {
+        match items::parse_with(arg, read_file).map_err(|e| UsageError::one(e.0))? {
             Item::Param { name, value } => {
                 let Some(param) = all_params.iter().find(|p| p.name == name) else {
                     return Err(UsageError::one(unknown_param(op, arg, &name)));
@@ -281,6 +306,17 @@ fn render_path(
         let end = rest[start..].find('}').map_or(rest.len(), |e| start + e);
         let name = &rest[start + 1..end];
         match given.iter().find(|(p, _)| p.name == name) {
+            // `.` and `..` (also as %2E) are resolved away by every URL
+            // parser, curl's included: `id=..` would reach another path.
+            Some((_, v))
+                if is_dot_segment(v)
+                    || (name == SUBPATH_PARAM && v.split('/').any(is_dot_segment)) =>
+            {
+                missing.push(format!(
+                    "the path parameter {name} cannot be {v:?}: the segments . and .. \
+                     are resolved away and would send the request to another path"
+                ));
+            }
             Some((_, v)) if !v.is_empty() => {
                 if name == SUBPATH_PARAM {
                     let segs: Vec<String> = v
@@ -318,6 +354,11 @@ fn render_path(
     } else {
         Err(UsageError(missing))
     }
+}
+
+/// `.` or `..`: a path segment that URL parsers remove.
+fn is_dot_segment(s: &str) -> bool {
+    s == "." || s == ".."
 }
 
 fn query_string(given: &[(&'static Param, String)]) -> String {
