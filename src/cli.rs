@@ -126,6 +126,13 @@ pub fn options() -> Vec<Arg> {
             .value_name("SECONDS")
             .value_parser(clap::value_parser!(f64))
             .help("Time limit for the whole request (default 60)"),
+        opt("retry", Ours)
+            .value_name("N")
+            .value_parser(clap::value_parser!(u32).range(0..=100))
+            .help("Retry up to N times on a connection error, 429, 502, 503 or 504, with backoff \
+                   (Retry-After honoured, within -m); only GET, PUT, DELETE, HEAD and OPTIONS"),
+        flag("retry-all", Ours)
+            .help("With --retry, retry every method, POST and PATCH too (they may then act twice)"),
         opt("proxy", Curl).short('x').value_name("URL").help("Proxy to use (default: from the environment)"),
         opt("header", Curl)
             .short('H')
@@ -174,6 +181,9 @@ pub struct Globals {
     pub cacert: Option<PathBuf>,
     pub connect_timeout: Option<f64>,
     pub max_time: Option<f64>,
+    /// `--retry N`: 0 when not given.
+    pub retry: u32,
+    pub retry_all: bool,
     pub proxy: Option<String>,
     pub headers: Vec<String>,
 }
@@ -202,6 +212,8 @@ impl Globals {
             cacert: m.get_one::<PathBuf>("cacert").cloned(),
             connect_timeout: m.get_one::<f64>("connect-timeout").copied(),
             max_time: m.get_one::<f64>("max-time").copied(),
+            retry: m.get_one::<u32>("retry").copied().unwrap_or(0),
+            retry_all: b("retry-all"),
             proxy: s("proxy"),
             headers: m
                 .get_many::<String>("header")

@@ -14,7 +14,7 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     (OK, "success (2xx)"),
     (
         BAD_RESPONSE,
-        "the answer could not be used (malformed or cut short), or output could not be written",
+        "the answer could not be used (malformed, cut short, an HTML page, encoded), or output could not be written",
     ),
     (
         USAGE,

@@ -4,77 +4,32 @@
 //! Without groff the rendering tests skip with a message, except under CI
 //! (`CI` set), where they fail: `scripts/test` installs groff-base and man-db.
 
-use std::io::Read;
+mod common;
+
+use common::{bounded, installed, skip};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_onezone-rest-cli");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const PAGE: &str = "man/onezone-rest-cli.1";
 const TIMEOUT: Duration = Duration::from_secs(60);
 
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
-
 fn have(tool: &str, package: &str) -> bool {
-    let found = Command::new(tool)
-        .arg("--version")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok();
+    let found = installed(tool);
     if !found {
-        assert!(
-            !in_ci(),
-            "{tool} is not installed, and CI must check the man page with it \
-             (scripts/test installs it: apt-get install {package})"
-        );
-        eprintln!("SKIPPED: {tool} is not installed; the man page was not rendered");
+        skip(&format!(
+            "{tool} is not installed (apt-get install {package}); \
+             the man page was not rendered"
+        ));
     }
     found
 }
 
 /// Runs `cmd`, killed after `TIMEOUT`.
 fn run(cmd: &mut Command) -> Output {
-    let what = format!("{cmd:?}");
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
-    let mut stdout = child.stdout.take().expect("stdout");
-    let mut stderr = child.stderr.take().expect("stderr");
-    let out = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = stdout.read_to_end(&mut b);
-        b
-    });
-    let err = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        let _ = stderr.read_to_end(&mut b);
-        b
-    });
-    let start = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if start.elapsed() < TIMEOUT => std::thread::sleep(Duration::from_millis(10)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("timed out after {TIMEOUT:?}: {what}");
-            }
-        }
-    };
-    Output {
-        status,
-        stdout: out.join().unwrap_or_default(),
-        stderr: err.join().unwrap_or_default(),
-    }
+    bounded(cmd, None, TIMEOUT)
 }
 
 fn page_path() -> std::path::PathBuf {

@@ -34,6 +34,17 @@ pub enum Fault {
     /// An HTML error page with this status, as a reverse proxy would send.
     /// CLI: `html:502`.
     Html(u16),
+    /// A 200 `application/json` head announcing a longer body than the part
+    /// that follows; then nothing more for this long (the connection stays
+    /// open), then close. CLI: `stall-mid-body:MS` (or `2s`).
+    StallMidBody(Duration),
+    /// A 200 answer with `Content-Encoding: gzip` whose body is not gzip
+    /// (plain JSON). CLI: `fake-gzip`.
+    FakeGzip,
+    /// This status with a `Retry-After` header of this value (seconds or an
+    /// HTTP date, sent as given) and an Onedata error body.
+    /// CLI: `retry-after:429:2`, `retry-after:503:Sun, 06 Nov 1994 08:49:37 GMT`.
+    RetryAfter(u16, String),
 }
 
 impl FromStr for Fault {
@@ -77,9 +88,22 @@ impl FromStr for Fault {
             },
             "garbage" => Ok(Fault::Garbage),
             "html" => Ok(Fault::Html(status(need("CODE")?)?)),
+            "stall-mid-body" => parse_duration(need("MS")?).map(Fault::StallMidBody),
+            "fake-gzip" => Ok(Fault::FakeGzip),
+            "retry-after" => {
+                let a = need("CODE:VALUE")?;
+                let (code, value) = a
+                    .split_once(':')
+                    .ok_or("retry-after needs CODE:VALUE, e.g. retry-after:429:2")?;
+                if value.is_empty() || value.bytes().any(|b| b < b' ' || b == 0x7f) {
+                    return Err(format!("{value:?} is not a header value"));
+                }
+                Ok(Fault::RetryAfter(status(code)?, value.to_owned()))
+            }
             _ => Err(format!(
                 "unknown fault {kind:?} (slow:MS, drop-mid-body, status:CODE[:bare], \
-                 invalid-json, redirect:URL, large-body:BYTES, garbage, html:CODE)"
+                 invalid-json, redirect:URL, large-body:BYTES, garbage, html:CODE, \
+                 stall-mid-body:MS, fake-gzip, retry-after:CODE:VALUE)"
             )),
         }
     }
@@ -112,6 +136,9 @@ impl fmt::Display for Fault {
             Fault::LargeBody(n) => write!(f, "large-body:{n}"),
             Fault::Garbage => f.write_str("garbage"),
             Fault::Html(c) => write!(f, "html:{c}"),
+            Fault::StallMidBody(d) => write!(f, "stall-mid-body:{}ms", d.as_millis()),
+            Fault::FakeGzip => f.write_str("fake-gzip"),
+            Fault::RetryAfter(c, v) => write!(f, "retry-after:{c}:{v}"),
         }
     }
 }
@@ -132,6 +159,10 @@ mod tests {
             "large-body:100000",
             "garbage",
             "html:502",
+            "stall-mid-body:1500ms",
+            "fake-gzip",
+            "retry-after:429:2",
+            "retry-after:503:Sun, 06 Nov 1994 08:49:37 GMT",
         ] {
             let f: Fault = spec.parse().unwrap();
             assert_eq!(f.to_string(), spec);
@@ -151,6 +182,9 @@ mod tests {
             "status:500:x",
             "redirect:ftp://x",
             "large-body:0",
+            "retry-after:429",
+            "retry-after:429:",
+            "retry-after:x:1",
             "nope",
         ] {
             assert!(bad.parse::<Fault>().is_err(), "{bad}");

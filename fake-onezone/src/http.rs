@@ -2,8 +2,7 @@
 //! `Content-Length` or chunked framing, `Expect: 100-continue`, keep-alive.
 //! Every read is bounded in size and time.
 
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{self, BufRead, Read, Write};
 use std::time::{Duration, Instant};
 
 /// The request line and headers together.
@@ -73,7 +72,7 @@ pub(crate) enum Framing {
 }
 
 fn read_line(
-    r: &mut BufReader<TcpStream>,
+    r: &mut impl BufRead,
     buf: &mut Vec<u8>,
     limit: usize,
     deadline: Instant,
@@ -106,7 +105,7 @@ fn read_line(
 
 /// Reads a request line and headers. `Closed` when the peer ends the
 /// connection before sending anything.
-pub(crate) fn read_head(r: &mut BufReader<TcpStream>) -> Result<Head, ReadError> {
+pub(crate) fn read_head(r: &mut impl BufRead) -> Result<Head, ReadError> {
     let deadline = Instant::now() + REQUEST_DEADLINE;
     let mut line = Vec::new();
     let mut used = 0;
@@ -242,10 +241,7 @@ pub(crate) fn framing(head: &Head) -> Result<Framing, ReadError> {
 }
 
 /// Reads the body announced by `framing`.
-pub(crate) fn read_body(
-    r: &mut BufReader<TcpStream>,
-    framing: Framing,
-) -> Result<Vec<u8>, ReadError> {
+pub(crate) fn read_body(r: &mut impl BufRead, framing: Framing) -> Result<Vec<u8>, ReadError> {
     let deadline = Instant::now() + REQUEST_DEADLINE;
     match framing {
         Framing::None => Ok(Vec::new()),
@@ -288,11 +284,7 @@ pub(crate) fn read_body(
     }
 }
 
-fn read_exact(
-    r: &mut BufReader<TcpStream>,
-    n: usize,
-    deadline: Instant,
-) -> Result<Vec<u8>, ReadError> {
+fn read_exact(r: &mut impl BufRead, n: usize, deadline: Instant) -> Result<Vec<u8>, ReadError> {
     let mut buf = vec![0; n];
     let mut got = 0;
     while got < n {

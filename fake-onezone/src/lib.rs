@@ -69,7 +69,15 @@
 //! its stdin is closed. Fault specs: `slow:MS` (or `500ms`, `2s`),
 //! `drop-mid-body`, `status:CODE` (Onedata error body) or
 //! `status:CODE:bare` (empty), `invalid-json`, `redirect:URL`,
-//! `large-body:BYTES`, `garbage`, `html:CODE`.
+//! `large-body:BYTES`, `garbage`, `html:CODE`, `stall-mid-body:MS`,
+//! `fake-gzip`, `retry-after:CODE:VALUE`. [`FakeZone::set_fault_times`]
+//! limits a fault to the next N requests (for testing retries).
+//!
+//! # TLS (feature `tls`)
+//! With [`Config::tls`] set (certificates from [`tls::TestCerts`], made at
+//! run time by rcgen: a CA of its own and a leaf for the names asked for),
+//! the same server speaks HTTPS on 127.0.0.1 (rustls, ring), for testing
+//! untrusted and misnamed certificates and `--cacert`.
 //!
 //! # Why a hand-written HTTP server
 //! The faults need byte-level control (a `Content-Length` larger than the
@@ -88,6 +96,8 @@ mod router;
 mod sample;
 mod server;
 mod state;
+#[cfg(feature = "tls")]
+pub mod tls;
 mod util;
 
 pub use fault::Fault;
@@ -167,6 +177,10 @@ pub struct Config {
     pub log: bool,
     /// At most this many requests are kept for [`FakeZone::requests`].
     pub record_limit: usize,
+    /// Serve HTTPS with this configuration (see [`tls::TestCerts`]) instead
+    /// of plain HTTP; [`FakeZone::url`] then starts with `https://`.
+    #[cfg(feature = "tls")]
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Default for Config {
@@ -179,6 +193,8 @@ impl Default for Config {
             max_connections: 64,
             log: false,
             record_limit: 100_000,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
@@ -252,9 +268,9 @@ impl FakeZone {
         })
     }
 
-    /// `http://127.0.0.1:PORT` (no base path).
+    /// `http://127.0.0.1:PORT` (no base path); `https://` when serving TLS.
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.addr.port())
+        format!("{}://127.0.0.1:{}", self.shared.scheme(), self.addr.port())
     }
 
     /// `http://127.0.0.1:PORT/api/v3/onezone`.
@@ -278,7 +294,17 @@ impl FakeZone {
 
     /// Sets (or with `None` clears) the fault for the following requests.
     pub fn set_fault(&self, fault: Option<Fault>) {
-        *lock(&self.shared.fault) = fault;
+        let mut f = lock(&self.shared.fault);
+        f.fault = fault;
+        f.left = None;
+    }
+
+    /// Sets the fault for the next `times` requests only; later ones are
+    /// answered normally (for testing retries).
+    pub fn set_fault_times(&self, fault: Fault, times: usize) {
+        let mut f = lock(&self.shared.fault);
+        f.fault = Some(fault);
+        f.left = Some(times);
     }
 }
 

@@ -14,7 +14,8 @@ const USAGE: &str =
 
   --port N              listen on 127.0.0.1:N (default: a free port)
   --fault SPEC          misbehave: slow:MS | drop-mid-body | status:CODE[:bare] |
-                        invalid-json | redirect:URL | large-body:BYTES | garbage | html:CODE
+                        invalid-json | redirect:URL | large-body:BYTES | garbage | html:CODE |
+                        stall-mid-body:MS | fake-gzip | retry-after:CODE:VALUE
   --redirect-host URL   where getSharedData redirects (default: this server)
   --exit-on-stdin-eof   stop when stdin is closed";
 

@@ -9,7 +9,7 @@ use crate::{sample, Config, Fault, Recorded};
 use onezone_rest_cli::catalogue::{Operation, BASE_PATH};
 use serde_json::json;
 use std::collections::HashMap;
-use std::io::{BufReader, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -53,7 +53,7 @@ pub(crate) struct Shared {
     pub port: u16,
     pub state: Mutex<State>,
     pub records: Mutex<Vec<Recorded>>,
-    pub fault: Mutex<Option<Fault>>,
+    pub fault: Mutex<FaultState>,
     pub shutdown: AtomicBool,
     conns: Mutex<HashMap<u64, TcpStream>>,
     active: AtomicUsize,
@@ -63,7 +63,10 @@ pub(crate) struct Shared {
 impl Shared {
     pub(crate) fn new(config: Config, port: u16) -> Shared {
         let state = State::new(&config.users, u64::from(port));
-        let fault = config.fault.clone();
+        let fault = FaultState {
+            fault: config.fault.clone(),
+            left: None,
+        };
         Shared {
             config,
             port,
@@ -82,6 +85,15 @@ impl Shared {
         for s in lock(&self.conns).values() {
             let _ = s.shutdown(Shutdown::Both);
         }
+    }
+
+    /// `https` when serving TLS.
+    pub(crate) fn scheme(&self) -> &'static str {
+        #[cfg(feature = "tls")]
+        if self.config.tls.is_some() {
+            return "https";
+        }
+        "http"
     }
 
     fn stopping(&self) -> bool {
@@ -113,6 +125,28 @@ impl Shared {
         let mut records = lock(&self.records);
         if records.len() < self.config.record_limit {
             records.push(rec);
+        }
+    }
+}
+
+/// The fault in force, and for how many more requests (`None`: until
+/// changed).
+#[derive(Debug, Default)]
+pub(crate) struct FaultState {
+    pub fault: Option<Fault>,
+    pub left: Option<usize>,
+}
+
+impl FaultState {
+    /// The fault for the request being answered; counts it down.
+    fn take(&mut self) -> Option<Fault> {
+        match &mut self.left {
+            Some(0) => None,
+            Some(n) => {
+                *n -= 1;
+                self.fault.clone()
+            }
+            None => self.fault.clone(),
         }
     }
 }
@@ -188,11 +222,25 @@ fn serve_requests(stream: TcpStream, shared: &Shared) {
     let _ = stream.set_read_timeout(Some(http::IO_TIMEOUT));
     let _ = stream.set_write_timeout(Some(http::IO_TIMEOUT));
     let _ = stream.set_nodelay(true);
-    let Ok(read_half) = stream.try_clone() else {
+    let Ok(raw) = stream.try_clone() else {
         return;
     };
-    let mut reader = BufReader::new(read_half);
-    let mut writer = stream;
+    #[cfg(feature = "tls")]
+    if let Some(config) = &shared.config.tls {
+        // The handshake happens on the first read; a client that rejects
+        // the certificate ends it, and the read fails.
+        let Ok(conn) = rustls::ServerConnection::new(Arc::clone(config)) else {
+            return;
+        };
+        return serve_stream(rustls::StreamOwned::new(conn, stream), &raw, shared);
+    }
+    serve_stream(stream, &raw, shared);
+}
+
+/// Serves the requests of one connection, plain or TLS; `raw` is the
+/// socket underneath, to shut it down.
+fn serve_stream<S: Read + Write>(stream: S, raw: &TcpStream, shared: &Shared) {
+    let mut reader = BufReader::new(stream);
     for _ in 0..MAX_REQUESTS_PER_CONNECTION {
         if shared.stopping() {
             return;
@@ -202,7 +250,8 @@ fn serve_requests(stream: TcpStream, shared: &Shared) {
             Err(ReadError::Closed | ReadError::Io) => return,
             Err(ReadError::Malformed(why)) => {
                 return refuse_request(
-                    &mut writer,
+                    reader.get_mut(),
+                    raw,
                     shared,
                     None,
                     ApiError::new(400, "badMessage", why),
@@ -210,7 +259,8 @@ fn serve_requests(stream: TcpStream, shared: &Shared) {
             }
             Err(ReadError::TooLarge(status, why)) => {
                 return refuse_request(
-                    &mut writer,
+                    reader.get_mut(),
+                    raw,
                     shared,
                     None,
                     ApiError::new(status, "badMessage", why),
@@ -221,7 +271,8 @@ fn serve_requests(stream: TcpStream, shared: &Shared) {
             Ok(f) => f,
             Err(ReadError::TooLarge(status, why)) => {
                 return refuse_request(
-                    &mut writer,
+                    reader.get_mut(),
+                    raw,
                     shared,
                     Some(&head),
                     ApiError::new(status, "payloadTooLarge", why),
@@ -229,7 +280,8 @@ fn serve_requests(stream: TcpStream, shared: &Shared) {
             }
             Err(ReadError::Malformed(why)) => {
                 return refuse_request(
-                    &mut writer,
+                    reader.get_mut(),
+                    raw,
                     shared,
                     Some(&head),
                     ApiError::new(400, "badMessage", why),
@@ -243,7 +295,10 @@ fn serve_requests(stream: TcpStream, shared: &Shared) {
         if expects_continue
             && !head.http10
             && framing != Framing::None
-            && writer.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").is_err()
+            && reader
+                .get_mut()
+                .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+                .is_err()
         {
             return;
         }
@@ -251,7 +306,8 @@ fn serve_requests(stream: TcpStream, shared: &Shared) {
             Ok(b) => b,
             Err(ReadError::TooLarge(status, why)) => {
                 return refuse_request(
-                    &mut writer,
+                    reader.get_mut(),
+                    raw,
                     shared,
                     Some(&head),
                     ApiError::new(status, "payloadTooLarge", why),
@@ -259,7 +315,8 @@ fn serve_requests(stream: TcpStream, shared: &Shared) {
             }
             Err(ReadError::Malformed(why)) => {
                 return refuse_request(
-                    &mut writer,
+                    reader.get_mut(),
+                    raw,
                     shared,
                     Some(&head),
                     ApiError::new(400, "badMessage", why),
@@ -267,7 +324,7 @@ fn serve_requests(stream: TcpStream, shared: &Shared) {
             }
             Err(_) => return,
         };
-        let fault = lock(&shared.fault).clone();
+        let fault = lock(&shared.fault).take();
         // Faults other than Slow replace the answer: the request is checked
         // and recorded, but does not change the state.
         let act = matches!(fault, None | Some(Fault::Slow(_)));
@@ -283,8 +340,8 @@ fn serve_requests(stream: TcpStream, shared: &Shared) {
             status: plan.status(),
         });
         let keep = head.keep_alive() && plan.keeps_connection();
-        if execute(plan, &mut writer, shared, !keep).is_err() || !keep {
-            let _ = writer.shutdown(Shutdown::Both);
+        if execute(plan, reader.get_mut(), shared, !keep).is_err() || !keep {
+            let _ = raw.shutdown(Shutdown::Both);
             return;
         }
     }
@@ -292,7 +349,13 @@ fn serve_requests(stream: TcpStream, shared: &Shared) {
 
 /// Answers a request that cannot be served (malformed, too large), records
 /// it, and closes.
-fn refuse_request(writer: &mut TcpStream, shared: &Shared, head: Option<&Head>, err: ApiError) {
+fn refuse_request(
+    writer: &mut impl Write,
+    raw: &TcpStream,
+    shared: &Shared,
+    head: Option<&Head>,
+    err: ApiError,
+) {
     shared.record(Recorded {
         method: head.map(|h| h.method.clone()).unwrap_or_default(),
         path: head.map(|h| h.target.clone()).unwrap_or_default(),
@@ -303,7 +366,7 @@ fn refuse_request(writer: &mut TcpStream, shared: &Shared, head: Option<&Head>, 
         status: err.status,
     });
     let _ = http::write_response(writer, &Response::json(err.status, &err.body()), true);
-    let _ = writer.shutdown(Shutdown::Both);
+    let _ = raw.shutdown(Shutdown::Both);
 }
 
 /// What a request gets before faults are applied.
@@ -361,7 +424,7 @@ pub(crate) fn dispatch(
         None => (head.target.as_str(), None),
     };
     let host = host(head, shared.port);
-    let origin = format!("http://{host}");
+    let origin = format!("{}://{host}", shared.scheme());
 
     if let Some(rest) = path
         .strip_prefix(PROVIDER_BASE_PATH)
@@ -543,6 +606,10 @@ fn default_response(
     let mut resp = match (&r.schema, r.code) {
         (_, 204) => Response::new(204),
         (Some(s), code) => Response::json(code, &sample(s)),
+        // A 201 that only names what it created (Location, no schema) has no
+        // body, as in Onezone and in this fake's stateful operations; `{}`
+        // here hid the new id from clients that print the Location.
+        (None, code) if r.location => Response::new(code),
         (None, code) => Response::json(code, &json!({})),
     };
     if r.location {
@@ -583,12 +650,13 @@ enum Plan {
     DropMidBody(Response),
     Large(usize),
     Garbage,
+    Stall(Duration, Response),
 }
 
 impl Plan {
     fn status(&self) -> u16 {
         match self {
-            Plan::Send(r) | Plan::Slow(_, r) | Plan::DropMidBody(r) => r.status,
+            Plan::Send(r) | Plan::Slow(_, r) | Plan::DropMidBody(r) | Plan::Stall(_, r) => r.status,
             Plan::Large(_) => 200,
             Plan::Garbage => 0,
         }
@@ -637,6 +705,22 @@ fn plan(fault: Option<Fault>, normal: Response, head: &Head) -> Plan {
             Plan::Send(Response::new(307).header("Location", to))
         }
         Fault::LargeBody(n) => Plan::Large(n),
+        Fault::StallMidBody(d) => Plan::Stall(
+            d,
+            Response::new(200)
+                .header("Content-Type", "application/json")
+                .with_body(br#"{"spaces": ["s-0000000000000001", "s-00000"#.to_vec()),
+        ),
+        Fault::FakeGzip => Plan::Send(
+            Response::new(200)
+                .header("Content-Type", "application/json")
+                .header("Content-Encoding", "gzip")
+                .with_body(br#"{"note": "this body is not gzip"}"#.to_vec()),
+        ),
+        Fault::RetryAfter(code, value) => Plan::Send(
+            Response::json(code, &checks::error_for_status(code).body())
+                .header("Retry-After", value),
+        ),
         Fault::Garbage => Plan::Garbage,
         Fault::Html(code) => {
             let reason = http::reason(code);
@@ -654,7 +738,7 @@ fn plan(fault: Option<Fault>, normal: Response, head: &Head) -> Plan {
     }
 }
 
-fn execute(plan: Plan, w: &mut TcpStream, shared: &Shared, close: bool) -> std::io::Result<()> {
+fn execute(plan: Plan, w: &mut impl Write, shared: &Shared, close: bool) -> std::io::Result<()> {
     match plan {
         Plan::Send(r) => http::write_response(w, &r, close),
         Plan::Slow(d, r) => {
@@ -677,6 +761,13 @@ fn execute(plan: Plan, w: &mut TcpStream, shared: &Shared, close: bool) -> std::
             w.write_all(b"\x00\x17\x03\xffSSH-2.0-NotHTTP garbage \xfe\xfd\r\n\r\n")?;
             w.flush()?;
             Err(std::io::Error::other("garbage on purpose"))
+        }
+        Plan::Stall(d, r) => {
+            w.write_all(&http::head_bytes(&r, r.body.len() * 4, true))?;
+            w.write_all(&r.body)?;
+            w.flush()?;
+            shared.sleep(d);
+            Err(std::io::Error::other("stalled mid-body on purpose"))
         }
     }
 }

@@ -218,3 +218,43 @@ fn config_fault_applies_from_the_start() {
     .unwrap();
     assert_eq!(req("GET", "/health").send(&zone).status, 504);
 }
+
+#[test]
+fn a_fault_for_the_next_n_requests_only() {
+    let zone = FakeZone::start().unwrap();
+    zone.set_fault_times(Fault::RetryAfter(429, "7".into()), 2);
+    for _ in 0..2 {
+        let r = req("GET", "/user").admin().send(&zone);
+        assert_eq!(
+            (r.status, r.header("retry-after"), r.error_id().as_str()),
+            (429, Some("7"), "tooManyRequests")
+        );
+    }
+    assert_eq!(req("GET", "/user").admin().send(&zone).status, 200);
+    // set_fault replaces a counted fault with one for good.
+    zone.set_fault_times(Fault::Status(503, false), 1);
+    zone.set_fault(Some(Fault::Status(502, false)));
+    for _ in 0..3 {
+        assert_eq!(req("GET", "/user").admin().send(&zone).status, 502);
+    }
+}
+
+#[test]
+fn fake_gzip_and_stall_mid_body() {
+    let zone = FakeZone::start().unwrap();
+    zone.set_fault(Some(Fault::FakeGzip));
+    let r = req("GET", "/user").admin().send(&zone);
+    assert_eq!(
+        (r.status, r.header("content-encoding")),
+        (200, Some("gzip"))
+    );
+    assert!(serde_json::from_slice::<serde_json::Value>(&r.body).is_ok());
+
+    zone.set_fault(Some(Fault::StallMidBody(Duration::from_millis(300))));
+    let mut c = Conn::open(zone.port());
+    let t = Instant::now();
+    c.write(&req("GET", "/user").admin().bytes());
+    let err = c.read().unwrap_err();
+    assert!(err.starts_with("body ended after"), "{err}");
+    assert!(t.elapsed() >= Duration::from_millis(300));
+}
