@@ -5,8 +5,9 @@
 
 mod common;
 
-use common::{cli, installed, raw, run, run_cmd, skip, World};
-use fake_onezone::{Config, FakeZone, Fault, ADMIN_TOKEN, PNG};
+use common::{cli, installed, run, run_cmd, skip, world_invocation};
+use fake_onezone::probe::req;
+use fake_onezone::{Config, FakeZone, Fault, World, ADMIN_TOKEN, PNG};
 use onezone_rest_cli::catalogue::{Operation, BASE_PATH, OPERATIONS};
 use serde_json::Value;
 use std::sync::Mutex;
@@ -16,9 +17,9 @@ use std::sync::Mutex;
 /// client printed. `Err` says what went wrong.
 fn call_once(op: &'static Operation, template: &'static str) -> Result<(), String> {
     let zone = FakeZone::start().map_err(|e| e.to_string())?;
-    let world = World::build(&zone);
+    let world = World::new(&zone)?;
     zone.clear_requests();
-    let inv = world.invocation(op, template);
+    let inv = world_invocation(&world, op, template);
     let mut c = cli();
     c.env("ONEZONE_HOST", zone.url())
         .env("ONEZONE_API_KEY", world.credential(template))
@@ -746,7 +747,10 @@ fn created_ids_are_usable() {
     assert_eq!(r.code, Some(4), "{r}");
     // The raw check agrees.
     assert_eq!(
-        raw(&zone, "GET", &format!("/groups/{group}"), ADMIN_TOKEN, None).status,
+        req("GET", &format!("/groups/{group}"))
+            .admin()
+            .send(&zone)
+            .status,
         404
     );
 }

@@ -88,10 +88,18 @@
 //! write, 30 s per request, one thread per connection and at most
 //! [`Config::max_connections`] of them. It binds 127.0.0.1 only. Dropping a
 //! [`FakeZone`] shuts every connection down and joins every thread.
+//!
+//! # For tests
+//! [`probe`] is a raw HTTP/1.1 client for talking to a fake byte for byte
+//! (or setting up state without the client under test), and [`World`] makes
+//! the resources that let every path parameter of every operation name
+//! something real. Both the fake's tests and the client's use them, so they
+//! live here once.
 
 mod checks;
 mod fault;
 mod http;
+pub mod probe;
 mod router;
 mod sample;
 mod server;
@@ -99,10 +107,12 @@ mod state;
 #[cfg(feature = "tls")]
 pub mod tls;
 mod util;
+mod world;
 
 pub use fault::Fault;
 pub use sample::{sample, sample_body};
 pub use util::PNG;
+pub use world::World;
 
 use server::{lock, Shared};
 use std::io;
@@ -219,10 +229,7 @@ pub struct Recorded {
 impl Recorded {
     /// The first header with this name (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        crate::util::header(&self.headers, name)
     }
 
     /// The body parsed as JSON, if it is JSON.

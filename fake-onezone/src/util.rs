@@ -1,5 +1,6 @@
 //! Small helpers: percent-coding of path segments, base64 for Basic
-//! credentials, identifiers and tokens, and the PNG that `testImage` answers.
+//! credentials, identifiers and tokens, the PNG that `testImage` answers,
+//! and header lookup.
 
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
@@ -100,6 +101,15 @@ pub const PNG: &[u8] = &[
     0x00, 0x05, 0x00, 0x01, 0x7a, 0x5e, 0xab, 0x3f, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44,
     0xae, 0x42, 0x60, 0x82,
 ];
+
+/// The first header named `name` (case-insensitive): one lookup for the
+/// requests the fake records and the answers the probe reads.
+pub(crate) fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,8 +1,6 @@
 //! Validation of what arrives, and the HTTP layer itself.
 
-mod common;
-
-use common::{req, Conn, Req};
+use fake_onezone::probe::{req, Conn, Req};
 use fake_onezone::{Config, FakeZone, PNG};
 use serde_json::json;
 use std::time::{Duration, Instant};

@@ -1,8 +1,6 @@
 //! Every fault mode, through the library and the binary.
 
-mod common;
-
-use common::{req, Conn};
+use fake_onezone::probe::{req, Conn};
 use fake_onezone::{Config, FakeZone, Fault};
 use serde_json::json;
 use std::io::{BufRead, BufReader, Write};

@@ -2,182 +2,32 @@
 //! reaches its operation and gets its catalogue success status, with a body
 //! that matches the response schema.
 
-mod common;
-
-use common::{location_id, req, Conn, Req};
-use fake_onezone::{sample_body, FakeZone, ADMIN_ID};
+use fake_onezone::probe::{req, Req};
+use fake_onezone::{FakeZone, World};
 use onezone_rest_cli::catalogue::{Operation, BASE_PATH, OPERATIONS};
 use onezone_rest_cli::validate::validate;
-use serde_json::{json, Value};
 
-/// Resources created on a fresh fake so that every path parameter names
-/// something real.
-struct World {
-    space: String,
-    group: String,
-    child: String,
-    parent: String,
-    provider: String,
-    provider_token: String,
-    named: String,
-    client: String,
-    user_group_invite: String,
-    group_group_invite: String,
-    user_space_invite: String,
-    group_space_invite: String,
-    registration: String,
+/// A fresh fake, and a world made on it.
+fn world() -> (FakeZone, World) {
+    let zone = FakeZone::start().unwrap();
+    let w = World::new(&zone).unwrap_or_else(|e| panic!("making the world: {e}"));
+    (zone, w)
 }
 
-fn created(conn: &mut Conn, r: Req) -> String {
-    let r = r.admin();
-    let resp = conn.send(&r);
-    assert!(matches!(resp.status, 201 | 204), "{r:?} -> {resp:?}");
-    location_id(&resp)
-}
-
-fn token(conn: &mut Conn, path: &str) -> String {
-    let resp = conn.send(&req("POST", path).admin());
-    assert_eq!(resp.status, 200, "{path}: {}", resp.text());
-    resp.json()["token"].as_str().unwrap().to_owned()
-}
-
-fn world(conn: &mut Conn) -> World {
-    let space = created(conn, req("POST", "/spaces").json(&json!({"name": "s"})));
-    let group = created(conn, req("POST", "/groups").json(&json!({"name": "g"})));
-    let child = created(
-        conn,
-        req("POST", &format!("/groups/{group}/children")).json(&json!({"name": "c"})),
-    );
-    let parent = created(conn, req("POST", "/groups").json(&json!({"name": "pg"})));
-    created(
-        conn,
-        req("PUT", &format!("/groups/{parent}/children/{group}")),
-    );
-    assert_eq!(
-        conn.send(&req("PUT", &format!("/spaces/{space}/groups/{group}")).admin())
-            .status,
-        204
-    );
-    let reg = token(conn, "/user/clusters/provider_registration_token");
-    let r = conn.send(&req("POST", "/providers").json(
-        &json!({"token": reg, "name": "p", "adminEmail": "a@example.com", "subdomainDelegation": false}),
-    ));
-    assert_eq!(r.status, 200, "{}", r.text());
-    let provider = r.json()["providerId"].as_str().unwrap().to_owned();
-    let provider_token = r.json()["providerRootToken"].as_str().unwrap().to_owned();
-    let named = created(
-        conn,
-        req("POST", "/user/tokens/named").json(&json!({"name": "nt"})),
-    );
-    let r = conn.send(
-        &req("POST", "/provider/tokens/named")
-            .token(&provider_token)
-            .json(&json!({"name": "nt"})),
-    );
-    assert_eq!(r.status, 201, "{}", r.text());
-    World {
-        client: token(conn, "/user/client_tokens"),
-        user_group_invite: token(conn, &format!("/groups/{group}/users/token")),
-        group_group_invite: token(conn, &format!("/groups/{parent}/children/token")),
-        user_space_invite: token(conn, &format!("/spaces/{space}/users/token")),
-        group_space_invite: token(conn, &format!("/spaces/{space}/groups/token")),
-        registration: token(conn, "/user/clusters/provider_registration_token"),
-        space,
-        group,
-        child,
-        parent,
-        provider,
-        provider_token,
-        named,
-    }
-}
-
-/// The value for a path parameter, from the literal segment before it.
-fn param_value(w: &World, template: &str, index: usize) -> String {
-    let segs: Vec<&str> = template.trim_start_matches('/').split('/').collect();
-    let prev = if index == 0 { "" } else { segs[index - 1] };
-    let name = &segs[index][1..segs[index].len() - 1];
-    if name == "subpath" {
-        return "dir/file name.txt".into();
-    }
-    match prev {
-        "spaces" | "effective_spaces"
-            if segs[0] != "spaces" || index != 2 || segs[1] != "marketplace" =>
-        {
-            w.space.clone()
-        }
-        "groups" | "effective_groups" => w.group.clone(),
-        "children" | "effective_children" => w.child.clone(),
-        "parents" | "effective_parents" => w.parent.clone(),
-        "users" | "effective_users" | "owners" => ADMIN_ID.into(),
-        "providers" | "effective_providers" => w.provider.clone(),
-        "named" => w.named.clone(),
-        "name" => "nt".into(),
-        "client_tokens" => w.client.clone(),
-        _ => "x1".into(),
-    }
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
+/// The request for `op` on `template` in `w`, with its credential and body.
 fn build(w: &World, op: &'static Operation, template: &'static str) -> Req {
-    let segs: Vec<String> = template
-        .trim_start_matches('/')
-        .split('/')
-        .enumerate()
-        .map(|(i, s)| {
-            if s.starts_with('{') {
-                let v = param_value(w, template, i);
-                v.split('/').map(encode).collect::<Vec<_>>().join("/")
-            } else {
-                s.to_owned()
-            }
-        })
-        .collect();
-    let mut r = req(op.method, &format!("/{}", segs.join("/")));
-    r = if template == "/provider" || template.starts_with("/provider/") {
-        r.token(&w.provider_token)
-    } else {
-        r.admin()
-    };
-    if let Some(b) = &op.body {
-        let mut body = sample_body(&b.schema);
-        let tok = match op.name {
-            "joinGroup" | "verifyInviteToken" => Some(&w.user_group_invite),
-            "joinParentGroup" => Some(&w.group_group_invite),
-            "joinSpace" => Some(&w.user_space_invite),
-            "groupJoinSpace" => Some(&w.group_space_invite),
-            "registerProvider" => Some(&w.registration),
-            _ => None,
-        };
-        if let Some(t) = tok {
-            body["token"] = json!(t);
-        } else if body.get("token").is_some_and(Value::is_string) && op.path.starts_with("/tokens/")
-        {
-            body["token"] = json!(fake_onezone::ADMIN_TOKEN);
-        }
-        r = r.json(&body);
+    let r = req(op.method, &w.path(template)).token(w.credential(template));
+    match w.body(op) {
+        Some(body) => r.json(&body),
+        None => r,
     }
-    r
 }
 
 fn check(op: &'static Operation, template: &'static str) {
-    let zone = FakeZone::start().unwrap();
-    let mut conn = Conn::open(zone.port());
-    let w = world(&mut conn);
+    let (zone, w) = world();
     zone.clear_requests();
     let r = build(&w, op, template);
-    let resp = conn.send(&r);
+    let resp = r.send(&zone);
     let expected = op.success_responses().next().map_or(200, |r| r.code);
     assert_eq!(
         resp.status,
@@ -231,10 +81,8 @@ fn check_variants(op: &'static Operation) {
     for v in op.path_variants {
         // A variant's path may belong to another operation first; it must
         // still be answered.
-        let zone = FakeZone::start().unwrap();
-        let mut conn = Conn::open(zone.port());
-        let w = world(&mut conn);
-        let resp = conn.send(&build(&w, op, v.path));
+        let (zone, w) = world();
+        let resp = build(&w, op, v.path).send(&zone);
         assert!(
             resp.status < 300,
             "{} via {}: {}",

@@ -1,9 +1,7 @@
 //! The stateful session, authentication and authorization.
 
-mod common;
-
 use base64::Engine as _;
-use common::{location_id, req, Conn};
+use fake_onezone::probe::{req, Conn};
 use fake_onezone::{Config, FakeZone, UserConfig, ADMIN_ID, USER_ID, USER_TOKEN};
 use onezone_rest_cli::catalogue::find;
 use onezone_rest_cli::validate::validate;
@@ -36,7 +34,7 @@ fn the_session_works_end_to_end() {
     assert_eq!(r.status, 201);
     assert!(r.body.is_empty());
     let loc = r.header("location").unwrap().to_owned();
-    let space = location_id(&r);
+    let space = r.location_id();
     assert_eq!(
         loc,
         format!("http://127.0.0.1/api/v3/onezone/spaces/{space}")
@@ -60,7 +58,7 @@ fn the_session_works_end_to_end() {
             .json(&json!({"name": "team"})),
     );
     assert_eq!(r.status, 201);
-    let group = location_id(&r);
+    let group = r.location_id();
     assert!(r
         .header("location")
         .unwrap()
@@ -246,32 +244,32 @@ fn the_session_works_end_to_end() {
 fn groups_nest_and_memberships_are_effective() {
     let zone = FakeZone::start().unwrap();
     let mut c = Conn::open(zone.port());
-    let parent = location_id(
-        &c.send(
+    let parent = c
+        .send(
             &req("POST", "/groups")
                 .admin()
                 .json(&json!({"name": "parent"})),
-        ),
-    );
+        )
+        .location_id();
     let r = c.send(
         &req("POST", &format!("/groups/{parent}/children"))
             .admin()
             .json(&json!({"name": "child", "type": "unit"})),
     );
     assert_eq!(r.status, 201);
-    let child = location_id(&r);
+    let child = r.location_id();
     let r = c.send(&req("GET", &format!("/groups/{parent}/children")).admin());
     assert_eq!(r.json(), json!({"groups": [child]}));
     let r = c.send(&req("GET", &format!("/groups/{child}/parents")).admin());
     assert_eq!(r.json(), json!({"groups": [parent]}));
     // A third group joins the child with a child-group token.
-    let other = location_id(
-        &c.send(
+    let other = c
+        .send(
             &req("POST", "/groups")
                 .admin()
                 .json(&json!({"name": "other"})),
-        ),
-    );
+        )
+        .location_id();
     let t = c
         .send(&req("POST", &format!("/groups/{child}/children/token")).admin())
         .json()["token"]
@@ -311,7 +309,7 @@ fn groups_nest_and_memberships_are_effective() {
             .json(&json!({"name": "gs"})),
     );
     assert_eq!(r.status, 204);
-    let space = location_id(&r);
+    let space = r.location_id();
     let r = c.send(&req("GET", "/user/effective_spaces").token(USER_TOKEN));
     assert_eq!(r.json(), json!({"spaces": [space]}));
     assert_eq!(
@@ -426,7 +424,9 @@ fn credentials_are_checked() {
 fn non_admins_get_403() {
     let zone = FakeZone::start().unwrap();
     let mut c = Conn::open(zone.port());
-    let space = location_id(&c.send(&req("POST", "/spaces").admin().json(&json!({"name": "s"}))));
+    let space = c
+        .send(&req("POST", "/spaces").admin().json(&json!({"name": "s"})))
+        .location_id();
     for (m, p) in [
         ("GET", "/spaces".to_owned()),
         ("GET", "/users".to_owned()),

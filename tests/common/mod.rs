@@ -1,17 +1,17 @@
 //! Shared by the integration tests: the binary in an isolated environment,
-//! a valid invocation of any catalogue operation, a tiny raw HTTP client for
-//! setting up the fake's state, the resources that make every path
-//! parameter name something real, bounded runs of any child process, and
-//! skips that are seen (and fail under CI).
+//! a valid invocation of any catalogue operation (in a `fake_onezone::World`
+//! or not), bounded runs of any child process, and skips that are seen (and
+//! fail under CI). The raw HTTP client for setting up a fake's state is
+//! `fake_onezone::probe`.
 
 #![allow(dead_code)]
 
 use assert_cmd::Command;
-use fake_onezone::{sample_body, FakeZone, ADMIN_ID, ADMIN_TOKEN};
-use onezone_rest_cli::catalogue::{Operation, BASE_PATH};
-use serde_json::{json, Value};
+use fake_onezone::probe::encode;
+use fake_onezone::{sample_body, World};
+use onezone_rest_cli::catalogue::Operation;
+use serde_json::Value;
 use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::process::{Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -221,20 +221,6 @@ pub fn run(host: &str, token: Option<&str>, args: &[&str]) -> Run {
     run_cmd(c, None)
 }
 
-/// Percent-encodes as the client does (everything but RFC 3986's
-/// unreserved characters).
-pub fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 /// A valid invocation of an operation, and what it should send.
 #[derive(Debug, Clone)]
 pub struct Invocation {
@@ -300,253 +286,16 @@ pub fn invocation(
     }
 }
 
-/// An answer read by [`raw`].
-#[derive(Debug)]
-pub struct RawResp {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl RawResp {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    /// The last segment of the `Location`.
-    pub fn location_id(&self) -> String {
-        let loc = self
-            .header("location")
-            .unwrap_or_else(|| panic!("no Location in {self:?}"));
-        loc.rsplit('/').next().unwrap_or_default().to_owned()
-    }
-}
-
-/// One request straight to the fake (not through the client under test),
-/// for setting up state: `path` below the base path, one connection,
-/// `Connection: close`.
-pub fn raw(
-    zone: &FakeZone,
-    method: &str,
-    path: &str,
-    token: &str,
-    body: Option<&Value>,
-) -> RawResp {
-    let mut s = TcpStream::connect(("127.0.0.1", zone.port())).expect("connect to the fake");
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let mut head = format!(
-        "{method} {BASE_PATH}{path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\nX-Auth-Token: {token}\r\n",
-        zone.port()
-    );
-    let body = body.map(Value::to_string);
-    if let Some(b) = &body {
-        head.push_str(&format!(
-            "Content-Type: application/json\r\nContent-Length: {}\r\n",
-            b.len()
-        ));
-    }
-    head.push_str("\r\n");
-    s.write_all(head.as_bytes()).unwrap();
-    if let Some(b) = &body {
-        s.write_all(b.as_bytes()).unwrap();
-    }
-    let mut bytes = Vec::new();
-    s.read_to_end(&mut bytes).expect("read the answer");
-    let split = bytes
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("a complete head");
-    let head = String::from_utf8_lossy(&bytes[..split]).into_owned();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|c| c.parse().ok())
-        .expect("a status line");
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.to_owned(), v.trim().to_owned()))
-        .collect();
-    RawResp {
-        status,
-        headers,
-        body: bytes[split + 4..].to_vec(),
-    }
-}
-
-/// Resources created on a fresh fake so that every path parameter of every
-/// operation names something real (as fake-onezone's routing test does).
-#[derive(Debug, Clone)]
-pub struct World {
-    pub space: String,
-    pub group: String,
-    pub child: String,
-    pub parent: String,
-    pub provider: String,
-    pub provider_token: String,
-    pub named: String,
-    pub client: String,
-    pub user_group_invite: String,
-    pub group_group_invite: String,
-    pub user_space_invite: String,
-    pub group_space_invite: String,
-    pub registration: String,
-}
-
-fn created(zone: &FakeZone, method: &str, path: &str, body: Option<Value>) -> String {
-    let r = raw(zone, method, path, ADMIN_TOKEN, body.as_ref());
-    assert!(matches!(r.status, 201 | 204), "{method} {path}: {r:?}");
-    r.location_id()
-}
-
-fn token(zone: &FakeZone, path: &str) -> String {
-    let r = raw(zone, "POST", path, ADMIN_TOKEN, None);
-    assert_eq!(r.status, 200, "{path}: {r:?}");
-    r.json()["token"].as_str().unwrap().to_owned()
-}
-
-impl World {
-    pub fn build(zone: &FakeZone) -> World {
-        let space = created(zone, "POST", "/spaces", Some(json!({"name": "s"})));
-        let group = created(zone, "POST", "/groups", Some(json!({"name": "g"})));
-        let child = created(
-            zone,
-            "POST",
-            &format!("/groups/{group}/children"),
-            Some(json!({"name": "c"})),
-        );
-        let parent = created(zone, "POST", "/groups", Some(json!({"name": "pg"})));
-        created(
-            zone,
-            "PUT",
-            &format!("/groups/{parent}/children/{group}"),
-            None,
-        );
-        let r = raw(
-            zone,
-            "PUT",
-            &format!("/spaces/{space}/groups/{group}"),
-            ADMIN_TOKEN,
-            None,
-        );
-        assert_eq!(r.status, 204, "{r:?}");
-        let reg = token(zone, "/user/clusters/provider_registration_token");
-        let r = raw(
-            zone,
-            "POST",
-            "/providers",
-            ADMIN_TOKEN,
-            Some(
-                &json!({"token": reg, "name": "p", "adminEmail": "a@example.com", "subdomainDelegation": false}),
-            ),
-        );
-        assert_eq!(r.status, 200, "{r:?}");
-        let provider = r.json()["providerId"].as_str().unwrap().to_owned();
-        let provider_token = r.json()["providerRootToken"].as_str().unwrap().to_owned();
-        let named = created(
-            zone,
-            "POST",
-            "/user/tokens/named",
-            Some(json!({"name": "nt"})),
-        );
-        let r = raw(
-            zone,
-            "POST",
-            "/provider/tokens/named",
-            &provider_token,
-            Some(&json!({"name": "nt"})),
-        );
-        assert_eq!(r.status, 201, "{r:?}");
-        World {
-            client: token(zone, "/user/client_tokens"),
-            user_group_invite: token(zone, &format!("/groups/{group}/users/token")),
-            group_group_invite: token(zone, &format!("/groups/{parent}/children/token")),
-            user_space_invite: token(zone, &format!("/spaces/{space}/users/token")),
-            group_space_invite: token(zone, &format!("/spaces/{space}/groups/token")),
-            registration: token(zone, "/user/clusters/provider_registration_token"),
-            space,
-            group,
-            child,
-            parent,
-            provider,
-            provider_token,
-            named,
-        }
-    }
-
-    /// The value of the path parameter at segment `index` of `template`,
-    /// chosen by the literal segment before it.
-    pub fn param_value(&self, template: &str, index: usize, name: &str) -> String {
-        if name == "subpath" {
-            return "dir/file name.txt".into();
-        }
-        let segs: Vec<&str> = template.trim_start_matches('/').split('/').collect();
-        let prev = if index == 0 { "" } else { segs[index - 1] };
-        match prev {
-            "spaces" | "effective_spaces"
-                if segs[0] != "spaces" || index != 2 || segs[1] != "marketplace" =>
-            {
-                self.space.clone()
-            }
-            "groups" | "effective_groups" => self.group.clone(),
-            "children" | "effective_children" => self.child.clone(),
-            "parents" | "effective_parents" => self.parent.clone(),
-            "users" | "effective_users" | "owners" => ADMIN_ID.into(),
-            "providers" | "effective_providers" => self.provider.clone(),
-            "named" => self.named.clone(),
-            "name" => "nt".into(),
-            "client_tokens" => self.client.clone(),
-            _ => "x1".into(),
-        }
-    }
-
-    /// The token an operation on `template` must be sent with: the
-    /// provider's own for `/provider…`, the admin's otherwise.
-    pub fn credential(&self, template: &str) -> String {
-        if template == "/provider" || template.starts_with("/provider/") {
-            self.provider_token.clone()
-        } else {
-            ADMIN_TOKEN.to_owned()
-        }
-    }
-
-    /// The sample body of `op`, with the tokens that make it succeed.
-    pub fn body(&self, op: &'static Operation) -> Option<Value> {
-        let mut body = default_body(op)?;
-        let tok = match op.name {
-            "joinGroup" | "verifyInviteToken" => Some(&self.user_group_invite),
-            "joinParentGroup" => Some(&self.group_group_invite),
-            "joinSpace" => Some(&self.user_space_invite),
-            "groupJoinSpace" => Some(&self.group_space_invite),
-            "registerProvider" => Some(&self.registration),
-            _ => None,
-        };
-        if let Some(t) = tok {
-            body["token"] = json!(t);
-        } else if body.get("token").is_some_and(Value::is_string) && op.path.starts_with("/tokens/")
-        {
-            body["token"] = json!(ADMIN_TOKEN);
-        }
-        Some(body)
-    }
-
-    /// A valid invocation of `op` on `template` in this world.
-    pub fn invocation(&self, op: &'static Operation, template: &str) -> Invocation {
-        invocation(
-            op,
-            template,
-            |t, i, name| self.param_value(t, i, name),
-            self.body(op),
-        )
-    }
+/// A valid invocation of `op` on `template` in `world`: its path
+/// parameters name the world's resources, its body carries the tokens
+/// that make it succeed.
+pub fn world_invocation(world: &World, op: &'static Operation, template: &str) -> Invocation {
+    invocation(
+        op,
+        template,
+        |t, i, name| world.param_value(t, i, name),
+        world.body(op),
+    )
 }
 
 /// Replaces every `127.0.0.1:PORT` and `localhost:PORT` with a placeholder,
