@@ -247,47 +247,20 @@ fn serve_stream<S: Read + Write>(stream: S, raw: &TcpStream, shared: &Shared) {
         }
         let head = match http::read_head(&mut reader) {
             Ok(h) => h,
-            Err(ReadError::Closed | ReadError::Io) => return,
-            Err(ReadError::Malformed(why)) => {
-                return refuse_request(
-                    reader.get_mut(),
-                    raw,
-                    shared,
-                    None,
-                    ApiError::new(400, "badMessage", why),
-                );
-            }
-            Err(ReadError::TooLarge(status, why)) => {
-                return refuse_request(
-                    reader.get_mut(),
-                    raw,
-                    shared,
-                    None,
-                    ApiError::new(status, "badMessage", why),
-                );
-            }
+            Err(e) => return refuse_request(reader.get_mut(), raw, shared, None, e, "badMessage"),
         };
         let framing = match http::framing(&head) {
             Ok(f) => f,
-            Err(ReadError::TooLarge(status, why)) => {
+            Err(e) => {
                 return refuse_request(
                     reader.get_mut(),
                     raw,
                     shared,
                     Some(&head),
-                    ApiError::new(status, "payloadTooLarge", why),
-                );
+                    e,
+                    "payloadTooLarge",
+                )
             }
-            Err(ReadError::Malformed(why)) => {
-                return refuse_request(
-                    reader.get_mut(),
-                    raw,
-                    shared,
-                    Some(&head),
-                    ApiError::new(400, "badMessage", why),
-                );
-            }
-            Err(_) => return,
         };
         let expects_continue = head
             .header("expect")
@@ -304,25 +277,16 @@ fn serve_stream<S: Read + Write>(stream: S, raw: &TcpStream, shared: &Shared) {
         }
         let body = match http::read_body(&mut reader, framing) {
             Ok(b) => b,
-            Err(ReadError::TooLarge(status, why)) => {
+            Err(e) => {
                 return refuse_request(
                     reader.get_mut(),
                     raw,
                     shared,
                     Some(&head),
-                    ApiError::new(status, "payloadTooLarge", why),
-                );
+                    e,
+                    "payloadTooLarge",
+                )
             }
-            Err(ReadError::Malformed(why)) => {
-                return refuse_request(
-                    reader.get_mut(),
-                    raw,
-                    shared,
-                    Some(&head),
-                    ApiError::new(400, "badMessage", why),
-                );
-            }
-            Err(_) => return,
         };
         let fault = lock(&shared.fault).take();
         // Faults other than Slow replace the answer: the request is checked
@@ -347,15 +311,23 @@ fn serve_stream<S: Read + Write>(stream: S, raw: &TcpStream, shared: &Shared) {
     }
 }
 
-/// Answers a request that cannot be served (malformed, too large), records
-/// it, and closes.
+/// Answers a request that cannot be read (malformed: 400 `badMessage`; too
+/// large: its status and the error id `too_large`), records it, and
+/// closes. A read that failed with nothing to answer (the peer closed or
+/// went quiet) just ends.
 fn refuse_request(
     writer: &mut impl Write,
     raw: &TcpStream,
     shared: &Shared,
     head: Option<&Head>,
-    err: ApiError,
+    why: ReadError,
+    too_large: &'static str,
 ) {
+    let err = match why {
+        ReadError::Closed | ReadError::Io => return,
+        ReadError::Malformed(why) => ApiError::new(400, "badMessage", why),
+        ReadError::TooLarge(status, why) => ApiError::new(status, too_large, why),
+    };
     shared.record(Recorded {
         method: head.map(|h| h.method.clone()).unwrap_or_default(),
         path: head.map(|h| h.target.clone()).unwrap_or_default(),

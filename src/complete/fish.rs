@@ -9,8 +9,7 @@
 //! files                    then the text before the path, and the partial path
 //! ```
 
-use super::{complete, Reply};
-use crate::auth::Environment;
+use super::Reply;
 
 pub(super) fn script() -> String {
     r#"# fish completion for onezone-rest-cli.
@@ -42,14 +41,10 @@ complete -c onezone-rest-cli -f -a '(__onezone_rest_cli_complete)'
     .to_owned()
 }
 
-/// `args`: the words before the current one (program first), then the
-/// current word up to the cursor.
-pub(super) fn answer(args: &[String], env: &Environment) -> String {
-    let Some((current, words)) = args.split_last() else {
-        return String::new();
-    };
-    let before = words.get(1..).unwrap_or_default();
-    match complete(before, current, env) {
+/// The answer to one TAB, for the script; `current` is the word being
+/// completed.
+pub(super) fn answer(reply: Reply, current: &str) -> String {
+    match reply {
         Reply::Words { prefix, candidates } => {
             let mut out = String::from("words\n");
             for c in candidates {

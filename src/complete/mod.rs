@@ -72,11 +72,21 @@ impl Shell {
     }
 
     /// Answers one TAB: `args` are the words the script passes after `--`.
+    /// bash passes its word breaks and the whole line (it splits the line
+    /// itself); zsh and fish pass the words before the current one (program
+    /// first), then the current word up to the cursor.
     pub fn answer(self, args: &[String], env: &Environment) -> String {
+        if self == Shell::Bash {
+            return bash::answer(args, env);
+        }
+        let Some((current, words)) = args.split_last() else {
+            return String::new();
+        };
+        let before = words.get(1..).unwrap_or_default();
+        let reply = complete(before, current, env);
         match self {
-            Shell::Bash => bash::answer(args, env),
-            Shell::Zsh => zsh::answer(args, env),
-            Shell::Fish => fish::answer(args, env),
+            Shell::Zsh => zsh::answer(reply),
+            _ => fish::answer(reply, current),
         }
     }
 }

@@ -10,8 +10,7 @@
 //! KIND<TAB>WORD<TAB>HELP   one per candidate (for `words`)
 //! ```
 
-use super::{complete, Reply};
-use crate::auth::Environment;
+use super::Reply;
 
 pub(super) fn script() -> String {
     r#"#compdef onezone-rest-cli
@@ -64,14 +63,9 @@ fi
     .to_owned()
 }
 
-/// `args`: the words before the current one (program first), then the
-/// current word up to the cursor.
-pub(super) fn answer(args: &[String], env: &Environment) -> String {
-    let Some((current, words)) = args.split_last() else {
-        return String::new();
-    };
-    let before = words.get(1..).unwrap_or_default();
-    match complete(before, current, env) {
+/// The answer to one TAB, for the script.
+pub(super) fn answer(reply: Reply) -> String {
+    match reply {
         Reply::Words { prefix, candidates } => {
             let mut out = format!("words\n{prefix}\n");
             for c in candidates {
