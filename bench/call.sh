@@ -18,11 +18,4 @@ hyperfine --shell=none --warmup 20 --runs "$runs" --export-json "$out/r.json" \
   -n true true \
   -n curl "curl -sS -o /dev/null -H X-Auth-Token:test-token -H Accept:application/json $url/api/v3/onezone/user" \
   -n onezone-rest-cli "$bin/onezone-rest-cli -o raw getCurrentUser" >/dev/null 2>&1
-python3 - "$out/r.json" <<'PY'
-import json, sys
-r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
-curl = r["curl"]["median"]
-print(f"{'command':<17} {'median ms':>10} {'x curl':>8}")
-for name, x in r.items():
-    print(f"{name:<17} {x['median']*1000:>10.2f} {x['median']/curl:>8.2f}")
-PY
+python3 bench/medians.py "$out/r.json" curl

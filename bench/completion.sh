@@ -55,14 +55,11 @@ if command -v fish >/dev/null; then
   )
 fi
 hyperfine -N --warmup 10 --runs "$runs" --export-json "$out/r.json" "${cmds[@]}" >"$out/log" 2>&1 || { cat "$out/log"; exit 1; }
+python3 bench/medians.py "$out/r.json" true
+echo
 python3 - "$out/r.json" <<'PY'
 import json, sys
 r = {x["command"]: x["median"] * 1000 for x in json.load(open(sys.argv[1]))["results"]}
-base = r["true"]
-print(f"{'command':<28} {'median ms':>10} {'x true':>8}")
-for name, ms in r.items():
-    print(f"{name:<28} {ms:>10.2f} {ms / base:>8.1f}")
-print()
 print(f"bash script load:  {r['bash+load'] - r['bash']:6.2f} ms  (bash+load - bash)")
 for case in ("operations", "fields", "values"):
     print(f"bash TAB {case:<10} {r['bash+load+TAB ' + case] - r['bash+load']:6.2f} ms  (… - bash+load)")

@@ -17,14 +17,7 @@ hyperfine --shell=none --warmup 20 --runs "$runs" --export-json "$out/r.json" \
   -n dry-run "$bin --dry-run createSpaceSupportToken id=x" \
   -n op-help "$bin createSpaceSupportToken --help" \
   -n help "$bin --help" >/dev/null 2>&1
-python3 - "$out/r.json" <<'PY'
-import json, sys
-r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
-base = r["true"]["median"]
-print(f"{'command':<10} {'median ms':>10} {'x true':>8}")
-for name, x in r.items():
-    print(f"{name:<10} {x['median']*1000:>10.2f} {x['median']/base:>8.1f}")
-PY
+python3 bench/medians.py "$out/r.json" true
 # Peak memory of one dry run (kB), from GNU time if present.
 if [ -x /usr/bin/time ]; then
   /usr/bin/time -f "dry-run peak RSS: %M kB" "$bin" --dry-run createSpaceSupportToken id=x >/dev/null 2>"$out/t" || true
