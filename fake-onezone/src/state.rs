@@ -216,12 +216,66 @@ fn family(route: &Route) -> Option<(Family, String)> {
     Some((fam, route.param("id").to_owned()))
 }
 
+/// Groups and spaces alike have direct users, and the current user lists,
+/// gets, leaves and joins (with an invite token) the ones they belong to.
+/// The operations that are the same for both take one of these.
+#[derive(Debug, Clone, Copy)]
+enum Joinable {
+    Group,
+    Space,
+}
+
+impl Joinable {
+    /// The word in descriptions: `group`, `space`.
+    fn noun(self) -> &'static str {
+        match self {
+            Joinable::Group => "group",
+            Joinable::Space => "space",
+        }
+    }
+
+    /// The key of id lists and the path segment: `groups`, `spaces`.
+    fn plural(self) -> &'static str {
+        match self {
+            Joinable::Group => "groups",
+            Joinable::Space => "spaces",
+        }
+    }
+
+    /// The path parameter of the current user's operations: `gid`, `sid`.
+    fn param(self) -> &'static str {
+        match self {
+            Joinable::Group => "gid",
+            Joinable::Space => "sid",
+        }
+    }
+
+    /// The invite token field naming one: `groupId`, `spaceId`.
+    fn invite_key(self) -> &'static str {
+        match self {
+            Joinable::Group => "groupId",
+            Joinable::Space => "spaceId",
+        }
+    }
+
+    /// Where one is, below the API base or (`of_user`) below `/user`.
+    fn location(self, id: &str, of_user: bool) -> String {
+        let user = if of_user { "/user" } else { "" };
+        format!("{user}/{}/{}", self.plural(), enc(id))
+    }
+}
+
 fn ok204() -> Result<Option<Reply>, ApiError> {
     Ok(Some(Reply::Empty(204)))
 }
 
 fn json200(v: Value) -> Result<Option<Reply>, ApiError> {
     Ok(Some(Reply::Json(200, v)))
+}
+
+/// 201 with the `Location` of what was made (a path below the API base).
+fn created(path: String) -> Result<Option<Reply>, ApiError> {
+    Ok(Some(Reply::Located(201, path, None)))
 }
 
 fn bad_token(description: &str, token_error: Value) -> ApiError {
@@ -231,6 +285,10 @@ fn bad_token(description: &str, token_error: Value) -> ApiError {
         format!("Provided token is not valid: {description}."),
     )
     .details(json!({"key": "token", "tokenError": token_error}))
+}
+
+fn not_of_current_user(j: Joinable, id: &str) -> ApiError {
+    ApiError::not_found(&format!("{} {id} of the current user", j.noun()))
 }
 
 /// At most this many steps in a membership walk (a cycle cannot loop).
@@ -831,10 +889,145 @@ impl State {
         json200(json!({"subject": t.subject.json(), "ttl": 3600}))
     }
 
+    // ----- what groups and spaces share -----
+
+    fn joinable_json(&self, j: Joinable, id: &str) -> Result<Value, ApiError> {
+        match j {
+            Joinable::Group => self.group_json(id),
+            Joinable::Space => self.space_json(id),
+        }
+    }
+
+    fn direct_users_mut(
+        &mut self,
+        j: Joinable,
+        id: &str,
+    ) -> Result<&mut BTreeSet<String>, ApiError> {
+        match j {
+            Joinable::Group => Ok(&mut self.group_mut(id)?.users),
+            Joinable::Space => Ok(&mut self.space_mut(id)?.users),
+        }
+    }
+
+    /// The users of a group or space: direct, or also through its groups.
+    fn users_of(
+        &mut self,
+        j: Joinable,
+        id: &str,
+        effective: bool,
+    ) -> Result<BTreeSet<String>, ApiError> {
+        Ok(match (j, effective) {
+            (_, false) => self.direct_users_mut(j, id)?.clone(),
+            (Joinable::Group, true) => self.group_effective_users(id),
+            (Joinable::Space, true) => self.space_effective_users(id),
+        })
+    }
+
+    /// The groups or spaces a user belongs to: directly, or also through
+    /// groups.
+    fn of_user(&self, j: Joinable, uid: &str, effective: bool) -> BTreeSet<String> {
+        match (j, effective) {
+            (Joinable::Group, false) => self.user_groups(uid),
+            (Joinable::Group, true) => self.user_effective_groups(uid),
+            (Joinable::Space, false) => self.user_spaces(uid),
+            (Joinable::Space, true) => self.user_effective_spaces(uid),
+        }
+    }
+
+    /// `listUserGroups`, `listEffectiveUserGroups`, `listUserSpaces`,
+    /// `listEffectiveUserSpaces`.
+    fn list_of_current_user(
+        &self,
+        j: Joinable,
+        call: &Call,
+        effective: bool,
+    ) -> Result<Option<Reply>, ApiError> {
+        let ids = self.of_user(j, &call.user()?, effective);
+        json200(Self::ids_json(j.plural(), ids))
+    }
+
+    /// `getUserGroup`, `getUserEffectiveGroup`, `getUserSpace`,
+    /// `getEffectiveUserSpace`.
+    fn get_of_current_user(
+        &self,
+        j: Joinable,
+        call: &Call,
+        effective: bool,
+    ) -> Result<Option<Reply>, ApiError> {
+        let uid = call.user()?;
+        let id = call.p(j.param());
+        if !self.of_user(j, &uid, effective).contains(&id) {
+            return Err(not_of_current_user(j, &id));
+        }
+        json200(self.joinable_json(j, &id)?)
+    }
+
+    /// `leaveGroup`, `leaveSpace`.
+    fn leave(&mut self, j: Joinable, call: &Call) -> Result<Option<Reply>, ApiError> {
+        let uid = call.user()?;
+        let id = call.p(j.param());
+        if !self.direct_users_mut(j, &id)?.remove(&uid) {
+            return Err(not_of_current_user(j, &id));
+        }
+        ok204()
+    }
+
+    /// `joinGroup`, `joinSpace`: the current user joins with an invite token
+    /// whose type is one of `accepted`.
+    fn join(
+        &mut self,
+        j: Joinable,
+        call: &Call,
+        accepted: &[&str],
+    ) -> Result<Option<Reply>, ApiError> {
+        let uid = call.user()?;
+        let id = self.redeem(call, accepted)?;
+        self.direct_users_mut(j, &id)
+            .map_err(|_| {
+                bad_token(
+                    &format!("the {} no longer exists", j.noun()),
+                    json!({"id": "inviteTokenTargetIdInvalid"}),
+                )
+            })?
+            .insert(uid);
+        created(j.location(&id, true))
+    }
+
+    /// An invite token of the current user to the group or space `{id}`.
+    fn invite_to(
+        &mut self,
+        j: Joinable,
+        invite_type: &str,
+        call: &Call,
+    ) -> Result<Option<Reply>, ApiError> {
+        json200(self.invite(&call.user()?, invite_type, j.invite_key(), &call.p("id")))
+    }
+
+    /// `getGroupUser`, `getEffectiveGroupUser`, `getSpaceUser`,
+    /// `getEffectiveSpaceUser`.
+    fn get_user_of(
+        &mut self,
+        j: Joinable,
+        call: &Call,
+        effective: bool,
+    ) -> Result<Option<Reply>, ApiError> {
+        let (id, uid) = (call.p("id"), call.p("uid"));
+        if !self.users_of(j, &id, effective)?.contains(&uid) {
+            return Err(ApiError::not_found(&format!(
+                "user {uid} of {} {id}",
+                j.noun()
+            )));
+        }
+        json200(self.user_json(&uid)?)
+    }
+
     /// Acts on a request if its operation is one with real state. `Ok(None)`
     /// leaves the answer to the catalogue.
     pub(crate) fn handle(&mut self, call: &Call) -> Result<Option<Reply>, ApiError> {
         let op = call.route.op;
+        // Whether the operation is about effective membership (direct or
+        // through groups) rather than direct membership only.
+        let effective = op.name.contains("Effective");
         match op.name {
             "getConfiguration" => json200(json!({
                 "name": "fake-onezone",
@@ -883,11 +1076,7 @@ impl State {
                         creation_time: now(),
                     },
                 );
-                Ok(Some(Reply::Located(
-                    201,
-                    format!("/users/{}", enc(&id)),
-                    None,
-                )))
+                created(format!("/users/{}", enc(&id)))
             }
             "removeUser" => {
                 self.remove_user(&call.p("id"));
@@ -900,24 +1089,11 @@ impl State {
 
             // ----- groups -----
             "createGroup" | "createUserGroup" => {
-                let creator = match call.who {
-                    Who::User(u) => Some(u.clone()),
-                    _ => None,
-                };
                 let name = call
                     .str_field("name")
                     .unwrap_or_else(|| "Unnamed group".into());
-                let id = self.new_group(name, call.str_field("type"), creator);
-                let prefix = if op.name == "createGroup" {
-                    "/groups"
-                } else {
-                    "/user/groups"
-                };
-                Ok(Some(Reply::Located(
-                    201,
-                    format!("{}/{}", prefix, enc(&id)),
-                    None,
-                )))
+                let gid = self.new_group(name, call.str_field("type"), call.user().ok());
+                created(Joinable::Group.location(&gid, op.name == "createUserGroup"))
             }
             "getGroup" => json200(self.group_json(&call.p("id"))?),
             "modifyGroup" => {
@@ -936,94 +1112,32 @@ impl State {
                 ok204()
             }
             "listGroups" => json200(Self::ids_json("groups", self.groups.keys().cloned())),
-            "listUserGroups" => json200(Self::ids_json("groups", self.user_groups(&call.user()?))),
-            "listEffectiveUserGroups" => json200(Self::ids_json(
-                "groups",
-                self.user_effective_groups(&call.user()?),
-            )),
+            "listUserGroups" | "listEffectiveUserGroups" => {
+                self.list_of_current_user(Joinable::Group, call, effective)
+            }
             "getUserGroup" | "getUserEffectiveGroup" => {
-                let uid = call.user()?;
-                let gid = call.p("gid");
-                let set = if op.name == "getUserGroup" {
-                    self.user_groups(&uid)
-                } else {
-                    self.user_effective_groups(&uid)
-                };
-                if !set.contains(&gid) {
-                    return Err(ApiError::not_found(&format!(
-                        "group {gid} of the current user"
-                    )));
-                }
-                json200(self.group_json(&gid)?)
+                self.get_of_current_user(Joinable::Group, call, effective)
             }
-            "leaveGroup" => {
-                let uid = call.user()?;
-                let gid = call.p("gid");
-                let g = self.group_mut(&gid)?;
-                if !g.users.remove(&uid) {
-                    return Err(ApiError::not_found(&format!(
-                        "group {gid} of the current user"
-                    )));
-                }
-                ok204()
-            }
-            "joinGroup" => {
-                let uid = call.user()?;
-                // Lenient on purpose: real Onezone 21.02 wants a userJoinGroup
-                // invite here, but the session this project documents (and
-                // old scripts) join with the token of createChildGroupToken,
-                // a groupJoinGroup invite; the fake lets the user join with it.
-                let gid = self.redeem(call, &["userJoinGroup", "groupJoinGroup"])?;
-                self.group_mut(&gid)
-                    .map_err(|_| {
-                        bad_token(
-                            "the group no longer exists",
-                            json!({"id": "inviteTokenTargetIdInvalid"}),
-                        )
-                    })?
-                    .users
-                    .insert(uid);
-                Ok(Some(Reply::Located(
-                    201,
-                    format!("/user/groups/{}", enc(&gid)),
-                    None,
-                )))
-            }
-            "createUserGroupInviteToken" => {
-                json200(self.invite(&call.user()?, "userJoinGroup", "groupId", &call.p("id")))
-            }
-            "createChildGroupToken" => {
-                json200(self.invite(&call.user()?, "groupJoinGroup", "groupId", &call.p("id")))
-            }
-            "listGroupUsers" => {
-                let users = self.group_mut(&call.p("id"))?.users.clone();
+            "leaveGroup" => self.leave(Joinable::Group, call),
+            // Lenient on purpose: real Onezone 21.02 wants a userJoinGroup
+            // invite here, but the session this project documents (and old
+            // scripts) join with the token of createChildGroupToken, a
+            // groupJoinGroup invite; the fake lets the user join with it.
+            "joinGroup" => self.join(Joinable::Group, call, &["userJoinGroup", "groupJoinGroup"]),
+            "createUserGroupInviteToken" => self.invite_to(Joinable::Group, "userJoinGroup", call),
+            "createChildGroupToken" => self.invite_to(Joinable::Group, "groupJoinGroup", call),
+            "listGroupUsers" | "listEffectiveGroupUsers" => {
+                let users = self.users_of(Joinable::Group, &call.p("id"), effective)?;
                 json200(Self::ids_json("users", users))
             }
-            "listEffectiveGroupUsers" => json200(Self::ids_json(
-                "users",
-                self.group_effective_users(&call.p("id")),
-            )),
             "getGroupUser" | "getEffectiveGroupUser" => {
-                let (gid, uid) = (call.p("id"), call.p("uid"));
-                let set = if op.name == "getGroupUser" {
-                    self.group_mut(&gid)?.users.clone()
-                } else {
-                    self.group_effective_users(&gid)
-                };
-                if !set.contains(&uid) {
-                    return Err(ApiError::not_found(&format!("user {uid} of group {gid}")));
-                }
-                json200(self.user_json(&uid)?)
+                self.get_user_of(Joinable::Group, call, effective)
             }
             "addGroupUser" => {
                 let (gid, uid) = (call.p("id"), call.p("uid"));
                 self.need_user(&uid)?;
                 self.group_mut(&gid)?.users.insert(uid.clone());
-                Ok(Some(Reply::Located(
-                    201,
-                    format!("/groups/{}/users/{}", enc(&gid), enc(&uid)),
-                    None,
-                )))
+                created(format!("/groups/{}/users/{}", enc(&gid), enc(&uid)))
             }
             "removeGroupUser" => {
                 let (gid, uid) = (call.p("id"), call.p("uid"));
@@ -1069,11 +1183,7 @@ impl State {
                     .unwrap_or_else(|| "Unnamed group".into());
                 let cid = self.new_group(name, call.str_field("type"), creator);
                 self.group_mut(&gid)?.children.insert(cid.clone());
-                Ok(Some(Reply::Located(
-                    201,
-                    format!("/groups/{}/children/{}", enc(&gid), enc(&cid)),
-                    None,
-                )))
+                created(format!("/groups/{}/children/{}", enc(&gid), enc(&cid)))
             }
             "addChildGroup" => {
                 let (gid, cid) = (call.p("id"), call.p("cid"));
@@ -1087,11 +1197,7 @@ impl State {
                     .details(json!({"key": "cid"})));
                 }
                 self.group_mut(&gid)?.children.insert(cid.clone());
-                Ok(Some(Reply::Located(
-                    201,
-                    format!("/groups/{}/children/{}", enc(&gid), enc(&cid)),
-                    None,
-                )))
+                created(format!("/groups/{}/children/{}", enc(&gid), enc(&cid)))
             }
             "removeChildGroup" => {
                 let (gid, cid) = (call.p("id"), call.p("cid"));
@@ -1130,11 +1236,7 @@ impl State {
                     })?
                     .children
                     .insert(gid.clone());
-                Ok(Some(Reply::Located(
-                    201,
-                    format!("/groups/{}/parents/{}", enc(&gid), enc(&parent)),
-                    None,
-                )))
+                created(format!("/groups/{}/parents/{}", enc(&gid), enc(&parent)))
             }
             "leaveParentGroup" => {
                 let (gid, pid) = (call.p("id"), call.p("pid"));
@@ -1176,11 +1278,7 @@ impl State {
                     })?
                     .groups
                     .insert(gid.clone());
-                Ok(Some(Reply::Located(
-                    201,
-                    format!("/groups/{}/spaces/{}", enc(&gid), enc(&sid)),
-                    None,
-                )))
+                created(format!("/groups/{}/spaces/{}", enc(&gid), enc(&sid)))
             }
             "createSpaceForGroup" => {
                 let gid = call.p("id");
@@ -1203,21 +1301,8 @@ impl State {
 
             // ----- spaces -----
             "createSpace" | "createUserSpace" => {
-                let creator = match call.who {
-                    Who::User(u) => Some(u.clone()),
-                    _ => None,
-                };
-                let sid = self.new_space(call.body, creator);
-                let prefix = if op.name == "createSpace" {
-                    "/spaces"
-                } else {
-                    "/user/spaces"
-                };
-                Ok(Some(Reply::Located(
-                    201,
-                    format!("{}/{}", prefix, enc(&sid)),
-                    None,
-                )))
+                let sid = self.new_space(call.body, call.user().ok());
+                created(Joinable::Space.location(&sid, op.name == "createUserSpace"))
             }
             "getSpace" => json200(self.space_json(&call.p("id"))?),
             "modifySpace" => {
@@ -1230,86 +1315,27 @@ impl State {
                 ok204()
             }
             "listSpaces" => json200(Self::ids_json("spaces", self.spaces.keys().cloned())),
-            "listUserSpaces" => json200(Self::ids_json("spaces", self.user_spaces(&call.user()?))),
-            "listEffectiveUserSpaces" => json200(Self::ids_json(
-                "spaces",
-                self.user_effective_spaces(&call.user()?),
-            )),
+            "listUserSpaces" | "listEffectiveUserSpaces" => {
+                self.list_of_current_user(Joinable::Space, call, effective)
+            }
             "getUserSpace" | "getEffectiveUserSpace" => {
-                let uid = call.user()?;
-                let sid = call.p("sid");
-                let set = if op.name == "getUserSpace" {
-                    self.user_spaces(&uid)
-                } else {
-                    self.user_effective_spaces(&uid)
-                };
-                if !set.contains(&sid) {
-                    return Err(ApiError::not_found(&format!(
-                        "space {sid} of the current user"
-                    )));
-                }
-                json200(self.space_json(&sid)?)
+                self.get_of_current_user(Joinable::Space, call, effective)
             }
-            "leaveSpace" => {
-                let uid = call.user()?;
-                let sid = call.p("sid");
-                if !self.space_mut(&sid)?.users.remove(&uid) {
-                    return Err(ApiError::not_found(&format!(
-                        "space {sid} of the current user"
-                    )));
-                }
-                ok204()
-            }
-            "joinSpace" => {
-                let uid = call.user()?;
-                let sid = self.redeem(call, &["userJoinSpace"])?;
-                self.space_mut(&sid)
-                    .map_err(|_| {
-                        bad_token(
-                            "the space no longer exists",
-                            json!({"id": "inviteTokenTargetIdInvalid"}),
-                        )
-                    })?
-                    .users
-                    .insert(uid);
-                Ok(Some(Reply::Located(
-                    201,
-                    format!("/user/spaces/{}", enc(&sid)),
-                    None,
-                )))
-            }
-            "createSpaceUserInviteToken" => {
-                json200(self.invite(&call.user()?, "userJoinSpace", "spaceId", &call.p("id")))
-            }
-            "createSpaceGroupToken" => {
-                json200(self.invite(&call.user()?, "groupJoinSpace", "spaceId", &call.p("id")))
-            }
-            "createSpaceSupportToken" => {
-                json200(self.invite(&call.user()?, "supportSpace", "spaceId", &call.p("id")))
-            }
-            "listSpaceUsers" => {
-                let users = self.space_mut(&call.p("id"))?.users.clone();
+            "leaveSpace" => self.leave(Joinable::Space, call),
+            "joinSpace" => self.join(Joinable::Space, call, &["userJoinSpace"]),
+            "createSpaceUserInviteToken" => self.invite_to(Joinable::Space, "userJoinSpace", call),
+            "createSpaceGroupToken" => self.invite_to(Joinable::Space, "groupJoinSpace", call),
+            "createSpaceSupportToken" => self.invite_to(Joinable::Space, "supportSpace", call),
+            "listSpaceUsers" | "listEffectiveSpaceUsers" => {
+                let users = self.users_of(Joinable::Space, &call.p("id"), effective)?;
                 json200(Self::ids_json("users", users))
             }
-            "listEffectiveSpaceUsers" => json200(Self::ids_json(
-                "users",
-                self.space_effective_users(&call.p("id")),
-            )),
             "listSpaceOwners" => {
                 let owners = self.space_mut(&call.p("id"))?.owners.clone();
                 json200(Self::ids_json("users", owners))
             }
             "getSpaceUser" | "getEffectiveSpaceUser" => {
-                let (sid, uid) = (call.p("id"), call.p("uid"));
-                let set = if op.name == "getSpaceUser" {
-                    self.space_mut(&sid)?.users.clone()
-                } else {
-                    self.space_effective_users(&sid)
-                };
-                if !set.contains(&uid) {
-                    return Err(ApiError::not_found(&format!("user {uid} of space {sid}")));
-                }
-                json200(self.user_json(&uid)?)
+                self.get_user_of(Joinable::Space, call, effective)
             }
             "addSpaceUser" | "addSpaceOwner" => {
                 let (sid, uid) = (call.p("id"), call.p("uid"));
@@ -1375,11 +1401,7 @@ impl State {
                     .unwrap_or_else(|| "Unnamed group".into());
                 let gid = self.new_group(name, call.str_field("type"), call.user().ok());
                 self.space_mut(&sid)?.groups.insert(gid.clone());
-                Ok(Some(Reply::Located(
-                    201,
-                    format!("/spaces/{}/groups/{}", enc(&sid), enc(&gid)),
-                    None,
-                )))
+                created(format!("/spaces/{}/groups/{}", enc(&sid), enc(&gid)))
             }
             "listSpaceProviders" => json200(json!({"providers": []})),
 
