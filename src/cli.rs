@@ -110,8 +110,8 @@ pub fn options() -> Vec<Arg> {
             .value_name("USER[:PASSWORD]")
             .help("Basic authentication; without :PASSWORD it is asked for"),
         flag("verbose", Curl).short('v').help("Print request and response headers on stderr (secrets redacted)"),
-        flag("silent", Curl).short('s').help("No warnings or progress on stderr"),
-        flag("show-error", Curl).short('S').help("With -s, still print errors"),
+        flag("silent", Curl).short('s').help("No warnings on stderr; errors are still printed (scripts need them)"),
+        flag("show-error", Curl).short('S').help("Accepted for curl compatibility: errors are always printed"),
         flag("include", Curl).short('i').help("Print the response status and headers before the body"),
         opt("cacert", Curl)
             .value_name("FILE")
@@ -176,7 +176,6 @@ pub struct Globals {
     pub user: Option<String>,
     pub verbose: bool,
     pub silent: bool,
-    pub show_error: bool,
     pub include: bool,
     pub cacert: Option<PathBuf>,
     pub connect_timeout: Option<f64>,
@@ -207,7 +206,6 @@ impl Globals {
             user: s("user"),
             verbose: b("verbose"),
             silent: b("silent"),
-            show_error: b("show-error"),
             include: b("include"),
             cacert: m.get_one::<PathBuf>("cacert").cloned(),
             connect_timeout: m.get_one::<f64>("connect-timeout").copied(),
@@ -388,7 +386,7 @@ mod tests {
         assert_eq!(inv.globals.max_time, Some(5.0));
         assert_eq!(inv.globals.connect_timeout, Some(2.0));
         assert_eq!(inv.globals.headers, ["X-A: b"]);
-        assert!(inv.globals.silent && inv.globals.show_error);
+        assert!(inv.globals.silent);
     }
 
     #[test]

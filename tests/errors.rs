@@ -129,6 +129,28 @@ fn connection_refused() {
         &["getCurrentUser"],
     );
     failure("connection_refused", &r, exit::NETWORK);
+
+    // -s silences warnings, never errors: a script must learn what failed.
+    let host = format!("http://127.0.0.1:{port}");
+    let quiet = run(
+        &host,
+        Some(ADMIN_TOKEN),
+        &["-s", "--retry", "1", "getCurrentUser"],
+    );
+    let loud = run(
+        &host,
+        Some(ADMIN_TOKEN),
+        &["--retry", "1", "getCurrentUser"],
+    );
+    assert_eq!(quiet.code, Some(i32::from(exit::NETWORK)), "{quiet}");
+    assert!(loud.stderr.contains("warning: "), "{loud}");
+    assert!(!quiet.stderr.contains("warning: "), "{quiet}");
+    assert!(
+        quiet
+            .stderr
+            .starts_with("error: cannot connect to 127.0.0.1:"),
+        "{quiet}"
+    );
 }
 
 #[test]
