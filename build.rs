@@ -83,13 +83,22 @@ impl<'a> Gen<'a> {
         if let Some(r) = v.get("ref").and_then(Value::as_str) {
             return format!("Schema::Ref({})", self.index_of(r));
         }
-        match s(&v["type"]) {
+        if let Some(alternatives) = v.get("anyOf") {
+            let list: Vec<String> = arr(alternatives).iter().map(|a| self.schema(a)).collect();
+            if list.is_empty() {
+                panic!("an anyOf without alternatives in the catalogue");
+            }
+            return format!("Schema::AnyOf(&[{}])", list.join(", "));
+        }
+        let ty = s(&v["type"]);
+        // Only strings carry their enum into the tables; an enum on another
+        // type would be lost silently, so it stops the build instead.
+        if ty != "string" && v.get("enum").is_some() {
+            panic!("an enum on a {ty:?} schema in the catalogue is not supported: {v}");
+        }
+        match ty {
             "any" => "Schema::Any".into(),
-            "string" => format!(
-                "Schema::String {{ enum_values: {}, format: {:?} }}",
-                strs(&v["enum"]),
-                v.get("format").and_then(Value::as_str)
-            ),
+            "string" => format!("Schema::String {{ enum_values: {} }}", strs(&v["enum"])),
             "integer" => "Schema::Integer".into(),
             "number" => "Schema::Number".into(),
             "boolean" => "Schema::Boolean".into(),
@@ -198,11 +207,10 @@ impl<'a> Gen<'a> {
         }
         variants.push(']');
         format!(
-            "Operation {{ name: {:?}, operation_id: {:?}, summary: {:?}, tag: {:?}, method: {:?}, path: {:?}, \
+            "Operation {{ name: {:?}, summary: {:?}, tag: {:?}, method: {:?}, path: {:?}, \
              params: {}, body: {body}, consumes: {}, produces: {}, responses: {responses}, deprecated: {deprecated}, \
              privileges: {}, path_variants: {variants} }}",
             s(&op["name"]),
-            s(&op["operationId"]),
             s(&op["summary"]),
             s(&op["tag"]),
             s(&op["method"]),
@@ -217,11 +225,6 @@ impl<'a> Gen<'a> {
     fn render(&self) -> String {
         let c = self.cat;
         let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "/// The service the catalogue describes.\npub const SERVICE: &str = {:?};",
-            s(&c["api"]["service"])
-        );
         let _ = writeln!(out, "/// The API version the catalogue was generated from.\npub const API_VERSION: &str = {:?};", s(&c["api"]["version"]));
         let _ = writeln!(
             out,

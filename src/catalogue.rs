@@ -12,7 +12,6 @@ pub enum Schema {
     Any,
     String {
         enum_values: &'static [&'static str],
-        format: Option<&'static str>,
     },
     Integer,
     Number,
@@ -24,6 +23,9 @@ pub enum Schema {
         min_items: Option<u32>,
     },
     Object(ObjectSchema),
+    /// A value that matches any of these schemas (where the server takes
+    /// more than the spec's one type: an integer or `"infinity"`).
+    AnyOf(&'static [Schema]),
     /// A named schema, by its index in [`SCHEMAS`].
     Ref(u16),
 }
@@ -104,7 +106,6 @@ pub struct Deprecation {
 #[derive(Debug)]
 pub struct Operation {
     pub name: &'static str,
-    pub operation_id: &'static str,
     pub summary: &'static str,
     pub tag: &'static str,
     pub method: &'static str,
@@ -148,9 +149,71 @@ pub fn ref_name(schema: &Schema) -> Option<&'static str> {
     }
 }
 
+impl Schema {
+    /// The item separator for a value of this schema: `==` (the text is
+    /// sent as a JSON string) where only a string fits, `:=` (raw JSON)
+    /// otherwise.
+    pub fn separator(&'static self) -> &'static str {
+        match resolve(self) {
+            Schema::String { .. } => "==",
+            _ => ":=",
+        }
+    }
+
+    /// The allowed string values: a string's enum, or those of the string
+    /// alternatives of an `AnyOf` (`"infinity"`).
+    pub fn string_values(&'static self) -> Vec<&'static str> {
+        match resolve(self) {
+            Schema::String { enum_values } => enum_values.to_vec(),
+            Schema::AnyOf(alternatives) => alternatives
+                .iter()
+                .flat_map(Schema::string_values)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl Field {
+    /// `==` for a string field, `:=` for the others (see [`Schema::separator`]).
+    pub fn separator(&'static self) -> &'static str {
+        self.schema.separator()
+    }
+}
+
+impl ObjectSchema {
+    /// The declared fields, then those the discriminator's variants add
+    /// (each name once).
+    pub fn fields_with_variants(&'static self) -> Vec<&'static Field> {
+        let mut fields: Vec<&'static Field> = self.fields.iter().collect();
+        for (_, idx) in self.discriminator.iter().flat_map(|d| d.variants) {
+            if let Schema::Object(v) = resolve(&SCHEMAS[usize::from(*idx)].schema) {
+                for f in v.fields {
+                    if !fields.iter().any(|g| g.name == f.name) {
+                        fields.push(f);
+                    }
+                }
+            }
+        }
+        fields
+    }
+}
+
 impl Operation {
-    pub fn path_params(&'static self) -> impl Iterator<Item = &'static Param> {
-        self.params.iter().filter(|p| p.location == ParamIn::Path)
+    /// The parameters of the main path, then those the path variants add
+    /// (each name once: a name shared with the main path is its entry).
+    pub fn all_params(&'static self) -> Vec<&'static Param> {
+        let mut out: Vec<&'static Param> = Vec::with_capacity(self.params.len());
+        for p in self
+            .params
+            .iter()
+            .chain(self.path_variants.iter().flat_map(|v| v.params))
+        {
+            if !out.iter().any(|q| q.name == p.name) {
+                out.push(p);
+            }
+        }
+        out
     }
 
     /// The top-level object schema of the body, where the body is an object.
@@ -197,5 +260,42 @@ mod tests {
                 named.name
             );
         }
+    }
+
+    #[test]
+    fn all_params_include_the_path_variants_once() {
+        let op = find("updateGroupHandleServicePrivileges").unwrap();
+        let names: Vec<&str> = op.all_params().iter().map(|p| p.name).collect();
+        assert_eq!(names, ["id", "gid", "uid"]);
+        let names: Vec<&str> = find("getSpace")
+            .unwrap()
+            .all_params()
+            .iter()
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(names, ["id"]);
+    }
+
+    #[test]
+    fn separators_follow_the_type() {
+        let op = find("createNamedTokenForCurrentUser").unwrap();
+        let obj = op.body_object().unwrap();
+        let sep = |name: &str| {
+            obj.fields_with_variants()
+                .into_iter()
+                .find(|f| f.name == name)
+                .unwrap()
+                .separator()
+        };
+        assert_eq!(sep("name"), "==");
+        assert_eq!(sep("caveats"), ":=");
+        assert_eq!(sep("usageLimit"), ":=");
+        let limit = &obj
+            .fields
+            .iter()
+            .find(|f| f.name == "usageLimit")
+            .unwrap()
+            .schema;
+        assert_eq!(limit.string_values(), ["infinity"]);
     }
 }

@@ -18,6 +18,33 @@ pub enum Group {
     Curl,
 }
 
+impl Group {
+    pub const ALL: [Group; 2] = [Group::Ours, Group::Curl];
+
+    /// The heading of the group in `--help` (and clap's help heading).
+    pub fn heading(self) -> &'static str {
+        match self {
+            Group::Ours => "Options",
+            Group::Curl => "curl options (accepted for compatibility)",
+        }
+    }
+
+    /// The short title of the group (the man page's subsection).
+    pub fn title(self) -> &'static str {
+        match self {
+            Group::Ours => "Options",
+            Group::Curl => "curl options",
+        }
+    }
+
+    /// The group of an option defined by [`options`].
+    pub fn of(a: &Arg) -> Option<Group> {
+        Group::ALL
+            .into_iter()
+            .find(|g| a.get_help_heading() == Some(g.heading()))
+    }
+}
+
 /// Mime abbreviations of the old client, for `-ac` and `-ct`.
 pub const MIME_ABBREVIATIONS: &[(&str, &str)] = &[
     ("text", "text/plain"),
@@ -67,11 +94,7 @@ pub const OLD_SPELLINGS: &[(&str, &str)] = &[
 ];
 
 fn opt(id: &'static str, group: Group) -> Arg {
-    let heading = match group {
-        Group::Ours => "Options",
-        Group::Curl => "curl options (accepted for compatibility)",
-    };
-    Arg::new(id).long(id).help_heading(heading)
+    Arg::new(id).long(id).help_heading(group.heading())
 }
 
 fn flag(id: &'static str, group: Group) -> Arg {
@@ -314,7 +337,7 @@ fn clap_message(e: &clap::Error) -> String {
         ErrorKind::UnknownArgument => {
             let curl: Vec<String> = options()
                 .iter()
-                .filter(|a| a.get_help_heading().is_some_and(|h| h.starts_with("curl")))
+                .filter(|a| Group::of(a) == Some(Group::Curl))
                 .map(spelling)
                 .collect();
             format!(
@@ -398,6 +421,16 @@ mod tests {
         );
         assert_eq!(w(&["-k", "--host=h", "-ojson", "getSpace"]), Some(3));
         assert_eq!(w(&["-k", "--dry-run"]), None);
+    }
+
+    #[test]
+    fn every_option_is_in_a_group() {
+        let options = options();
+        for a in &options {
+            assert!(Group::of(a).is_some(), "{}", a.get_id());
+        }
+        let header = options.iter().find(|a| a.get_id() == "header").unwrap();
+        assert_eq!(Group::of(header), Some(Group::Curl));
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! `--help`, `<operation> --help` and `--about`, all from the catalogue and
 //! the option definitions.
 
-use crate::catalogue::{self, resolve, Operation, ParamIn, Schema, SCHEMAS};
-use crate::cli;
+use crate::builtins::{self, Builtin};
+use crate::catalogue::{self, resolve, ObjectSchema, Operation, ParamIn, Schema, SCHEMAS};
+use crate::cli::{self, Group};
 use crate::exit::EXIT_CODES;
+use crate::items;
 use std::fmt::Write as _;
 
 pub const ITEMS_HELP: &[(&str, &str)] = &[
@@ -27,7 +29,7 @@ pub const ITEMS_HELP: &[(&str, &str)] = &[
     ),
     (
         "-",
-        "read the body from stdin (fields given as items are merged into it)",
+        "read the body from stdin; fields given as items are added to it, replacing the same fields there",
     ),
     (
         "\\",
@@ -91,12 +93,46 @@ fn rows(out: &mut String, rows: &[(String, String)]) {
     }
 }
 
+/// An argument's value name: `SHELL`, `FORMAT`.
+pub fn value_name(a: &clap::Arg) -> String {
+    a.get_value_names().and_then(|v| v.first()).map_or_else(
+        || a.get_id().to_string().to_uppercase(),
+        ToString::to_string,
+    )
+}
+
+/// A built-in's visible positional arguments: the value name, and whether
+/// it is required (`SHELL` of `completions`).
+pub fn positionals(b: &Builtin) -> Vec<(String, bool)> {
+    (b.args)()
+        .get_positionals()
+        .filter(|a| !a.is_hide_set())
+        .map(|a| (value_name(a), a.is_required_set()))
+        .collect()
+}
+
+/// `completions <SHELL>`: a built-in as the usage line shows it.
+fn builtin_usage(b: &Builtin) -> String {
+    let mut out = b.name.to_owned();
+    for (name, required) in positionals(b) {
+        if required {
+            let _ = write!(out, " <{name}>");
+        } else {
+            let _ = write!(out, " [{name}]");
+        }
+    }
+    out
+}
+
 pub fn global() -> String {
     let mut out = version_line();
-    out.push_str(
+    let builtins: Vec<String> = builtins::BUILTINS.iter().map(builtin_usage).collect();
+    let _ = write!(
+        out,
         "\n\nUsage: onezone-rest-cli [OPTIONS] <OPERATION> [ITEM]...\n       \
          onezone-rest-cli <OPERATION> --help\n       \
-         onezone-rest-cli login | logout | completions <SHELL>\n\nRequest items:\n",
+         onezone-rest-cli {}\n\nRequest items:\n",
+        builtins.join(" | ")
     );
     rows(
         &mut out,
@@ -106,11 +142,11 @@ pub fn global() -> String {
             .collect::<Vec<_>>(),
     );
     let options = cli::options();
-    for heading in ["Options", "curl options (accepted for compatibility)"] {
-        let _ = writeln!(out, "\n{heading}:");
+    for group in Group::ALL {
+        let _ = writeln!(out, "\n{}:", group.heading());
         let list: Vec<(String, String)> = options
             .iter()
-            .filter(|a| a.get_help_heading() == Some(heading))
+            .filter(|a| Group::of(a) == Some(group))
             .map(|a| {
                 let mut left = cli::spelling(a).replace('/', ", ");
                 if let Some(v) = a.get_value_names().and_then(|v| v.first()) {
@@ -172,6 +208,18 @@ pub fn type_label(schema: &Schema) -> String {
         Schema::Binary => "bytes".into(),
         Schema::Array { items, .. } => format!("array of {}", type_label(items)),
         Schema::Object(_) | Schema::Ref(_) => "object".into(),
+        Schema::AnyOf(alternatives) => alternatives
+            .iter()
+            .map(|a| match resolve(a) {
+                Schema::String { enum_values } if !enum_values.is_empty() => enum_values
+                    .iter()
+                    .map(|v| format!("{v:?}"))
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                _ => type_label(a),
+            })
+            .collect::<Vec<_>>()
+            .join(" or "),
     };
     match (catalogue::ref_name(schema), resolve_ref(schema)) {
         (Some(name), Schema::Object(_)) => name.to_owned(),
@@ -217,12 +265,20 @@ fn field_rows(
             format!("{prefix}[{}]", f.name)
         };
         let inner = resolve(&f.schema);
-        let sep = if matches!(inner, Schema::String { .. }) {
-            "=="
-        } else {
-            ":="
-        };
+        let sep = f.separator();
         let mut desc = type_label(&f.schema);
+        if let Schema::AnyOf(_) = inner {
+            // `usageLimit:=5`, or the text: `usageLimit==infinity`.
+            let text: Vec<String> = f
+                .schema
+                .string_values()
+                .iter()
+                .map(|v| format!("{name}=={v}"))
+                .collect();
+            if !text.is_empty() {
+                let _ = write!(desc, " ({})", text.join(", "));
+            }
+        }
         if f.required {
             desc.push_str(", required");
         }
@@ -291,30 +347,89 @@ fn note_variants(schema: &'static Schema, notes: &mut Vec<String>) {
     }
 }
 
-/// A runnable example: the required parameters and body fields.
+/// A runnable example: the required parameters and body fields (with
+/// what a polymorphic object needs: its discriminator and the required
+/// fields of the variant it picks).
 pub fn example(op: &'static Operation) -> String {
     let mut words = vec![format!("onezone-rest-cli {}", op.name)];
     for p in op.params.iter().filter(|p| p.required) {
         words.push(format!("{}=<{}>", p.name, p.name));
     }
     if let Some(obj) = op.body_object() {
-        for f in obj.fields.iter().filter(|f| f.required) {
-            let values = inline_enum(&f.schema);
-            match resolve(&f.schema) {
-                Schema::String { .. } if !values.is_empty() => {
-                    words.push(format!("{}=={}", f.name, values[0]))
-                }
-                Schema::String { .. } => words.push(format!("{}==<{}>", f.name, f.name)),
-                Schema::Integer | Schema::Number => words.push(format!("{}:=0", f.name)),
-                Schema::Boolean => words.push(format!("{}:=true", f.name)),
-                Schema::Array { .. } => words.push(format!("{}:='[]'", f.name)),
-                _ => words.push(format!("{}:='{{}}'", f.name)),
-            }
-        }
+        required_items(None, obj, 0, &mut words);
     } else if op.body.as_ref().is_some_and(|b| b.required) {
         words.push("- < body.json".into());
     }
     words.join(" ")
+}
+
+/// Items for the required fields of `obj` (at `prefix`, or at the top).
+/// Returns whether it wrote any.
+fn required_items(
+    prefix: Option<&str>,
+    obj: &'static ObjectSchema,
+    depth: usize,
+    words: &mut Vec<String>,
+) -> bool {
+    let name_of = |field: &str| match prefix {
+        Some(p) => format!("{p}[{}]", items::escape_key(field)),
+        None => items::escape_key(field),
+    };
+    let before = words.len();
+    let mut fields: Vec<&'static catalogue::Field> = Vec::new();
+    let mut chosen = None;
+    if let Some(d) = &obj.discriminator {
+        if let Some((value, idx)) = d.variants.first() {
+            words.push(format!("{}=={value}", name_of(d.field)));
+            chosen = Some(d.field);
+            if let Schema::Object(v) = resolve(&SCHEMAS[usize::from(*idx)].schema) {
+                fields.extend(v.fields.iter());
+            }
+        }
+    }
+    for f in obj.fields {
+        if !fields.iter().any(|g| g.name == f.name) {
+            fields.push(f);
+        }
+    }
+    for f in fields {
+        if f.required && Some(f.name) != chosen {
+            example_value(&name_of(f.name), f.name, &f.schema, depth, words);
+        }
+    }
+    words.len() > before
+}
+
+/// An item (or the items) giving `schema` a valid value at `name`.
+fn example_value(
+    name: &str,
+    leaf: &str,
+    schema: &'static Schema,
+    depth: usize,
+    words: &mut Vec<String>,
+) {
+    match resolve(schema) {
+        Schema::String { enum_values } => match enum_values.first() {
+            Some(v) => words.push(format!("{name}=={v}")),
+            None => words.push(format!("{name}==<{leaf}>")),
+        },
+        Schema::Integer | Schema::Number => words.push(format!("{name}:=0")),
+        Schema::Boolean => words.push(format!("{name}:=true")),
+        Schema::AnyOf(alternatives) => match alternatives.first() {
+            Some(a) => example_value(name, leaf, a, depth, words),
+            None => words.push(format!("{name}:=null")),
+        },
+        Schema::Array { items, min_items } if min_items.unwrap_or(0) > 0 && depth < 4 => {
+            example_value(&format!("{name}[0]"), leaf, items, depth + 1, words);
+        }
+        Schema::Array { .. } => words.push(format!("{name}:='[]'")),
+        Schema::Object(o) if depth < 4 => {
+            if !required_items(Some(name), o, depth + 1, words) {
+                words.push(format!("{name}:='{{}}'"));
+            }
+        }
+        _ => words.push(format!("{name}:='{{}}'")),
+    }
 }
 
 pub fn operation(op: &'static Operation) -> String {
@@ -358,17 +473,7 @@ pub fn operation(op: &'static Operation) -> String {
         let _ = writeln!(out, "\nDeprecated: {instead}.");
     }
     let mut params: Vec<(String, String)> = Vec::new();
-    for p in op
-        .params
-        .iter()
-        .chain(op.path_variants.iter().flat_map(|v| v.params))
-    {
-        if params
-            .iter()
-            .any(|(n, _)| n.starts_with(&format!("{}=", p.name)))
-        {
-            continue;
-        }
+    for p in op.all_params() {
         let place = if p.location == ParamIn::Path {
             "path"
         } else {
@@ -493,4 +598,77 @@ pub fn suggestions(name: &str) -> Vec<&'static str> {
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0));
     scored.into_iter().take(3).map(|(_, n)| n).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::{build, Options};
+
+    /// Every operation's example, as a user would paste it (placeholders
+    /// and all), passes the request builder's checks: no missing parameter
+    /// or field, nothing the schema refuses.
+    #[test]
+    fn every_example_builds_a_valid_request() {
+        let opts = Options {
+            base_url: "https://zone.example.com/api/v3/onezone".into(),
+            ..Options::default()
+        };
+        let mut failed = Vec::new();
+        for op in catalogue::OPERATIONS {
+            let line = example(op);
+            let words = shlex::split(&line).expect("shell words");
+            assert_eq!(words[..2], ["onezone-rest-cli", op.name], "{line}");
+            // `- < body.json`: the body is the whole value, given on stdin.
+            let (args, stdin) = match words.iter().position(|w| w == "<") {
+                Some(i) => (&words[2..i], example_stdin(op)),
+                None => (&words[2..], String::new()),
+            };
+            if let Err(e) = build(op, args, &opts, || Ok(stdin.into_bytes())) {
+                failed.push(format!("{line}\n    {}", e.0.join("\n    ")));
+            }
+        }
+        assert!(failed.is_empty(), "{}", failed.join("\n"));
+    }
+
+    /// What `body.json` holds in the examples of operations whose body is
+    /// not an object: a value of the body's type.
+    fn example_stdin(op: &'static Operation) -> String {
+        match op.body.as_ref().map(|b| resolve(&b.schema)) {
+            Some(Schema::Array { .. }) => "[]".into(),
+            Some(Schema::String { .. }) => "\"text\"".into(),
+            other => panic!("{}: an example body of {other:?}", op.name),
+        }
+    }
+
+    #[test]
+    fn a_polymorphic_field_gets_its_discriminator_in_the_example() {
+        let ex = example(catalogue::find("addHandleService").unwrap());
+        assert!(ex.contains(" serviceProperties[type]==DOI "), "{ex}");
+        assert!(!ex.contains("serviceProperties:="), "{ex}");
+    }
+
+    #[test]
+    fn the_usage_line_names_every_builtin() {
+        let help = global();
+        let usage = help.lines().nth(4).unwrap_or_default();
+        for b in builtins::BUILTINS {
+            assert!(
+                usage.split(['|', ' ']).any(|w| w == b.name),
+                "{} missing from {usage:?}",
+                b.name
+            );
+        }
+        assert!(usage.contains("completions <SHELL>"), "{usage}");
+        assert!(usage.contains(" man "), "{usage}");
+    }
+
+    #[test]
+    fn an_integer_or_infinity_reads_as_both() {
+        let text = operation(catalogue::find("createNamedTokenForCurrentUser").unwrap());
+        assert!(
+            text.contains("usageLimit:=           integer or \"infinity\" (usageLimit==infinity)"),
+            "{text}"
+        );
+    }
 }

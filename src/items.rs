@@ -100,18 +100,11 @@ pub fn parse_with(arg: &str, read_file: ReadFile) -> Result<Item, ItemError> {
             name: unescape(key),
             value: unescape_leading(value, '=').to_owned(),
         }),
-        Sep::Header => {
-            let name = unescape(key);
-            if !name.bytes().all(is_header_name_byte) {
-                return Err(ItemError(format!(
-                    "item {arg:?}: {name:?} is not a valid header name"
-                )));
-            }
-            Ok(Item::Header {
-                name,
-                value: value.trim_start().to_owned(),
-            })
-        }
+        // Names and values are checked in `request::build`, with `-H`'s.
+        Sep::Header => Ok(Item::Header {
+            name: unescape(key),
+            value: value.trim_start().to_owned(),
+        }),
         Sep::BodyString => {
             let path = field_path(key, arg)?;
             let text = match value.strip_prefix('@') {
@@ -181,7 +174,8 @@ fn unescape_leading(value: &str, c: char) -> &str {
     }
 }
 
-fn unescape(s: &str) -> String {
+/// Drops the `\` before each escaped character: `a\=b` → `a=b`.
+pub fn unescape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
     while let Some(c) = chars.next() {
@@ -197,7 +191,8 @@ fn unescape(s: &str) -> String {
 }
 
 /// `a[b][]` → `[Key(a), Key(b), Append]`; `\[` is a literal bracket.
-fn field_path(key: &str, arg: &str) -> Result<Vec<Seg>, ItemError> {
+/// `arg` is the whole item, for the message.
+pub fn field_path(key: &str, arg: &str) -> Result<Vec<Seg>, ItemError> {
     let bad = |why: &str| ItemError(format!("item {arg:?}: {why} in the field name {key:?}"));
     let mut segs = Vec::new();
     let mut current = String::new();
@@ -257,64 +252,148 @@ fn is_header_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
-/// Sets `value` at `path` inside `root`, creating objects and arrays on the
-/// way. Fails where the path crosses a value of another kind.
-pub fn insert(root: &mut Value, path: &[Seg], value: Value) -> Result<(), String> {
-    let Some((first, rest)) = path.split_first() else {
-        *root = value;
-        return Ok(());
-    };
-    let slot = match first {
-        Seg::Key(k) => {
-            if root.is_null() {
-                *root = Value::Object(serde_json::Map::new());
-            }
-            let obj = root
-                .as_object_mut()
-                .ok_or_else(|| format!("[{k}] needs an object here"))?;
-            obj.entry(k.clone()).or_insert(Value::Null)
-        }
-        Seg::Append | Seg::Index(_) => {
-            if root.is_null() {
-                *root = Value::Array(Vec::new());
-            }
-            let list = root
-                .as_array_mut()
-                .ok_or_else(|| "[] needs an array here".to_owned())?;
-            let i = match first {
-                Seg::Index(i) => *i,
-                _ => list.len(),
-            };
-            if i > list.len() {
-                return Err(format!(
-                    "index {i} skips past the end of the array (length {})",
-                    list.len()
-                ));
-            }
-            if i == list.len() {
-                list.push(Value::Null);
-            }
-            &mut list[i]
-        }
-    };
-    if rest.is_empty() && !slot.is_null() && matches!(first, Seg::Key(_)) {
-        return Err("the field is given twice".into());
-    }
-    insert(slot, rest, value)
+/// A body built from items on top of the body from stdin (`-`), if any:
+/// an item may replace a field that stdin gave (items override the
+/// template), never one that another item gave.
+#[derive(Debug, Default)]
+pub struct Body {
+    root: Value,
+    /// The paths items have set, `[]` resolved to its index.
+    given: Vec<Vec<Seg>>,
 }
 
-/// The field name as the user wrote it, for messages: `a[b][]`.
+impl Body {
+    /// A body that starts as `base` (`Value::Null`: no body yet).
+    pub fn new(base: Value) -> Self {
+        Body {
+            root: base,
+            given: Vec::new(),
+        }
+    }
+
+    pub fn value(&self) -> &Value {
+        &self.root
+    }
+
+    pub fn into_value(self) -> Value {
+        self.root
+    }
+
+    /// Sets `value` at `path`, creating objects and arrays on the way, and
+    /// returns the path it took (`[]` as the index it appended at). Fails
+    /// where the path crosses a value of another kind, and where an earlier
+    /// item set this place, or a place inside or around it, already
+    /// (`tags[0]==a tags[0]==b`, `name:=null name==b`, `a[b]==x a:={}`).
+    pub fn insert(&mut self, path: &[Seg], value: Value) -> Result<Vec<Seg>, String> {
+        let Body { root, given } = self;
+        let by_item = |at: &[Seg]| given.iter().any(|g| at.starts_with(g));
+        let mut at: Vec<Seg> = Vec::with_capacity(path.len());
+        let mut slot = root;
+        // Whether the slot held a value before this item (a null given by
+        // an item counts; an absent field or a new array element does not).
+        let mut existed = !slot.is_null();
+        for seg in path {
+            // A slot nobody filled (or stdin's null) becomes the container
+            // the next segment needs; a value an item gave stays what it is.
+            if slot.is_null() && !(existed && by_item(&at)) {
+                *slot = match seg {
+                    Seg::Key(_) => Value::Object(serde_json::Map::new()),
+                    Seg::Append | Seg::Index(_) => Value::Array(Vec::new()),
+                };
+            }
+            match seg {
+                Seg::Key(k) => {
+                    let obj = slot
+                        .as_object_mut()
+                        .ok_or_else(|| format!("[{}] needs an object here", escape_key(k)))?;
+                    existed = obj.contains_key(k);
+                    slot = obj.entry(k.clone()).or_insert(Value::Null);
+                    at.push(Seg::Key(k.clone()));
+                }
+                Seg::Append | Seg::Index(_) => {
+                    let list = slot
+                        .as_array_mut()
+                        .ok_or_else(|| "[] needs an array here".to_owned())?;
+                    let i = match seg {
+                        Seg::Index(i) => *i,
+                        _ => list.len(),
+                    };
+                    if i > list.len() {
+                        return Err(format!(
+                            "index {i} skips past the end of the array (length {})",
+                            list.len()
+                        ));
+                    }
+                    existed = i < list.len();
+                    if !existed {
+                        list.push(Value::Null);
+                    }
+                    slot = &mut list[i];
+                    at.push(Seg::Index(i));
+                }
+            }
+        }
+        if existed
+            && given
+                .iter()
+                .any(|g| at.starts_with(g) || g.starts_with(&at))
+        {
+            return Err("the field is given twice".into());
+        }
+        *slot = value;
+        given.push(at.clone());
+        Ok(at)
+    }
+}
+
+/// The field name as the user writes it, for messages: `a[b][]`, with
+/// separators and brackets in keys escaped (`a\=b`), so it can be typed.
 pub fn path_text(path: &[Seg]) -> String {
     let mut out = String::new();
     for (i, seg) in path.iter().enumerate() {
         match seg {
-            Seg::Key(k) if i == 0 => out.push_str(k),
-            Seg::Key(k) => out.push_str(&format!("[{k}]")),
+            Seg::Key(k) if i == 0 => out.push_str(&escape_key(k)),
+            Seg::Key(k) => out.push_str(&format!("[{}]", escape_key(k))),
             Seg::Append => out.push_str("[]"),
             Seg::Index(n) => out.push_str(&format!("[{n}]")),
         }
     }
     out
+}
+
+/// A field name as an item key: separators, brackets and `\` escaped.
+pub fn escape_key(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars() {
+        if matches!(c, '=' | ':' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Checks a header before it is sent: a name of token characters, a value
+/// without control characters (CR and LF above all: they would start
+/// another header). Says what is wrong, for a message that names the item.
+pub fn check_header(name: &str, value: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("a header needs a name before ':'".into());
+    }
+    if !name.bytes().all(is_header_name_byte) {
+        return Err(format!("{name:?} is not a valid header name"));
+    }
+    if let Some(c) = value.chars().find(|c| c.is_ascii_control() && *c != '\t') {
+        let what = match c {
+            '\r' => "a carriage return (CR)".to_owned(),
+            '\n' => "a line feed (LF)".to_owned(),
+            c => format!("the control character {c:?}"),
+        };
+        return Err(format!(
+            "the value of the header {name} holds {what}, which a header cannot carry"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -453,28 +532,122 @@ mod tests {
                 value: json!("x")
             }
         );
-        let mut root = Value::Null;
-        insert(
-            &mut root,
-            &[key("caveats"), Seg::Append, key("type")],
-            json!("time"),
-        )
-        .unwrap();
-        insert(
-            &mut root,
+        let mut body = Body::new(Value::Null);
+        let at = body
+            .insert(&[key("caveats"), Seg::Append, key("type")], json!("time"))
+            .unwrap();
+        assert_eq!(at, [key("caveats"), Seg::Index(0), key("type")]);
+        body.insert(
             &[key("caveats"), Seg::Index(0), key("validUntil")],
             json!(5),
         )
         .unwrap();
-        insert(&mut root, &[key("name")], json!("n")).unwrap();
+        body.insert(&[key("name")], json!("n")).unwrap();
         assert_eq!(
-            root.to_string(),
+            body.value().to_string(),
             r#"{"caveats":[{"type":"time","validUntil":5}],"name":"n"}"#
         );
-        assert!(insert(&mut root, &[key("name")], json!("again")).is_err());
-        assert!(insert(&mut root, &[key("name"), key("x")], json!(1)).is_err());
-        assert!(insert(&mut root, &[key("caveats"), Seg::Index(5)], json!(1)).is_err());
+        assert!(body.insert(&[key("name")], json!("again")).is_err());
+        assert!(body.insert(&[key("name"), key("x")], json!(1)).is_err());
+        assert!(body
+            .insert(&[key("caveats"), Seg::Index(5)], json!(1))
+            .is_err());
         assert_eq!(path_text(&[key("a"), Seg::Append, key("b")]), "a[][b]");
+    }
+
+    /// The body the items make, or the first error.
+    fn body_of(base: Value, items: &[&str]) -> Result<Value, String> {
+        let mut body = Body::new(base);
+        for item in items {
+            let Item::Body { path, value } = parse(item).unwrap() else {
+                panic!("{item} is not a body item");
+            };
+            body.insert(&path, value)?;
+        }
+        Ok(body.into_value())
+    }
+
+    #[test]
+    fn a_place_given_twice_is_an_error_whatever_its_value() {
+        let twice = |items: &[&str]| body_of(Value::Null, items).unwrap_err();
+        for items in [
+            &["name==a", "name==b"][..],
+            &["tags[0]==a", "tags[0]==b"],
+            &["tags[]==a", "tags[0]==b"],
+            &["name:=null", "name==b"],
+            &["a[b]==x", "a:={}"],
+            &["a:={\"b\":1}", "a[b]==2"],
+        ] {
+            assert_eq!(twice(items), "the field is given twice", "{items:?}");
+        }
+        // null given by an item is a value, not a place to build in.
+        assert_eq!(twice(&["a:=null", "a[b]==1"]), "[b] needs an object here");
+        assert_eq!(
+            body_of(
+                Value::Null,
+                &[
+                    "tags[]==a",
+                    "tags[]==b",
+                    "a[b]==1",
+                    "a[c]==2",
+                    "o:={}",
+                    "o[k]==v"
+                ]
+            )
+            .unwrap(),
+            json!({"tags": ["a", "b"], "a": {"b": "1", "c": "2"}, "o": {"k": "v"}})
+        );
+    }
+
+    #[test]
+    fn items_override_the_body_from_stdin() {
+        let stdin = json!({"name": "a", "tags": ["x"], "o": {"k": 1, "n": null}});
+        assert_eq!(
+            body_of(
+                stdin.clone(),
+                &[
+                    "name==b",
+                    "tags[]==y",
+                    "tags[0]==z",
+                    "o[k]:=2",
+                    "o[n][m]==3"
+                ]
+            )
+            .unwrap(),
+            json!({"name": "b", "tags": ["z", "y"], "o": {"k": 2, "n": {"m": "3"}}})
+        );
+        assert_eq!(
+            body_of(stdin, &["name==b", "name==c"]).unwrap_err(),
+            "the field is given twice"
+        );
+    }
+
+    #[test]
+    fn names_print_as_they_are_typed() {
+        assert_eq!(
+            path_text(&[key("type[0]"), key("a=b"), Seg::Index(2)]),
+            r"type\[0\][a\=b][2]"
+        );
+        for text in [r"type\[0\]", r"a[b\:c][0]"] {
+            let path = field_path(text, text).unwrap();
+            assert_eq!(path_text(&path), text);
+        }
+    }
+
+    #[test]
+    fn headers_that_cannot_be_sent() {
+        assert!(check_header("X-A", "a b\tc é").is_ok());
+        for (name, value, expect) in [
+            ("bad name", "v", "\"bad name\" is not a valid header name"),
+            ("", "v", "needs a name"),
+            ("X-A", "a\r\nX-Injected: 1", "holds a carriage return (CR)"),
+            ("X-A", "a\nb", "holds a line feed (LF)"),
+            ("X-A", "a\u{0}b", "holds the control character"),
+            ("X-A", "a\u{7f}b", "holds the control character"),
+        ] {
+            let err = check_header(name, value).unwrap_err();
+            assert!(err.contains(expect), "{name:?} {value:?}: {err}");
+        }
     }
 
     #[test]
@@ -488,7 +661,6 @@ mod tests {
             ("[a]==x", "a name must come before"),
             ("n==@", "no file name after '@'"),
             ("n==@/nonexistent/file", "cannot read /nonexistent/file"),
-            ("bad header:x", "not a valid header name"),
         ] {
             let err = parse(arg).unwrap_err().0;
             assert!(err.contains(expect), "{arg}: {err}");

@@ -6,13 +6,12 @@
 
 use crate::auth::Environment;
 use crate::builtins::{self, Builtin};
-use crate::catalogue::{self, resolve, Operation, Schema};
+use crate::catalogue::{self, Operation};
 use crate::cli::{self, Group};
 use crate::exit::{self, Failure, EXIT_CODES};
 use crate::help::{self, ENVIRONMENT, ITEMS_HELP};
 use clap::{Arg, ArgMatches, Command};
 use roff::{bold, italic, roman, Inline, Roff};
-use std::io::Write;
 
 /// The arguments of the `man` built-in.
 pub fn command() -> Command {
@@ -25,10 +24,7 @@ pub fn command() -> Command {
 
 /// Runs the `man` built-in.
 pub fn run(_: &ArgMatches, _: &Environment) -> Result<u8, Failure> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(page().as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(|e| Failure::new(exit::BAD_RESPONSE, format!("cannot write to stdout: {e}")))?;
+    exit::print(page().as_bytes())?;
     Ok(exit::OK)
 }
 
@@ -208,24 +204,15 @@ fn synopsis(r: &mut Roff) {
 
 /// ` SHELL`, ` [NAME]`: a built-in's visible positional arguments.
 fn positionals(b: &Builtin) -> Vec<Inline> {
-    let cmd = (b.args)();
     let mut out = Vec::new();
-    for a in cmd.get_positionals().filter(|a| !a.is_hide_set()) {
-        let name = value_name(a);
-        if a.is_required_set() {
+    for (name, required) in help::positionals(b) {
+        if required {
             out.extend([roman(" "), italic(name)]);
         } else {
             out.extend([roman(" ["), italic(name), roman("]")]);
         }
     }
     out
-}
-
-fn value_name(a: &Arg) -> String {
-    a.get_value_names().and_then(|v| v.first()).map_or_else(
-        || a.get_id().to_string().to_uppercase(),
-        ToString::to_string,
-    )
 }
 
 fn description_section(r: &mut Roff) {
@@ -289,7 +276,7 @@ fn option_tag(a: &Arg) -> Vec<Inline> {
     }
     if a.get_action().takes_values() {
         tag.push(roman(" "));
-        tag.push(italic(value_name(a)));
+        tag.push(italic(help::value_name(a)));
     }
     tag
 }
@@ -330,15 +317,8 @@ fn option_entry(r: &mut Roff, a: &Arg) {
 fn options_section(r: &mut Roff) {
     section(r, "GLOBAL OPTIONS");
     let options = cli::options();
-    for (group, heading) in [
-        (Group::Ours, "Options"),
-        (Group::Curl, "curl options (accepted for compatibility)"),
-    ] {
-        let title = match group {
-            Group::Ours => "Options",
-            Group::Curl => "curl options",
-        };
-        subsection(r, title);
+    for group in Group::ALL {
+        subsection(r, group.title());
         if group == Group::Curl {
             r.text([roman(
                 "Accepted for scripts that passed curl options through the old client; \
@@ -347,7 +327,7 @@ fn options_section(r: &mut Roff) {
         }
         for a in options
             .iter()
-            .filter(|a| a.get_help_heading() == Some(heading) && !a.is_hide_set())
+            .filter(|a| Group::of(a) == Some(group) && !a.is_hide_set())
         {
             option_entry(r, a);
         }
@@ -402,7 +382,7 @@ fn commands_section(r: &mut Roff) {
                     if !values.is_empty() && !help.contains(&values.join(", ")) {
                         text.push_str(&format!(" One of: {}.", values.join(", ")));
                     }
-                    tagged(r, [italic(value_name(a))], [roman(text)]);
+                    tagged(r, [italic(help::value_name(a))], [roman(text)]);
                 } else {
                     option_entry(r, a);
                 }
@@ -518,20 +498,11 @@ fn operation_entry(r: &mut Roff, op: &'static Operation) {
             extra.join(", ")
         ))]);
     }
-    let mut params: Vec<String> = Vec::new();
-    for p in op
-        .params
+    let params: Vec<String> = op
+        .all_params()
         .iter()
-        .chain(op.path_variants.iter().flat_map(|v| v.params))
-    {
-        let word = format!("{}={}", p.name, if p.required { "*" } else { "" });
-        if !params
-            .iter()
-            .any(|q| q.trim_end_matches('*') == word.trim_end_matches('*'))
-        {
-            params.push(word);
-        }
-    }
+        .map(|p| format!("{}={}", p.name, if p.required { "*" } else { "" }))
+        .collect();
     if !params.is_empty() {
         r.control("br", []);
         r.text([roman(format!("Parameters: {}", params.join(" ")))]);
@@ -551,12 +522,8 @@ fn body_summary(op: &'static Operation, body: &'static catalogue::Body) -> Strin
                 .iter()
                 .filter(|f| !f.read_only)
                 .map(|f| {
-                    let sep = if matches!(resolve(&f.schema), Schema::String { .. }) {
-                        "=="
-                    } else {
-                        ":="
-                    };
-                    format!("{}{sep}{}", f.name, if f.required { "*" } else { "" })
+                    let star = if f.required { "*" } else { "" };
+                    format!("{}{}{star}", f.name, f.separator())
                 })
                 .collect();
             if let Some(d) = &o.discriminator {

@@ -3,8 +3,8 @@
 //! renderer, the sender and the tests all share it.
 
 use crate::auth::Credential;
-use crate::catalogue::{self, Operation, Param, ParamIn, Schema};
-use crate::items::{self, Item, Seg};
+use crate::catalogue::{self, Operation, Param, ParamIn};
+use crate::items::{self, Item, Seg, Sep};
 use crate::validate;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::Value;
@@ -142,11 +142,19 @@ pub fn build_with(
     let mut fields: Vec<(String, Vec<Seg>, Value)> = Vec::new();
     let mut headers: Vec<(String, String)> = Vec::new();
     let mut stdin_item = false;
-    let all_params: Vec<&'static Param> = op
-        .params
-        .iter()
-        .chain(op.path_variants.iter().flat_map(|v| v.params))
-        .collect();
+    let all_params = op.all_params();
+    // Header items and -H: each name (case-insensitive) once, and only what
+    // an HTTP header can carry. `what` names the item in messages.
+    let mut add_header = |what: String, name: String, value: String| {
+        items::check_header(&name, &value).map_err(|e| UsageError::one(format!("{what}: {e}")))?;
+        if headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+            return Err(UsageError::one(format!(
+                "{what}: the header {name} is given twice; give it once"
+            )));
+        }
+        headers.push((name, value));
+        Ok(())
+    };
 
     for arg in args {
         match items::parse_with(arg, read_file).map_err(|e| UsageError::one(e.0))? {
@@ -162,7 +170,20 @@ pub fn build_with(
                 params.push((param, value));
             }
             Item::Body { path, value } => fields.push((arg.clone(), path, value)),
-            Item::Header { name, value } => headers.push((name, value)),
+            Item::Header { name, value } => {
+                if !opts.force {
+                    if let Some(hint) = mistyped_header(op, &all_params, arg, &name) {
+                        return Err(UsageError::one(hint));
+                    }
+                }
+                // A secret is never echoed: `item "X-Auth-Token:…"`.
+                let what = if crate::auth::is_sensitive_header(&name) {
+                    format!("item {:?}", format!("{name}:…"))
+                } else {
+                    format!("item {arg:?}")
+                };
+                add_header(what, name, value)?;
+            }
             Item::Stdin => {
                 if stdin_item {
                     return Err(UsageError::one("- (body from stdin) is given twice"));
@@ -175,7 +196,13 @@ pub fn build_with(
         let (name, value) = h
             .split_once(':')
             .ok_or_else(|| UsageError::one(format!("-H {h:?}: a header is 'Name: value'")))?;
-        headers.push((name.trim().to_owned(), value.trim().to_owned()));
+        let name = name.trim();
+        let what = if crate::auth::is_sensitive_header(name) {
+            format!("-H {:?}", format!("{name}: …"))
+        } else {
+            format!("-H {h:?}")
+        };
+        add_header(what, name.to_owned(), value.trim().to_owned())?;
     }
 
     let (template, template_params) = choose_path(op, &params)?;
@@ -185,6 +212,16 @@ pub fn build_with(
         render_path(template, template_params, &params)?
     ) + &query_string(&params);
 
+    // --accept and --content-type become headers too.
+    for (option, name, value) in [
+        ("--accept", "Accept", &opts.accept),
+        ("--content-type", "Content-Type", &opts.content_type),
+    ] {
+        if let Some(v) = value {
+            items::check_header(name, v)
+                .map_err(|e| UsageError::one(format!("{option} {v:?}: {e}")))?;
+        }
+    }
     let body = build_body(op, &fields, stdin_item, stdin, opts)?;
     let mut out_headers: Vec<(String, String)> = vec![("User-Agent".into(), USER_AGENT.into())];
     let accept = opts
@@ -226,17 +263,37 @@ pub fn build_with(
     })
 }
 
-fn unknown_param(op: &'static Operation, arg: &str, name: &str) -> String {
-    let mut names: Vec<&str> = Vec::new();
-    for p in op
-        .params
-        .iter()
-        .chain(op.path_variants.iter().flat_map(|v| v.params))
-    {
-        if !names.contains(&p.name) {
-            names.push(p.name);
-        }
+/// A header item named like a parameter or a body field of the operation
+/// (`name:newname` for `name==newname`): the message that says so, or
+/// `None` for a header that names neither.
+fn mistyped_header(
+    op: &'static Operation,
+    params: &[&'static Param],
+    arg: &str,
+    name: &str,
+) -> Option<String> {
+    let value = items::split(arg).map_or("", |(_, _, v)| v);
+    let force = " (--force sends it as a header)";
+    if params.iter().any(|p| p.name == name) {
+        return Some(format!(
+            "item {arg:?}: {name} is a parameter of {}, not a header: did you mean {name}={value}?{force}",
+            op.name
+        ));
     }
+    let is_field = op
+        .body_object()
+        .is_some_and(|o| o.fields_with_variants().iter().any(|f| f.name == name));
+    is_field.then(|| {
+        format!(
+            "item {arg:?}: {name} is a body field of {}, not a header: did you mean \
+             {name}=={value} (text) or {name}:={value} (JSON)?{force}",
+            op.name
+        )
+    })
+}
+
+fn unknown_param(op: &'static Operation, arg: &str, name: &str) -> String {
+    let names: Vec<&str> = op.all_params().iter().map(|p| p.name).collect();
     let fields: Vec<&str> = op
         .body_object()
         .map(|o| o.fields.iter().map(|f| f.name).collect())
@@ -406,7 +463,7 @@ fn build_body(
         .content_type
         .as_deref()
         .is_none_or(|ct| ct.contains("json"));
-    let mut root = Value::Null;
+    let mut base = Value::Null;
     if stdin_item {
         let bytes = stdin()
             .map_err(|e| UsageError::one(format!("cannot read the body from stdin: {e}")))?;
@@ -420,7 +477,7 @@ fn build_body(
             }
             return Ok(Some(bytes));
         }
-        root = serde_json::from_slice(&bytes).map_err(|e| {
+        base = serde_json::from_slice(&bytes).map_err(|e| {
             UsageError::one(format!(
                 "the body from stdin is not valid JSON (line {} column {}): {e}",
                 e.line(),
@@ -428,10 +485,17 @@ fn build_body(
             ))
         })?;
     }
+    // Items override the fields of the body from stdin; `placed` keeps
+    // where each item went (`[]` as its index), to blame it for a problem.
+    let mut body = items::Body::new(base);
+    let mut placed: Vec<(&str, Vec<Seg>, &Value)> = Vec::with_capacity(fields.len());
     for (arg, path, value) in fields {
-        items::insert(&mut root, path, value.clone())
+        let at = body
+            .insert(path, value.clone())
             .map_err(|e| UsageError::one(format!("item {arg:?}: {e}")))?;
+        placed.push((arg, at, value));
     }
+    let mut root = body.into_value();
     if root.is_null() && !stdin_item {
         if !spec.required {
             return Ok(None);
@@ -442,7 +506,7 @@ fn build_body(
         let problems = validate::validate(&root, &spec.schema);
         if !problems.is_empty() {
             return Err(UsageError(
-                problems.iter().map(|p| explain(op, p, fields)).collect(),
+                problems.iter().map(|p| explain(op, p, &placed)).collect(),
             ));
         }
     }
@@ -451,60 +515,58 @@ fn build_body(
     Ok(Some(text))
 }
 
-/// A validation problem, told in terms of the item that caused it.
+/// A validation problem, told in terms of the item that caused it: the
+/// item that set that very place, else the one that set a value around it,
+/// else one that set something inside it.
 fn explain(
     op: &'static Operation,
     p: &validate::Problem,
-    fields: &[(String, Vec<Seg>, Value)],
+    placed: &[(&str, Vec<Seg>, &Value)],
 ) -> String {
-    let top = p.path.split(['.', '[']).next().unwrap_or_default();
-    let item = fields
-        .iter()
-        .rev()
-        .find(|(_, path, _)| matches!(path.first(), Some(Seg::Key(k)) if k == top));
     let force = " (--force sends it anyway)";
-    if let Some(name) = p.message.strip_prefix("missing required field ") {
-        let name = name.split(' ').next().unwrap_or(name);
-        let full = if p.path.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{}[{name}]", p.path)
-        };
-        let sep = if p.path.is_empty() {
-            field_separator(op, name)
-        } else {
-            "=="
-        };
+    if let Some(missing) = &p.missing {
+        let mut path = p.path.clone();
+        path.push(Seg::Key(missing.field.to_owned()));
+        let full = items::path_text(&path);
         return format!(
-            "{}: missing the required body field {full}: give {full}{sep}<value>{force}",
-            op.name
+            "{}: missing the required body field {full}: give {full}{}<value>{force}",
+            op.name, missing.separator
         );
     }
+    let exact = placed.iter().rev().find(|(_, at, _)| *at == p.path);
+    let item = exact
+        .or_else(|| {
+            placed
+                .iter()
+                .filter(|(_, at, _)| p.path.starts_with(at))
+                .max_by_key(|(_, at, _)| at.len())
+        })
+        .or_else(|| {
+            placed
+                .iter()
+                .rev()
+                .find(|(_, at, _)| at.starts_with(&p.path))
+        });
     match item {
         Some((arg, _, value)) => {
-            let hint = if value.is_string()
-                && p.message.starts_with("expected ")
-                && !p.message.starts_with("expected a string")
-            {
-                let key = arg.split("==").next().unwrap_or(arg);
-                format!("; write {key}:=… for a JSON value")
-            } else {
-                String::new()
+            // `n==3` where a number is wanted: the text was meant as JSON.
+            let hint = match items::split(arg) {
+                Some((key, Sep::BodyString, _))
+                    if exact.is_some()
+                        && value.is_string()
+                        && p.message.starts_with("expected ")
+                        && !p.message.starts_with("expected a string") =>
+                {
+                    format!("; write {key}:=… for a JSON value")
+                }
+                _ => String::new(),
             };
             format!("item {arg:?}: {p}{hint}{force}")
         }
-        None => format!("{}: body {p}{force}", op.name),
-    }
-}
-
-/// `==` for string fields, `:=` for the others.
-pub fn field_separator(op: &'static Operation, name: &str) -> &'static str {
-    let field = op
-        .body_object()
-        .and_then(|o| o.fields.iter().find(|f| f.name == name));
-    match field.map(|f| catalogue::resolve(&f.schema)) {
-        Some(Schema::String { .. }) | None => "==",
-        Some(_) => ":=",
+        None if matches!(p.path.first(), Some(Seg::Key(_))) => {
+            format!("{}: body field {p}{force}", op.name)
+        }
+        None => format!("{}: {p}{force}", op.name),
     }
 }
 
@@ -701,5 +763,258 @@ mod tests {
         let r = req("getSpace", &["id=x", "Accept:text/plain", "X-Extra:1"]).unwrap();
         assert_eq!(r.header("Accept"), Some("text/plain"));
         assert_eq!(r.header("X-Extra"), Some("1"));
+    }
+
+    fn with_headers(op: &str, args: &[&str], headers: &[&str]) -> Result<Request, UsageError> {
+        let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+        let o = Options {
+            extra_headers: headers.iter().map(|s| (*s).to_owned()).collect(),
+            ..opts()
+        };
+        build(find(op).unwrap(), &args, &o, || Ok(vec![]))
+    }
+
+    #[test]
+    fn the_usage_limit_may_be_infinity() {
+        let r = req(
+            "createNamedTokenForCurrentUser",
+            &["name==t", "usageLimit==infinity"],
+        )
+        .unwrap();
+        assert_eq!(
+            r.body.as_deref(),
+            Some(&br#"{"name":"t","usageLimit":"infinity"}"#[..])
+        );
+        assert!(req(
+            "createNamedTokenForCurrentUser",
+            &["name==t", "usageLimit:=3"]
+        )
+        .is_ok());
+        let e = err(
+            "createNamedTokenForCurrentUser",
+            &["name==t", "usageLimit==never"],
+        );
+        assert!(
+            e.contains(r#"usageLimit: expected an integer or "infinity", got "never""#),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn problems_blame_the_item_at_their_place() {
+        let e = err("createGroup", &["name==x", "type==team", r"type\[0\]==z"]);
+        assert!(
+            e.starts_with(r#"item "type\\[0\\]==z": type\[0\]: unknown field"#),
+            "{e}"
+        );
+        let e = err("createGroup", &["name==x", "na.me==y"]);
+        assert!(
+            e.starts_with(r#"item "na.me==y": na.me: unknown field"#),
+            "{e}"
+        );
+        // The item that appended the element is blamed at its index.
+        let e = err(
+            "createTemporaryTokenForCurrentUser",
+            &[
+                "type[accessToken]:={}",
+                "caveats[][type]==time",
+                "caveats[][type]==ip",
+                "caveats[1][whitelist]:=5",
+            ],
+        );
+        assert!(
+            e.contains(
+                r#"item "caveats[1][whitelist]:=5": caveats[1][whitelist]: expected an array"#
+            ),
+            "{e}"
+        );
+        assert!(e.contains("give caveats[0][validUntil]:=<value>"), "{e}");
+        // A value around the place: the item that gave it.
+        let e = err(
+            "createTemporaryTokenForCurrentUser",
+            &[
+                "type[accessToken]:={}",
+                r#"caveats:=[{"type":"time","validUntil":"x"}]"#,
+            ],
+        );
+        assert!(e.starts_with(r#"item "caveats:=[{"#), "{e}");
+        assert!(
+            e.contains("caveats[0][validUntil]: expected an integer"),
+            "{e}"
+        );
+        assert!(!e.contains("write"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_nested_field_is_named_as_it_is_typed() {
+        let e = err(
+            "createNamedTokenForCurrentUser",
+            &["name==t", "type[inviteToken][inviteType]==groupJoinGroup"],
+        );
+        assert!(
+            e.contains(
+                "missing the required body field type[inviteToken][groupId]: \
+                 give type[inviteToken][groupId]==<value>"
+            ),
+            "{e}"
+        );
+        assert!(!e.contains("type.inviteToken"), "{e}");
+    }
+
+    #[test]
+    fn a_discriminator_must_be_text() {
+        let e = err(
+            "createTemporaryTokenForCurrentUser",
+            &["type[accessToken]:={}", "caveats[0][type]:=5"],
+        );
+        assert!(
+            e.starts_with(
+                r#"item "caveats[0][type]:=5": caveats[0][type]: expected a string, got an integer"#
+            ),
+            "{e}"
+        );
+        assert!(!e.contains("missing"), "{e}");
+    }
+
+    #[test]
+    fn the_json_hint_is_for_text_items_only() {
+        let e = err(
+            "createNamedTokenForCurrentUser",
+            &["name==t", r#"usageLimit:="3""#],
+        );
+        assert!(!e.contains("write"), "{e}");
+        let e = err(
+            "createNamedTokenForCurrentUser",
+            &["name==t", "usageLimit==3"],
+        );
+        assert!(e.contains("; write usageLimit:=… for a JSON value"), "{e}");
+        let e = err(
+            "createTemporaryTokenForCurrentUser",
+            &[
+                "type[accessToken]:={}",
+                "caveats[0][type]==time",
+                "caveats[0][validUntil]==a==b",
+            ],
+        );
+        assert!(
+            e.contains("; write caveats[0][validUntil]:=… for a JSON value"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn headers_are_checked_whichever_way_they_come() {
+        let e = err("getSpace", &["id=x", "X-A:a\r\nX-Injected: 1"]);
+        assert!(
+            e.starts_with(r#"item "X-A:a\r\nX-Injected: 1": the value of the header X-A holds a carriage return"#),
+            "{e}"
+        );
+        let e = with_headers("getSpace", &["id=x"], &["X-A:a\r\nX-Injected: 1"])
+            .unwrap_err()
+            .0
+            .join("\n");
+        assert!(
+            e.starts_with(r#"-H "X-A:a\r\nX-Injected: 1": the value"#),
+            "{e}"
+        );
+        let e = with_headers("getSpace", &["id=x"], &["bad name: v"])
+            .unwrap_err()
+            .0
+            .join("\n");
+        assert!(
+            e.contains(r#"-H "bad name: v": "bad name" is not a valid header name"#),
+            "{e}"
+        );
+        assert!(err("getSpace", &["id=x", "bad name:v"]).contains("not a valid header name"));
+        let r = with_headers("getSpace", &["id=x", "X-B: é"], &["X-A: 1"]).unwrap();
+        assert_eq!(r.header("X-A"), Some("1"));
+        assert_eq!(r.header("X-B"), Some("é"));
+    }
+
+    #[test]
+    fn a_header_named_like_a_field_or_parameter_is_a_typo() {
+        let e = err("modifySpace", &["id=s", "name:newname"]);
+        assert!(
+            e.contains("did you mean name==newname (text) or name:=newname (JSON)?")
+                && e.contains("--force"),
+            "{e}"
+        );
+        let e = err("getSpace", &["id=x", "id:y"]);
+        assert!(e.contains("did you mean id=y?"), "{e}");
+        // Case-sensitive: `Name` is no field.
+        assert!(req("modifySpace", &["id=s", "Name:x", "name==n"]).is_ok());
+        let forced = Options {
+            force: true,
+            ..opts()
+        };
+        let args = vec!["id=s".to_owned(), "name:newname".to_owned()];
+        let r = build(find("modifySpace").unwrap(), &args, &forced, || Ok(vec![])).unwrap();
+        assert_eq!(r.header("name"), Some("newname"));
+    }
+
+    #[test]
+    fn a_header_is_given_once() {
+        let e = err("getSpace", &["id=x", "X-Auth-Token:a", "x-auth-token:b"]);
+        assert!(
+            e.contains(r#"item "x-auth-token:…": the header x-auth-token is given twice"#),
+            "{e}"
+        );
+        let e = with_headers("getSpace", &["id=x", "X-A:1"], &["x-a: 2"])
+            .unwrap_err()
+            .0
+            .join("\n");
+        assert!(e.contains("is given twice"), "{e}");
+    }
+
+    #[test]
+    fn accept_and_content_type_are_checked_as_headers() {
+        let o = Options {
+            accept: Some("json\r\nX-Injected: 1".into()),
+            ..opts()
+        };
+        let args = vec!["id=x".to_owned()];
+        let e = build(find("getSpace").unwrap(), &args, &o, || Ok(vec![]))
+            .unwrap_err()
+            .0
+            .join("\n");
+        assert!(
+            e.starts_with(r#"--accept "json\r\nX-Injected: 1": the value of the header Accept"#),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_refused_credential_header_is_not_echoed() {
+        for e in [
+            err("getSpace", &["id=x", "X-Auth-Token:sec\u{1}ret"]),
+            err(
+                "getSpace",
+                &["id=x", "X-Auth-Token:a", "x-auth-token:secret"],
+            ),
+            with_headers("getSpace", &["id=x"], &["Authorization: sec\u{1}ret"])
+                .unwrap_err()
+                .0
+                .join("\n"),
+        ] {
+            assert!(!e.contains("sec"), "{e}");
+            assert!(e.contains(":…\"") || e.contains(": …\""), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_field_is_given_once_but_overrides_stdin() {
+        let e = err("createSpace", &["name==n", "tags[0]==a", "tags[0]==b"]);
+        assert!(
+            e.contains(r#"item "tags[0]==b": the field is given twice"#),
+            "{e}"
+        );
+        let e = err("createSpace", &["name:=null", "name==b"]);
+        assert!(
+            e.contains(r#"item "name==b": the field is given twice"#),
+            "{e}"
+        );
+        let r = req("modifySpace", &["id=s", "-", "name==b"]).unwrap();
+        assert_eq!(r.body.as_deref(), Some(&br#"{"name":"b"}"#[..]));
+        assert!(err("modifySpace", &["id=s", "-", "name==b", "name==c"]).contains("given twice"));
     }
 }

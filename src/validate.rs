@@ -2,22 +2,35 @@
 //! bodies (unless `--force`); the fake Onezone uses it on what arrives.
 
 use crate::catalogue::{resolve, Discriminator, ObjectSchema, Schema, SCHEMAS};
+use crate::items::{self, Seg};
 use serde_json::Value;
 use std::fmt;
 
-/// One mismatch, at a JSON path such as `caveats[0].type`.
+/// One mismatch, at a place in the body such as `[caveats, 0, type]`
+/// (shown as the item grammar writes it: `caveats[0][type]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
-    pub path: String,
+    pub path: Vec<Seg>,
     pub message: String,
+    /// Set when a required field is missing (`message` says which).
+    pub missing: Option<Missing>,
+}
+
+/// A required field that is not there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    pub field: &'static str,
+    /// `==` or `:=`: how an item gives it.
+    pub separator: &'static str,
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            write!(f, "body: {}", self.message)
-        } else {
-            write!(f, "{}: {}", self.path, self.message)
+        match self.path.first() {
+            None => write!(f, "body: {}", self.message),
+            Some(Seg::Key(_)) => write!(f, "{}: {}", items::path_text(&self.path), self.message),
+            // An element of a body that is an array: `body[0]`.
+            Some(_) => write!(f, "body{}: {}", items::path_text(&self.path), self.message),
         }
     }
 }
@@ -25,7 +38,7 @@ impl fmt::Display for Problem {
 /// Every mismatch between `value` and `schema`, in document order.
 pub fn validate(value: &Value, schema: &'static Schema) -> Vec<Problem> {
     let mut problems = Vec::new();
-    check(value, schema, &mut String::new(), &mut problems, 0);
+    check(value, schema, &mut Vec::new(), &mut problems, 0);
     problems
 }
 
@@ -33,65 +46,85 @@ pub fn validate(value: &Value, schema: &'static Schema) -> Vec<Problem> {
 /// body cannot exhaust the stack.
 const MAX_DEPTH: usize = 64;
 
+fn problem(path: &[Seg], message: String) -> Problem {
+    Problem {
+        path: path.to_vec(),
+        message,
+        missing: None,
+    }
+}
+
 fn check(
     value: &Value,
     schema: &'static Schema,
-    path: &mut String,
+    path: &mut Vec<Seg>,
     out: &mut Vec<Problem>,
     depth: usize,
 ) {
-    let mut problem = |msg: String| {
-        out.push(Problem {
-            path: path.clone(),
-            message: msg,
-        })
-    };
     if depth > MAX_DEPTH {
-        problem(format!("nested deeper than {MAX_DEPTH} levels"));
+        out.push(problem(
+            path,
+            format!("nested deeper than {MAX_DEPTH} levels"),
+        ));
         return;
     }
+    let mut report = |msg: String| out.push(problem(path, msg));
     match resolve(schema) {
         Schema::Any | Schema::Binary | Schema::Ref(_) => {}
-        Schema::String { enum_values, .. } => match value.as_str() {
-            None => problem(format!("expected a string, got {}", kind(value))),
+        Schema::String { enum_values } => match value.as_str() {
+            None => report(format!("expected a string, got {}", kind(value))),
             Some(s) if !enum_values.is_empty() && !enum_values.contains(&s) => {
-                problem(format!("{s:?} is not one of: {}", enum_values.join(", ")))
+                report(format!("{s:?} is not one of: {}", enum_values.join(", ")))
             }
             Some(_) => {}
         },
         Schema::Integer => {
             if !(value.is_i64() || value.is_u64()) {
-                problem(format!("expected an integer, got {}", kind(value)));
+                report(format!("expected an integer, got {}", kind(value)));
             }
         }
         Schema::Number => {
             if !value.is_number() {
-                problem(format!("expected a number, got {}", kind(value)));
+                report(format!("expected a number, got {}", kind(value)));
             }
         }
         Schema::Boolean => {
             if !value.is_boolean() {
-                problem(format!("expected true or false, got {}", kind(value)));
+                report(format!("expected true or false, got {}", kind(value)));
+            }
+        }
+        Schema::AnyOf(alternatives) => {
+            let fits = alternatives.iter().any(|a| {
+                let mut inner = Vec::new();
+                check(value, a, &mut path.clone(), &mut inner, depth + 1);
+                inner.is_empty()
+            });
+            if !fits {
+                let what: Vec<String> = alternatives.iter().map(describe).collect();
+                let got = match value.as_str() {
+                    Some(s) => format!("{s:?}"),
+                    None => kind(value).to_owned(),
+                };
+                report(format!("expected {}, got {got}", what.join(" or ")));
             }
         }
         Schema::Array { items, min_items } => match value.as_array() {
-            None => problem(format!("expected an array, got {}", kind(value))),
+            None => report(format!("expected an array, got {}", kind(value))),
             Some(list) => {
                 if let Some(min) = min_items {
                     if list.len() < *min as usize {
-                        problem(format!("needs at least {min} item(s), got {}", list.len()));
+                        report(format!("needs at least {min} item(s), got {}", list.len()));
                     }
                 }
                 for (i, item) in list.iter().enumerate() {
-                    let len = path.len();
-                    path.push_str(&format!("[{i}]"));
+                    path.push(Seg::Index(i));
                     check(item, items, path, out, depth + 1);
-                    path.truncate(len);
+                    path.pop();
                 }
             }
         },
         Schema::Object(obj) => match value.as_object() {
-            None => problem(format!("expected an object, got {}", kind(value))),
+            None => report(format!("expected an object, got {}", kind(value))),
             Some(map) => match &obj.discriminator {
                 Some(d) => check_variant(map, d, path, out, depth),
                 None => check_object(map, obj, path, out, depth),
@@ -100,10 +133,33 @@ fn check(
     }
 }
 
+/// What a value of `schema` is, for "expected …": `an integer`, `"infinity"`.
+fn describe(schema: &'static Schema) -> String {
+    match resolve(schema) {
+        Schema::String { enum_values } if !enum_values.is_empty() => enum_values
+            .iter()
+            .map(|v| format!("{v:?}"))
+            .collect::<Vec<_>>()
+            .join(" or "),
+        Schema::String { .. } => "a string".into(),
+        Schema::Integer => "an integer".into(),
+        Schema::Number => "a number".into(),
+        Schema::Boolean => "true or false".into(),
+        Schema::Array { .. } => "an array".into(),
+        Schema::Object(_) => "an object".into(),
+        Schema::AnyOf(alternatives) => alternatives
+            .iter()
+            .map(describe)
+            .collect::<Vec<_>>()
+            .join(" or "),
+        Schema::Any | Schema::Binary | Schema::Ref(_) => "any value".into(),
+    }
+}
+
 fn check_object(
     map: &serde_json::Map<String, Value>,
     obj: &'static ObjectSchema,
-    path: &mut String,
+    path: &mut Vec<Seg>,
     out: &mut Vec<Problem>,
     depth: usize,
 ) {
@@ -112,51 +168,60 @@ fn check_object(
             out.push(Problem {
                 path: path.clone(),
                 message: format!("missing required field {}", f.name),
+                missing: Some(Missing {
+                    field: f.name,
+                    separator: f.separator(),
+                }),
             });
         }
     }
     for (key, v) in map {
-        let len = path.len();
-        if !path.is_empty() {
-            path.push('.');
-        }
-        path.push_str(key);
+        path.push(Seg::Key(key.clone()));
         match obj.fields.iter().find(|f| f.name == key) {
             Some(f) => check(v, &f.schema, path, out, depth + 1),
             None => match obj.additional {
                 Some(extra) => check(v, extra, path, out, depth + 1),
                 None => {
                     let allowed: Vec<&str> = obj.fields.iter().map(|f| f.name).collect();
-                    out.push(Problem {
-                        path: path.clone(),
-                        message: format!("unknown field (allowed: {})", allowed.join(", ")),
-                    });
+                    out.push(problem(
+                        path,
+                        format!("unknown field (allowed: {})", allowed.join(", ")),
+                    ));
                 }
             },
         }
-        path.truncate(len);
+        path.pop();
     }
 }
 
 fn check_variant(
     map: &serde_json::Map<String, Value>,
     d: &'static Discriminator,
-    path: &mut String,
+    path: &mut Vec<Seg>,
     out: &mut Vec<Problem>,
     depth: usize,
 ) {
     let values: Vec<&str> = d.variants.iter().map(|(v, _)| *v).collect();
-    let chosen = map.get(d.field);
-    match chosen.and_then(Value::as_str) {
-        Some(s) => match d.variants.iter().find(|(v, _)| *v == s) {
+    let mut at_field = path.clone();
+    at_field.push(Seg::Key(d.field.to_owned()));
+    match map.get(d.field) {
+        Some(Value::String(s)) => match d.variants.iter().find(|(v, _)| v == s) {
             Some((_, idx)) => {
                 check_object_value(map, &SCHEMAS[usize::from(*idx)].schema, path, out, depth)
             }
-            None => out.push(Problem {
-                path: join(path, d.field),
-                message: format!("{s:?} is not one of: {}", values.join(", ")),
-            }),
+            None => out.push(problem(
+                &at_field,
+                format!("{s:?} is not one of: {}", values.join(", ")),
+            )),
         },
+        Some(other) => out.push(problem(
+            &at_field,
+            format!(
+                "expected a string, got {} (one of: {})",
+                kind(other),
+                values.join(", ")
+            ),
+        )),
         None => out.push(Problem {
             path: path.clone(),
             message: format!(
@@ -164,6 +229,10 @@ fn check_variant(
                 d.field,
                 values.join(", ")
             ),
+            missing: Some(Missing {
+                field: d.field,
+                separator: "==",
+            }),
         }),
     }
 }
@@ -171,20 +240,12 @@ fn check_variant(
 fn check_object_value(
     map: &serde_json::Map<String, Value>,
     schema: &'static Schema,
-    path: &mut String,
+    path: &mut Vec<Seg>,
     out: &mut Vec<Problem>,
     depth: usize,
 ) {
     if let Schema::Object(obj) = resolve(schema) {
         check_object(map, obj, path, out, depth + 1);
-    }
-}
-
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{path}.{key}")
     }
 }
 
@@ -256,13 +317,76 @@ mod tests {
         let text: Vec<String> = validate(&bad, s).iter().map(ToString::to_string).collect();
         assert!(
             text.iter()
-                .any(|t| t.starts_with("caveats[0].validUntil: expected an integer")),
+                .any(|t| t.starts_with("caveats[0][validUntil]: expected an integer")),
             "{text:?}"
         );
         assert!(
             text.iter()
-                .any(|t| t.starts_with("caveats[1].type: \"nope\" is not one of: time")),
+                .any(|t| t.starts_with("caveats[1][type]: \"nope\" is not one of: time")),
             "{text:?}"
         );
+    }
+
+    #[test]
+    fn a_discriminator_that_is_not_a_string_is_a_type_error() {
+        let s = body_schema("createTemporaryTokenForCurrentUser");
+        let p = validate(
+            &json!({"type": {"accessToken": {}}, "caveats": [{"type": 5}]}),
+            s,
+        );
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(
+            p[0].path,
+            [
+                Seg::Key("caveats".into()),
+                Seg::Index(0),
+                Seg::Key("type".into())
+            ]
+        );
+        assert!(
+            p[0].message
+                .starts_with("expected a string, got an integer"),
+            "{p:?}"
+        );
+        assert_eq!(p[0].missing, None);
+        let p = validate(&json!({"type": {"accessToken": {}}, "caveats": [{}]}), s);
+        assert_eq!(
+            p[0].missing,
+            Some(Missing {
+                field: "type",
+                separator: "=="
+            })
+        );
+    }
+
+    #[test]
+    fn the_usage_limit_is_an_integer_or_infinity() {
+        let s = body_schema("createNamedTokenForCurrentUser");
+        for limit in [json!(3), json!("infinity")] {
+            assert_eq!(
+                validate(&json!({"name": "t", "usageLimit": limit}), s),
+                vec![]
+            );
+        }
+        for (limit, got) in [(json!("3"), "\"3\""), (json!(1.5), "a number")] {
+            let p = validate(&json!({"name": "t", "usageLimit": limit}), s);
+            assert_eq!(
+                p.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                [format!(
+                    "usageLimit: expected an integer or \"infinity\", got {got}"
+                )]
+            );
+        }
+    }
+
+    #[test]
+    fn paths_are_written_as_items_are() {
+        let p = validate(
+            &json!({"name": "x", "type[0]": "z", "na.me": 1}),
+            body_schema("createGroup"),
+        );
+        let text: Vec<String> = p.iter().map(ToString::to_string).collect();
+        assert!(text[0].starts_with(r"type\[0\]: unknown field"), "{text:?}");
+        assert!(text[1].starts_with("na.me: unknown field"), "{text:?}");
     }
 }

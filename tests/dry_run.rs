@@ -6,7 +6,10 @@ mod common;
 
 use common::Invocation;
 use onezone_rest_cli::catalogue::{self, Operation, Schema};
+use onezone_rest_cli::request::{build, Options};
+use onezone_rest_cli::validate::validate;
 use serde_json::Value;
+use std::collections::BTreeSet;
 
 const HOST: &str = "https://zone.test";
 const SECRET: &str = "very-secret-token-1234";
@@ -134,15 +137,69 @@ fn every_operation_dry_runs_to_its_catalogue_request() {
     assert_eq!(checked, 392);
 }
 
+/// The JSON type a schema asks for.
+fn kind(schema: &'static Schema) -> &'static str {
+    match catalogue::resolve(schema) {
+        Schema::String { .. } => "string",
+        Schema::Integer => "integer",
+        Schema::Number => "number",
+        Schema::Boolean => "boolean",
+        Schema::Array { .. } => "array",
+        Schema::Object(_) => "object",
+        // Any, Binary, a choice of schemas.
+        _ => "any",
+    }
+}
+
+/// Every body field of every operation's invocation: a string is given as
+/// `name==text` and any other value as `name:=json`, the body the request
+/// builder makes of the items holds each value as given, and each is of
+/// the type the catalogue declares for the field (the body validates
+/// against the operation's schema). Every type of field the catalogue's
+/// bodies declare is among them.
 #[test]
 fn body_fields_of_every_type_are_checked() {
-    // Sanity of the invocation builder itself: it exercises both separators.
-    let op = catalogue::find("createNamedTokenForCurrentUser").unwrap();
-    let inv = invocation(op);
-    assert!(inv.args.iter().any(|a| a.starts_with("name==")));
-    assert!(inv.args.iter().any(|a| a.starts_with("usageLimit:=")));
-    assert!(matches!(
-        catalogue::resolve(&op.body.as_ref().unwrap().schema),
-        Schema::Object(_)
-    ));
+    let opts = Options {
+        base_url: format!("{HOST}{}", catalogue::BASE_PATH),
+        ..Options::default()
+    };
+    let (mut declared, mut checked) = (BTreeSet::new(), BTreeSet::new());
+    for op in catalogue::OPERATIONS {
+        let Some(object) = op.body_object() else {
+            continue;
+        };
+        declared.extend(object.fields.iter().map(|f| kind(&f.schema)));
+        let inv = invocation(op);
+        let Some(Value::Object(fields)) = &inv.body else {
+            panic!("{}: an object body is given as items: {inv:?}", op.name);
+        };
+        let req = build(op, &inv.args[1..], &opts, || Ok(Vec::new()))
+            .unwrap_or_else(|e| panic!("{}: {:?}: {e:?}", op.name, inv.args));
+        let sent: Value = serde_json::from_slice(req.body.as_deref().unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{}: the body is not JSON: {e}", op.name));
+        assert_eq!(Some(&sent), inv.body.as_ref(), "{}", op.name);
+        let schema = &op.body.as_ref().expect("a body").schema;
+        assert_eq!(validate(&sent, schema), [], "{}: {sent}", op.name);
+        for (name, value) in fields {
+            let sep = if value.is_string() { "==" } else { ":=" };
+            let item = format!("{name}{sep}");
+            assert!(
+                inv.args.iter().any(|a| a.starts_with(&item)),
+                "{}: no item {item}…: {:?}",
+                op.name,
+                inv.args
+            );
+            // A field of a discriminated variant is not among the fields
+            // of the base object; the whole body was validated above.
+            if let Some(f) = object.fields.iter().find(|f| f.name == name) {
+                assert_eq!(validate(value, &f.schema), [], "{}.{name}", op.name);
+                checked.insert(kind(&f.schema));
+            }
+        }
+    }
+    assert_eq!(
+        checked, declared,
+        "the types of field the catalogue declares"
+    );
+    assert!(checked.len() >= 5, "{checked:?}");
 }

@@ -5,6 +5,7 @@
 use crate::http::Head;
 use crate::router::Route;
 use crate::util::base64_decode;
+use onezone_rest_cli::items::Seg;
 use onezone_rest_cli::validate::{validate, Problem};
 use serde_json::{json, Value};
 
@@ -108,7 +109,9 @@ pub(crate) enum Credential {
     Basic(String, String),
 }
 
-/// The credentials of a request, and problems with their form.
+/// The credentials of a request, and problems with their form: one entry
+/// in either list per credential header, so together they count the
+/// credentials sent.
 pub(crate) fn credentials(head: &Head) -> (Vec<Credential>, Vec<String>) {
     let mut found = Vec::new();
     let mut problems = Vec::new();
@@ -141,12 +144,6 @@ pub(crate) fn credentials(head: &Head) -> (Vec<Credential>, Vec<String>) {
                 scheme.chars().take(16).collect::<String>()
             ));
         }
-    }
-    if found.len() + problems.len() > 1 {
-        problems.push(format!(
-            "{} credentials in one request (send exactly one of X-Auth-Token, Authorization: Bearer, Authorization: Basic)",
-            found.len() + problems.len()
-        ));
     }
     (found, problems)
 }
@@ -303,16 +300,35 @@ pub(crate) fn check_request(
     }
 }
 
+/// A place in a body as Onedata's error keys write it: `caveats[0].type`.
+fn error_key(path: &[Seg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+            Seg::Append => out.push_str("[]"),
+        }
+    }
+    out
+}
+
 /// Onedata-style error ids for schema mismatches.
 fn schema_error(p: &Problem) -> ApiError {
     let msg = p.message.as_str();
+    let path = error_key(&p.path);
     let key = |field: &str| {
-        if p.path.is_empty() {
+        if path.is_empty() {
             field.to_owned()
         } else if field.is_empty() {
-            p.path.clone()
+            path.clone()
         } else {
-            format!("{}.{field}", p.path)
+            format!("{path}.{field}")
         }
     };
     if let Some(rest) = msg.strip_prefix("missing required field ") {

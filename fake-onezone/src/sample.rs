@@ -57,6 +57,9 @@ fn build(schema: &'static Schema, depth: usize, read_only: bool) -> Value {
             },
             None => object(obj, depth, read_only),
         },
+        Schema::AnyOf(alternatives) => alternatives
+            .first()
+            .map_or(Value::Null, |a| build(a, depth, read_only)),
         Schema::Ref(_) => Value::Null,
     }
 }

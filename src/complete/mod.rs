@@ -28,7 +28,6 @@ use crate::exit::{self, Failure};
 use crate::help;
 use crate::items::{self, Seg, Sep};
 use clap::{Arg, ArgMatches, Command};
-use std::io::Write;
 
 /// A shell we write a completion script for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,10 +141,7 @@ pub fn run(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
     } else {
         shell.script()
     };
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(|e| Failure::new(exit::BAD_RESPONSE, format!("cannot write to stdout: {e}")))?;
+    crate::exit::print(text.as_bytes())?;
     Ok(exit::OK)
 }
 
@@ -539,52 +535,25 @@ fn builtin_positional(b: &Builtin, index: usize, env: &Environment) -> Reply {
 // ---------------------------------------------------------------------------
 // Request items
 
-/// `a[b][]` → `[Key(a), Key(b), Append]`, leniently (for a partial word).
-fn key_path(key: &str) -> Vec<Seg> {
-    let mut segs = Vec::new();
-    let mut current = String::new();
-    let mut chars = key.chars();
-    let mut in_bracket = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => current.extend(chars.next()),
-            '[' if !in_bracket => {
-                if segs.is_empty() || !current.is_empty() {
-                    segs.push(Seg::Key(std::mem::take(&mut current)));
-                }
-                in_bracket = true;
-            }
-            ']' if in_bracket => {
-                let inner = std::mem::take(&mut current);
-                segs.push(if inner.is_empty() {
-                    Seg::Append
-                } else if let Ok(n) = inner.parse() {
-                    Seg::Index(n)
-                } else {
-                    Seg::Key(inner)
-                });
-                in_bracket = false;
-            }
-            _ => current.push(c),
-        }
-    }
-    if segs.is_empty() || !current.is_empty() {
-        segs.push(Seg::Key(current));
-    }
-    segs
+/// `a[b][]` → `[Key(a), Key(b), Append]`, as the item grammar reads it;
+/// `None` for a key it refuses (then nothing is offered for it).
+fn key_path(key: &str) -> Option<Vec<Seg>> {
+    items::field_path(key, key).ok()
 }
 
-fn top_key(key: &str) -> String {
-    match key_path(key).into_iter().next() {
-        Some(Seg::Key(k)) => k,
-        _ => String::new(),
+fn top_key(key: &str) -> Option<String> {
+    match key_path(key)?.into_iter().next() {
+        Some(Seg::Key(k)) => Some(k),
+        _ => None,
     }
 }
 
 /// The value given for a top-level string field, e.g. a discriminator.
 fn given_string<'a>(given: &[&'a str], field: &str) -> Option<&'a str> {
     given.iter().find_map(|item| match items::split(item) {
-        Some((key, Sep::BodyString, value)) if top_key(key) == field => Some(value),
+        Some((key, Sep::BodyString, value)) if top_key(key).as_deref() == Some(field) => {
+            Some(value)
+        }
         _ => None,
     })
 }
@@ -596,10 +565,13 @@ fn object_fields(
     chosen: Option<&str>,
     all: bool,
 ) -> Vec<&'static catalogue::Field> {
+    if chosen.is_none() && all {
+        return obj.fields_with_variants();
+    }
     let mut fields: Vec<&'static catalogue::Field> = obj.fields.iter().collect();
     if let Some(d) = &obj.discriminator {
         for (value, idx) in d.variants {
-            if chosen.is_some_and(|c| c != *value) || (chosen.is_none() && !all) {
+            if chosen != Some(*value) {
                 continue;
             }
             if let Schema::Object(v) = resolve(&catalogue::SCHEMAS[usize::from(*idx)].schema) {
@@ -614,29 +586,20 @@ fn object_fields(
     fields
 }
 
-/// The allowed values of a string field: its enum, or a discriminator's variants.
+/// The allowed string values of a field: its enum (or those of its string
+/// alternatives: `infinity`), or a discriminator's variants.
 fn string_values(
     schema: &'static Schema,
     discriminator_of: Option<&ObjectSchema>,
     name: &str,
 ) -> Vec<&'static str> {
-    if let Schema::String { enum_values, .. } = resolve(schema) {
-        if !enum_values.is_empty() {
-            return enum_values.to_vec();
-        }
+    let values = schema.string_values();
+    if !values.is_empty() {
+        return values;
     }
     match discriminator_of.and_then(|o| o.discriminator.as_ref()) {
         Some(d) if d.field == name => d.variants.iter().map(|(v, _)| *v).collect(),
         _ => Vec::new(),
-    }
-}
-
-/// `==` for strings, `:=` for everything else.
-fn field_sep(schema: &'static Schema) -> &'static str {
-    if matches!(resolve(schema), Schema::String { .. }) {
-        "=="
-    } else {
-        ":="
     }
 }
 
@@ -722,12 +685,6 @@ fn parameters(op: &'static Operation, given: &[String]) -> Vec<Candidate> {
     out
 }
 
-fn all_params(op: &'static Operation) -> impl Iterator<Item = &'static catalogue::Param> {
-    op.params
-        .iter()
-        .chain(op.path_variants.iter().flat_map(|v| v.params))
-}
-
 /// Completion after an operation: its items, or the value of one.
 fn items(op: &'static Operation, given: &[&str], current: &str) -> Reply {
     if let Some((key, sep, value)) = items::split(current) {
@@ -738,21 +695,21 @@ fn items(op: &'static Operation, given: &[&str], current: &str) -> Reply {
     let given_params: Vec<String> = given
         .iter()
         .filter_map(|g| match items::split(g) {
-            Some((k, Sep::Param, _)) => Some(k.replace('\\', "")),
+            Some((k, Sep::Param, _)) => Some(items::unescape(k)),
             _ => None,
         })
         .collect();
     let given_fields: Vec<String> = given
         .iter()
         .filter_map(|g| match items::split(g) {
-            Some((k, Sep::BodyString | Sep::BodyJson, _)) => Some(top_key(k)),
+            Some((k, Sep::BodyString | Sep::BodyJson, _)) => top_key(k),
             _ => None,
         })
         .collect();
     // A nested field: `a[` offers `a[b]==`, `list[` offers `list[]==`.
     if let Some(open) = current.rfind('[') {
         let base = &current[..open];
-        if let Some((schema, _)) = schema_at(op, &key_path(base)) {
+        if let Some((schema, _)) = key_path(base).and_then(|path| schema_at(op, &path)) {
             return Reply::words("", nested_fields(base, schema));
         }
     }
@@ -769,7 +726,7 @@ fn items(op: &'static Operation, given: &[&str], current: &str) -> Reply {
             let values = string_values(&f.schema, Some(obj), f.name);
             out.push(Candidate::new(
                 Kind::Field,
-                format!("{}{}", escape_key(f.name), field_sep(&f.schema)),
+                format!("{}{}", items::escape_key(f.name), f.separator()),
                 field_help(f, &values),
             ));
         }
@@ -777,18 +734,6 @@ fn items(op: &'static Operation, given: &[&str], current: &str) -> Reply {
         out.push(stdin_item());
     }
     Reply::words("", out)
-}
-
-/// A field name as an item key: separators and brackets escaped.
-fn escape_key(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name.chars() {
-        if matches!(c, '=' | ':' | '[' | ']' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn nested_fields(base: &str, schema: &'static Schema) -> Vec<Candidate> {
@@ -800,14 +745,14 @@ fn nested_fields(base: &str, schema: &'static Schema) -> Vec<Candidate> {
                 let values = string_values(&f.schema, Some(o), f.name);
                 Candidate::new(
                     Kind::Field,
-                    format!("{base}[{}]{}", escape_key(f.name), field_sep(&f.schema)),
+                    format!("{base}[{}]{}", items::escape_key(f.name), f.separator()),
                     field_help(f, &values),
                 )
             })
             .collect(),
         Schema::Array { items, .. } => vec![Candidate::new(
             Kind::Field,
-            format!("{base}[]{}", field_sep(items)),
+            format!("{base}[]{}", items.separator()),
             format!("append an item ({})", help::type_label(items)),
         )],
         _ => Vec::new(),
@@ -821,25 +766,30 @@ fn item_value(op: &'static Operation, key: &str, sep: Sep, value: &str) -> Optio
     let prefix = format!("{key}{}", sep.text());
     match sep {
         Sep::Param => {
-            let name = key.replace('\\', "");
-            all_params(op).any(|p| p.name == name).then(Reply::nothing)
+            let name = items::unescape(key);
+            op.all_params()
+                .iter()
+                .any(|p| p.name == name)
+                .then(Reply::nothing)
         }
         Sep::Header => Some(Reply::nothing()),
         Sep::BodyString | Sep::BodyJson => {
-            let (schema, holder) = schema_at(op, &key_path(key))?;
+            let path = key_path(key)?;
+            let (schema, holder) = schema_at(op, &path)?;
             if value.starts_with('@') {
                 return Some(Reply::Files {
                     prefix: format!("{prefix}@"),
                 });
             }
-            let name = match key_path(key).last() {
-                Some(Seg::Key(k)) => k.clone(),
-                _ => String::new(),
+            let name = match path.last() {
+                Some(Seg::Key(k)) => k.as_str(),
+                _ => "",
             };
             let values: Vec<Candidate> = match (sep, resolve(schema)) {
-                (Sep::BodyString, Schema::String { .. }) => {
+                // The text values of a string, or of an integer-or-"infinity".
+                (Sep::BodyString, _) => {
                     let holder = holder.or_else(|| op.body_object());
-                    string_values(schema, holder, &name)
+                    string_values(schema, holder, name)
                         .into_iter()
                         .map(|v| Candidate::new(Kind::Value, v, ""))
                         .collect()

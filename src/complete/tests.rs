@@ -191,7 +191,8 @@ fn every_operation_completes_its_required_items() {
         if let Some(o) = op.body_object() {
             for f in o.fields.iter().filter(|f| f.required && !f.read_only) {
                 assert!(
-                    got.iter().any(|w| w.starts_with(&escape_key(f.name))),
+                    got.iter()
+                        .any(|w| w.starts_with(&items::escape_key(f.name))),
                     "{}: {} in {got:?}",
                     op.name,
                     f.name
@@ -199,4 +200,23 @@ fn every_operation_completes_its_required_items() {
             }
         }
     }
+}
+
+#[test]
+fn an_integer_or_infinity_offers_its_text_value() {
+    let op = "createNamedTokenForCurrentUser";
+    assert!(ask(&[op], "usa").contains(&"usageLimit:=".to_owned()));
+    assert_eq!(ask(&[op], "usageLimit=="), ["usageLimit==infinity"]);
+    assert!(ask(&[op], "usageLimit:=").is_empty());
+}
+
+#[test]
+fn keys_are_read_as_items_read_them() {
+    // An escaped bracket is part of the name, as `items::parse` reads it:
+    // no field of createGroup is named `type[0]`, so nothing is offered.
+    assert!(ask(&["createGroup"], r"type\[0\]==").is_empty());
+    assert!(ask(&["createGroup"], "type==").contains(&"type==team".to_owned()));
+    // An escaped letter is the letter: `na\me` is the field `name`, given.
+    let offered = ask(&["createGroup", r"na\me==x"], "");
+    assert!(!offered.contains(&"name==".to_owned()), "{offered:?}");
 }

@@ -14,7 +14,8 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
 
 /// The catalogue format version; bump it when the shape below changes.
-const FORMAT: u64 = 1;
+/// 2: `{"anyOf": [...]}` schemas.
+const FORMAT: u64 = 2;
 
 pub fn generate(spec: &Value) -> Result<Value> {
     if spec.get("swagger").and_then(Value::as_str) != Some("2.0") {
@@ -79,6 +80,7 @@ pub fn generate(spec: &Value) -> Result<Value> {
         schemas.insert(name.clone(), schema);
     }
     fix_harvester_gui_plugin_config(&mut schemas)?;
+    fix_invite_token_usage_limit(&mut schemas);
 
     let version = spec
         .pointer("/info/version")
@@ -307,6 +309,8 @@ impl Converter<'_> {
     /// `{"ref"}`, `{"type": "string"|"integer"|"number"|"boolean"|"any", "enum"?}`,
     /// `{"type": "array", "items"}`, or
     /// `{"type": "object", "fields", "additional"?, "discriminator"?}`.
+    /// The fixes of spec bugs may also write `{"anyOf": [schema, ...]}`: a
+    /// value that matches any of the alternatives.
     /// An object with declared fields and no `additionalProperties` is closed:
     /// other fields are rejected. An object with neither is free-form
     /// (`"additional": {"type": "any"}`).
@@ -604,6 +608,23 @@ fn fix_harvester_gui_plugin_config(schemas: &mut Map<String, Value>) -> Result<(
     Ok(())
 }
 
+/// Spec bug: `InviteTokenPropertyUsageLimit` (the `usageLimit` of a named
+/// invite token) is typed `integer`, but Onezone also takes the string
+/// `"infinity"` (no limit), as the spec's own description of it says; the
+/// field takes an integer or `"infinity"`. Left alone where a spec already
+/// types it otherwise.
+fn fix_invite_token_usage_limit(schemas: &mut Map<String, Value>) {
+    let Some(limit) = schemas.get_mut("InviteTokenPropertyUsageLimit") else {
+        return;
+    };
+    if limit.get("type") == Some(&json!("integer")) {
+        *limit = json!({ "anyOf": [
+            { "type": "integer" },
+            { "type": "string", "enum": ["infinity"] },
+        ] });
+    }
+}
+
 /// `21.02.7` → `api/onezone-21.02.json`.
 pub fn file_name(catalogue: &Value) -> Result<String> {
     let version = catalogue
@@ -673,6 +694,26 @@ mod tests {
             spec_path.display()
         );
         assert_eq!(catalogue["operations"].as_array().unwrap().len(), 392);
+    }
+
+    #[test]
+    fn the_usage_limit_takes_an_integer_or_infinity() {
+        let spec = json!({
+            "swagger": "2.0",
+            "info": { "version": "21.02.7" },
+            "paths": {},
+            "definitions": {
+                "InviteTokenPropertyUsageLimit": { "type": "integer" },
+            },
+        });
+        let c = generate(&spec).unwrap();
+        assert_eq!(
+            c["schemas"]["InviteTokenPropertyUsageLimit"],
+            json!({ "anyOf": [
+                { "type": "integer" },
+                { "type": "string", "enum": ["infinity"] },
+            ] })
+        );
     }
 
     #[test]
