@@ -12,12 +12,13 @@ use std::io::{Read, Write};
 
 /// Runs the tool with the arguments after the program name.
 pub fn run(args: Vec<String>) -> u8 {
-    let env = Environment::from_process();
-    match dispatch(args, &env) {
+    let env = Environment::from_process().map_err(|e| Failure::new(exit::CONFIG, e));
+    match env.and_then(|env| dispatch(args, &env)) {
         Ok(code) => code,
         Err(f) => {
-            let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "{f}");
+            if !f.lines.is_empty() {
+                let _ = writeln!(std::io::stderr().lock(), "{f}");
+            }
             f.code
         }
     }
@@ -64,17 +65,12 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
         return print(&help::about());
     }
 
-    let host = g
-        .host
-        .clone()
-        .or_else(|| env.host.clone())
-        .or_else(|| crate::login::default_host(g))
-        .ok_or_else(|| {
-            Failure::new(exit::CONFIG, "no Onezone host given").hint(format!(
-                "pass --host URL, set {}, or log in once with `onezone-rest-cli login --host URL`",
-                auth::HOST_VAR
-            ))
-        })?;
+    let host = crate::login::chosen_host(g, env).ok_or_else(|| {
+        Failure::new(exit::CONFIG, "no Onezone host given").hint(format!(
+            "pass --host URL, set {}, or log in once with `onezone-rest-cli login --host URL`",
+            auth::HOST_VAR
+        ))
+    })?;
     let base_url = request::base_url(&host).map_err(|e| Failure::new(exit::CONFIG, e))?;
     let opts = request::Options::new(base_url, g);
     let stdin = || {
@@ -116,9 +112,5 @@ fn warn_deprecated(req: &Request, g: &Globals) {
 }
 
 fn print(text: &str) -> Result<u8, Failure> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(|e| Failure::new(exit::BAD_RESPONSE, format!("cannot write to stdout: {e}")))?;
-    Ok(exit::OK)
+    exit::print(text.as_bytes()).map(|()| exit::OK)
 }

@@ -21,6 +21,37 @@ pub fn is_credential_header(name: &str) -> bool {
     name.eq_ignore_ascii_case("x-auth-token") || name.eq_ignore_ascii_case("authorization")
 }
 
+/// Header names whose values are secrets: the credential headers, the
+/// proxy's, and cookies. Redacted in `-v` and `--dry-run` output, and not
+/// forwarded when a redirect leaves the origin.
+pub fn is_sensitive_header(name: &str) -> bool {
+    is_credential_header(name)
+        || ["proxy-authorization", "cookie", "set-cookie"]
+            .iter()
+            .any(|s| name.eq_ignore_ascii_case(s))
+}
+
+/// A URL (a proxy's, say) as it may be shown: the password of its userinfo
+/// replaced by `replacement`. Works on text that does not parse, too.
+pub fn without_password(url: &str, replacement: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    let authority = &url[start..end];
+    let Some(at) = authority.rfind('@') else {
+        return url.to_owned();
+    };
+    let Some(colon) = authority[..at].find(':') else {
+        return url.to_owned();
+    };
+    format!(
+        "{}{replacement}{}",
+        &url[..start + colon + 1],
+        &url[start + at..]
+    )
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     HeaderItem,
@@ -108,13 +139,21 @@ pub struct Environment {
 }
 
 impl Environment {
-    pub fn from_process() -> Self {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        Environment {
-            api_key: var(API_KEY_VAR).map(Secret::new),
-            basic_auth: var(BASIC_AUTH_VAR).map(Secret::new),
-            host: var(HOST_VAR),
-        }
+    /// `Err` names a variable that is set but not UTF-8: ignoring it would
+    /// send the request with another credential, or to another host.
+    pub fn from_process() -> Result<Self, String> {
+        let var = |name: &'static str| match std::env::var(name) {
+            Ok(v) => Ok(Some(v).filter(|v| !v.is_empty())),
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => Err(format!(
+                "{name} is not valid UTF-8; set it to the text of the value, or unset it"
+            )),
+        };
+        Ok(Environment {
+            api_key: var(API_KEY_VAR)?.map(Secret::new),
+            basic_auth: var(BASIC_AUTH_VAR)?.map(Secret::new),
+            host: var(HOST_VAR)?,
+        })
     }
 }
 

@@ -5,7 +5,6 @@
 use crate::auth::Environment;
 use crate::exit::Failure;
 use clap::{ArgMatches, Command};
-use std::io::Write;
 
 pub struct Builtin {
     pub name: &'static str,
@@ -73,18 +72,7 @@ pub fn run(b: &'static Builtin, args: &[String], env: &Environment) -> Result<u8
     })?;
     if matches.get_flag("help") {
         let help = command(b).render_long_help().to_string();
-        // Not print!: it panics when stdout is a closed pipe.
-        let mut out = std::io::stdout().lock();
-        return out
-            .write_all(help.as_bytes())
-            .and_then(|()| out.flush())
-            .map(|()| crate::exit::OK)
-            .map_err(|e| {
-                Failure::new(
-                    crate::exit::BAD_RESPONSE,
-                    format!("cannot write to stdout: {e}"),
-                )
-            });
+        return crate::exit::print(help.as_bytes()).map(|()| crate::exit::OK);
     }
     (b.run)(&matches, env)
 }

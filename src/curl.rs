@@ -39,14 +39,23 @@ pub fn render(req: &Request, g: &Globals) -> String {
     }
     if let Some(p) = &g.proxy {
         push("-x");
-        push(&quote(p));
+        if g.show_secrets {
+            push(&quote(p));
+        } else {
+            push(&quote(&crate::auth::without_password(p, REDACTED)));
+        }
     }
     push("-X");
     push(req.method);
     push(&quote(&req.url));
     for (name, value) in &req.headers {
+        let v = if g.show_secrets || !crate::auth::is_sensitive_header(name) {
+            value.as_str()
+        } else {
+            REDACTED
+        };
         push("-H");
-        push(&quote(&format!("{name}: {value}")));
+        push(&quote(&format!("{name}: {v}")));
     }
     if let Some(c) = &req.credential {
         match (&c.kind, c.source, g.show_secrets) {

@@ -14,19 +14,19 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     (OK, "success (2xx)"),
     (
         BAD_RESPONSE,
-        "the answer could not be used (malformed, cut short, an HTML page, encoded), or output could not be written",
+        "the answer could not be used (malformed, cut short, an HTML page, encoded, no token for -o token), or stdout could not be written",
     ),
     (
         USAGE,
-        "usage: unknown operation, option or parameter; malformed item; body not matching the API",
+        "usage: unknown operation, option or parameter; malformed item; a body that does not match the API",
     ),
     (
         CONFIG,
-        "configuration or credentials: no host, bad credential variable, keyring unavailable",
+        "configuration or credentials: no host, a bad credential variable, no keyring for login",
     ),
     (
         HTTP_4XX,
-        "the server answered 4xx (401: log in or set ONEZONE_API_KEY)",
+        "the server answered 4xx (401: log in, or set ONEZONE_API_KEY)",
     ),
     (
         HTTP_5XX,
@@ -59,6 +59,27 @@ impl Failure {
         self.lines.push(hint.into());
         self
     }
+
+    /// Stdout could not be written: exit 1, and silent when the reader went
+    /// away (`| head`), which is news to nobody.
+    pub fn stdout(e: &std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            return Failure {
+                code: BAD_RESPONSE,
+                lines: Vec::new(),
+            };
+        }
+        Failure::new(BAD_RESPONSE, format!("cannot write to stdout: {e}"))
+    }
+}
+
+/// Writes `bytes` to stdout and flushes (`print!` panics on a closed pipe).
+pub fn print(bytes: &[u8]) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::stdout(&e))
 }
 
 impl fmt::Display for Failure {

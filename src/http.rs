@@ -44,7 +44,7 @@
 use crate::auth::{Credential, Kind, Source};
 use crate::cli::Globals;
 use crate::exit::{self, Failure};
-use crate::output::{self, Answer, ErrorContext, Format, RenderError, Terminal};
+use crate::output::{self, Answer, ErrorContext, Format, Terminal};
 use crate::request::Request;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE, LOCATION};
 use reqwest::{Method, StatusCode};
@@ -67,13 +67,27 @@ const RETRY_AFTER_CAP: Duration = Duration::from_secs(300);
 
 /// Sends the request and prints the answer; the exit code, or the failure.
 pub fn send(req: &Request, g: &Globals) -> Result<u8, Failure> {
-    let settings = Settings::from_globals(g)?;
+    perform(req, Settings::from_globals(g)?, print_answer)
+}
+
+/// Sends `req` and hands the final answer to `finish`.
+fn perform<T>(
+    req: &Request,
+    settings: Settings,
+    finish: impl FnOnce(
+        &Runtime,
+        reqwest::Response,
+        &Url,
+        &Settings,
+        ErrorContext,
+    ) -> Result<T, Failure>,
+) -> Result<T, Failure> {
     let headers = header_map(req)?;
     let url = Url::parse(&req.url)
         .map_err(|e| Failure::new(exit::CONFIG, format!("invalid URL {:?}: {e}", req.url)))?;
     let credential = wire_credential(req, &url)?;
     let rt = runtime()?;
-    let result = exchange(&rt, req, &settings, url, headers, credential, print_answer);
+    let result = exchange(&rt, req, &settings, url, headers, credential, finish);
     // Do not wait for a DNS look-up still running in tokio's blocking pool:
     // it may take longer than our time limits.
     rt.shutdown_background();
@@ -102,6 +116,8 @@ pub struct Fetched {
     pub reason: Option<&'static str>,
     pub content_type: Option<String>,
     pub body: Vec<u8>,
+    /// The credential was not sent on: a redirect led to this other host.
+    pub credential_dropped_for: Option<String>,
 }
 
 /// Sends the request as [`send`] does (redirects, time limits, `-v` on
@@ -110,37 +126,23 @@ pub struct Fetched {
 pub fn fetch(req: &Request, g: &Globals) -> Result<Fetched, Failure> {
     let mut settings = Settings::from_globals(g)?;
     settings.include = false;
-    let headers = header_map(req)?;
-    let url = Url::parse(&req.url)
-        .map_err(|e| Failure::new(exit::CONFIG, format!("invalid URL {:?}: {e}", req.url)))?;
-    let credential = wire_credential(req, &url)?;
-    let rt = runtime()?;
-    let result = exchange(
-        &rt,
-        req,
-        &settings,
-        url,
-        headers,
-        credential,
-        |rt, resp, url, settings, _ctx| {
-            let status = resp.status();
-            let content_type = header_str(resp.headers(), CONTENT_TYPE);
-            let mut body = Body::new(rt, resp);
-            let mut bytes = Vec::new();
-            (&mut body)
-                .take(output::SNIFF_LIMIT as u64)
-                .read_to_end(&mut bytes)
-                .map_err(|e| body_failure(&body, &e, url, settings))?;
-            Ok(Fetched {
-                status: status.as_u16(),
-                reason: status.canonical_reason(),
-                content_type,
-                body: bytes,
-            })
-        },
-    );
-    rt.shutdown_background();
-    result
+    perform(req, settings, |rt, resp, url, settings, ctx| {
+        let status = resp.status();
+        let content_type = header_str(resp.headers(), CONTENT_TYPE);
+        let mut body = Body::new(rt, resp);
+        let mut bytes = Vec::new();
+        (&mut body)
+            .take(output::SNIFF_LIMIT as u64)
+            .read_to_end(&mut bytes)
+            .map_err(|e| body_failure(&body, &e, url, settings))?;
+        Ok(Fetched {
+            status: status.as_u16(),
+            reason: status.canonical_reason(),
+            content_type,
+            body: bytes,
+            credential_dropped_for: ctx.credential_dropped_for,
+        })
+    })
 }
 
 /// Sends the request, following redirects, and hands the final answer to
@@ -165,19 +167,32 @@ fn exchange<T>(
     let mut clients = Clients::default();
 
     let origin = url.origin();
-    let deadline = settings.max_time.map(|t| Instant::now() + t);
+    // A limit too far away for the clock is no limit.
+    let deadline = settings
+        .max_time
+        .and_then(|t| Instant::now().checked_add(t));
     let mut method = Method::from_bytes(req.method.as_bytes())
         .map_err(|_| Failure::usage(format!("invalid method {}", req.method)))?;
     let mut body = req.body.clone();
     let mut dropped_for: Option<String> = None;
     let mut retries = Retries::default();
+    // The URL last warned about: a retry does not warn again.
+    let mut warned: Option<Url> = None;
 
     let mut hop = 0;
     let resp = loop {
         if let Some(c) = &credential {
-            warn_plain_http(&url, c.source, settings);
+            if warned.as_ref() != Some(&url) {
+                warn_plain_http(&url, c.source, settings);
+                warned = Some(url.clone());
+            }
         }
-        let client = clients.get(url.scheme() == "https", settings)?;
+        // TLS is set up for https:// targets, and for any target reached
+        // through an https:// proxy.
+        let client = clients.get(
+            url.scheme() == "https" || proxy_speaks_tls(&url, settings),
+            settings,
+        )?;
         let mut rb = client
             .request(method.clone(), url.clone())
             .headers(headers.clone());
@@ -239,14 +254,39 @@ fn exchange<T>(
                 status.as_u16()
             ));
         }
-        if credential.is_some() && next.origin() != origin {
-            credential = None;
-            dropped_for = next.host_str().map(str::to_owned);
-            if settings.verbose {
-                note(&format!(
-                    "* the credential is not forwarded to {}",
-                    next.origin().ascii_serialization()
-                ));
+        if next.origin() != origin {
+            // A 307/308 would send the body again, to a server the user did
+            // not name; the body may hold a secret (joinGroup's token,
+            // examineToken's).
+            if body.is_some() {
+                return Err(Failure::new(
+                    exit::HTTP_5XX,
+                    format!(
+                        "HTTP {} redirects the {method} and its body to another origin, {}; not followed",
+                        status.as_u16(),
+                        next.origin().ascii_serialization()
+                    ),
+                )
+                .hint("the body may hold a secret; if that server is the right one, send the request to it (--host)"));
+            }
+            // Cookies and proxy credentials given as items stay behind too.
+            let secret: Vec<HeaderName> = headers
+                .keys()
+                .filter(|n| crate::auth::is_sensitive_header(n.as_str()))
+                .cloned()
+                .collect();
+            for name in secret {
+                headers.remove(name);
+            }
+            if credential.is_some() {
+                credential = None;
+                dropped_for = next.host_str().map(str::to_owned);
+                if settings.verbose {
+                    note(&format!(
+                        "* the credential is not forwarded to {}",
+                        next.origin().ascii_serialization()
+                    ));
+                }
             }
         }
         url = next;
@@ -370,7 +410,7 @@ impl Retries {
 fn is_idempotent(method: &Method) -> bool {
     matches!(
         *method,
-        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
     )
 }
 
@@ -473,7 +513,7 @@ fn print_answer(
         );
         if let Some(after) = retry_after {
             let again = if settings.retry == 0 {
-                "; --retry N retries"
+                "; --retry N retries (a POST or PATCH only with --retry-all)"
             } else {
                 ""
             };
@@ -515,11 +555,8 @@ fn check_success(resp: &reqwest::Response, url: &Url, s: &Settings) -> Result<()
             .hint("a proxy in between may have compressed it"));
         }
     }
-    let html = header_str(resp.headers(), CONTENT_TYPE).is_some_and(|ct| {
-        ct.split(';')
-            .next()
-            .is_some_and(|e| e.trim().eq_ignore_ascii_case("text/html"))
-    });
+    let html = header_str(resp.headers(), CONTENT_TYPE)
+        .is_some_and(|ct| output::essence(&ct) == "text/html");
     if html && s.output.as_deref() != Some("raw") {
         return Err(Failure::new(
             exit::BAD_RESPONSE,
@@ -562,12 +599,7 @@ fn render_success(
     let mut out = io::BufWriter::with_capacity(64 << 10, stdout.lock());
     match output::success(&answer, &mut body, format, term, &mut out) {
         Ok(()) => Ok(exit::OK),
-        // The reader of a pipe went away (`| head`): nothing to tell anyone.
-        Err(RenderError::Write(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
-            Ok(exit::BAD_RESPONSE)
-        }
-        Err(RenderError::Read(e)) => Err(body_failure(&body, &e, url, settings)),
-        Err(e) => Err(e.into_failure(body.received)),
+        Err(e) => Err(e.into_failure(|e| body_failure(&body, &e, url, settings))),
     }
 }
 
@@ -617,8 +649,15 @@ fn seconds(value: Option<f64>, default: f64, option: &str) -> Result<Option<Dura
         return Ok(None);
     }
     Duration::try_from_secs_f64(v).map(Some).map_err(|_| {
+        // `{:e}` keeps 1e300 short; -1 stays -1.
+        let shown = if v.abs() < 1e9 {
+            v.to_string()
+        } else {
+            format!("{v:e}")
+        };
+        let what = if v > 0.0 { " is too long" } else { "" };
         Failure::usage(format!(
-            "{option} {v}: give a number of seconds (0 for no limit)"
+            "{option} {shown}{what}: give a number of seconds (0 for no limit)"
         ))
     })
 }
@@ -657,8 +696,12 @@ fn build_client(tls: bool, s: &Settings) -> Result<reqwest::Client, Failure> {
         b = b.connect_timeout(t);
     }
     if let Some(p) = &s.proxy {
-        let proxy = reqwest::Proxy::all(p.as_str())
-            .map_err(|e| Failure::usage(format!("-x {p:?} is not a proxy URL: {e}")))?;
+        let proxy = reqwest::Proxy::all(p.as_str()).map_err(|e| {
+            Failure::usage(format!(
+                "-x {:?} is not a proxy URL: {e}",
+                crate::auth::without_password(p, "***")
+            ))
+        })?;
         b = b.proxy(proxy);
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -790,16 +833,19 @@ fn ask_password(user: &str, host: &str) -> Result<crate::secret::Secret, Failure
         .map_err(|e| Failure::new(exit::CONFIG, format!("cannot read the password: {e}")))
 }
 
+/// The request's headers, checked by `request::build` (items::check_header):
+/// a failure here is a bug, still reported as a usage error.
 fn header_map(req: &Request) -> Result<HeaderMap, Failure> {
     let mut map = HeaderMap::with_capacity(req.headers.len());
     for (name, value) in &req.headers {
-        let n = HeaderName::from_bytes(name.trim().as_bytes())
-            .map_err(|_| Failure::usage(format!("{name:?} is not a valid header name")))?;
-        let v = HeaderValue::from_str(value).map_err(|_| {
-            Failure::usage(format!(
-                "the value of the header {name} holds characters a header cannot carry"
-            ))
-        })?;
+        let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.trim().as_bytes()),
+            HeaderValue::from_str(value),
+        ) else {
+            return Err(Failure::usage(format!(
+                "the header {name:?} cannot be sent"
+            )));
+        };
         map.append(n, v);
     }
     Ok(map)
@@ -941,10 +987,7 @@ fn print_head(resp: &reqwest::Response) -> Result<(), Failure> {
             .iter()
             .map(|(n, v)| (n.as_str(), v.as_bytes())),
     );
-    let mut out = io::stdout().lock();
-    out.write_all(head.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(|e| Failure::new(exit::BAD_RESPONSE, format!("cannot write to stdout: {e}")))
+    exit::print(head.as_bytes())
 }
 
 /// The response body as a `Read`, pulling chunks on the runtime. A read
@@ -1074,6 +1117,20 @@ fn request_failure(e: &reqwest::Error, url: &Url, s: &Settings) -> Failure {
     }
 }
 
+/// Whether the proxy for `url` (`-x`, else the environment's) is reached
+/// over TLS: then the client needs its roots even for an http:// target.
+fn proxy_speaks_tls(url: &Url, s: &Settings) -> bool {
+    let proxy = s
+        .proxy
+        .clone()
+        .or_else(|| env_proxy_var(url).and_then(|v| std::env::var(v).ok()));
+    proxy.is_some_and(|p| {
+        p.trim_start()
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+    })
+}
+
 /// The environment variable whose proxy reqwest uses for this URL, roughly
 /// (NO_PROXY is not considered); the value may hold a password, so only the
 /// name is ever shown.
@@ -1093,7 +1150,10 @@ fn classify(e: &reqwest::Error, url: &Url, s: &Settings) -> Failure {
     let host = url.host_str().unwrap_or_default();
     let mut target = host_port(url);
     if let Some(p) = &s.proxy {
-        target = format!("{target} (through the proxy {p})");
+        target = format!(
+            "{target} (through the proxy {})",
+            crate::auth::without_password(p, "***")
+        );
     }
     if let Some(tls) = find::<rustls::Error>(e) {
         return tls_failure(tls, host, &target);

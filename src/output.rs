@@ -47,15 +47,6 @@ pub const ERROR_BODY_LIMIT: u64 = 64 << 10;
 /// How many characters of a non-JSON error body are shown.
 const EXCERPT_CHARS: usize = 200;
 
-/// Header names whose values are secrets: redacted in `-v` output.
-const SENSITIVE_HEADERS: &[&str] = &[
-    "authorization",
-    "x-auth-token",
-    "proxy-authorization",
-    "cookie",
-    "set-cookie",
-];
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Json,
@@ -126,16 +117,12 @@ pub enum RenderError {
 }
 
 impl RenderError {
-    /// The failure to report; `received` is how many body bytes arrived.
-    pub fn into_failure(self, received: u64) -> Failure {
+    /// The failure to report; `read` tells what a failed read of the body
+    /// means (the caller knows the connection).
+    pub fn into_failure(self, read: impl FnOnce(io::Error) -> Failure) -> Failure {
         match self {
-            RenderError::Read(e) => Failure::new(
-                exit::BAD_RESPONSE,
-                format!("the answer was cut short after {received} bytes: {e}"),
-            ),
-            RenderError::Write(e) => {
-                Failure::new(exit::BAD_RESPONSE, format!("cannot write to stdout: {e}"))
-            }
+            RenderError::Read(e) => read(e),
+            RenderError::Write(e) => Failure::stdout(&e),
             RenderError::InvalidJson(e) => Failure::new(
                 exit::BAD_RESPONSE,
                 format!("the answer is not valid JSON: {e}"),
@@ -176,7 +163,8 @@ pub fn is_json_type(content_type: &str) -> bool {
     essence == "application/json" || essence == "text/json" || essence.ends_with("+json")
 }
 
-fn essence(content_type: &str) -> String {
+/// The media type of a Content-Type, lower-cased, without parameters.
+pub fn essence(content_type: &str) -> String {
     content_type
         .split(';')
         .next()
@@ -483,11 +471,12 @@ fn list_table(t: &mut Table, name: &str, items: &[Value]) {
 /// fast on huge values.
 const MAX_CELL_CHARS: usize = 2000;
 
-/// A table cell: strings without quotes, other values as compact JSON.
+/// A table cell: strings without quotes, other values as compact JSON;
+/// control characters escaped either way (JSON escapes only C0 ones).
 fn cell(v: &Value) -> String {
     let text = match v {
         Value::String(s) => escape_controls(s),
-        other => other.to_string(),
+        other => escape_controls(&other.to_string()),
     };
     match text.char_indices().nth(MAX_CELL_CHARS) {
         Some((cut, _)) => format!(
@@ -748,10 +737,7 @@ pub fn escape_controls(s: &str) -> String {
 
 /// A header line for `-v`, with the values of credential headers redacted.
 pub fn verbose_header(prefix: char, name: &str, value: &[u8]) -> String {
-    let shown = if SENSITIVE_HEADERS
-        .iter()
-        .any(|s| s.eq_ignore_ascii_case(name))
-    {
+    let shown = if crate::auth::is_sensitive_header(name) {
         crate::curl::REDACTED.to_owned()
     } else {
         escape_controls(&String::from_utf8_lossy(value))
@@ -1097,5 +1083,18 @@ mod tests {
             false,
         );
         assert_eq!(t.chars().filter(|c| *c == 'é').count(), 2000);
+    }
+
+    #[test]
+    fn nested_values_cannot_drive_the_terminal() {
+        // JSON escapes C0 controls only; DEL, C1 and bidi overrides inside a
+        // nested value are escaped too.
+        let v = serde_json::json!({"a": ["x\u{7f}\u{9b}31m\u{202e}y"]});
+        let c = cell(&v);
+        assert!(
+            !c.chars().any(|ch| ch.is_control() || ch == '\u{202e}'),
+            "{c:?}"
+        );
+        assert!(c.contains("\\u{7f}") && c.contains("\\u{202e}"), "{c:?}");
     }
 }

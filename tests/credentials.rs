@@ -6,7 +6,7 @@ mod common;
 
 use base64::Engine as _;
 use common::{cli, run_cmd, Run};
-use fake_onezone::{Config, FakeZone, Recorded, UserConfig};
+use fake_onezone::{Config, FakeZone, UserConfig};
 
 /// Secrets that cannot appear by accident in any output.
 const ADMIN_TOKEN: &str = "Adm1n-T0ken-9f8e7d6c5b4a";
@@ -48,17 +48,6 @@ fn call(zone: &FakeZone, env: &[(&str, &str)], args: &[&str]) -> Run {
         c.env(k, v);
     }
     run_cmd(c, None)
-}
-
-/// The credential headers of a recorded request, names lower-cased.
-fn credentials(rec: &Recorded) -> Vec<(String, String)> {
-    rec.headers
-        .iter()
-        .filter(|(n, _)| {
-            n.eq_ignore_ascii_case("x-auth-token") || n.eq_ignore_ascii_case("authorization")
-        })
-        .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
-        .collect()
 }
 
 fn pair(name: &str, value: &str) -> Vec<(String, String)> {
@@ -136,7 +125,7 @@ fn precedence_header_then_user_then_api_key_then_basic_auth() {
         assert_eq!(r.json()["username"], who, "{args:?}: {r}");
         let recs = zone.requests();
         assert_eq!(recs.len(), 1, "{args:?}");
-        assert_eq!(credentials(&recs[0]), wire, "{args:?}");
+        assert_eq!(recs[0].credentials(), wire, "{args:?}");
         assert!(recs[0].problems.is_empty(), "{:?}", recs[0].problems);
     }
 }
@@ -149,7 +138,7 @@ fn public_operations_need_no_credential() {
     assert!(r.json().is_object(), "{r}");
     assert_eq!(r.stderr, "", "no warning about a missing credential");
     let recs = zone.requests();
-    assert_eq!(credentials(&recs[0]), []);
+    assert_eq!(recs[0].credentials(), []);
     assert!(recs[0].problems.is_empty(), "{:?}", recs[0].problems);
 }
 
@@ -165,7 +154,7 @@ fn a_private_operation_without_credential_explains_how_to_log_in() {
         r.stderr.contains("`onezone-rest-cli login`") && r.stderr.contains("ONEZONE_API_KEY"),
         "{r}"
     );
-    assert_eq!(credentials(&zone.requests()[0]), []);
+    assert_eq!(zone.requests()[0].credentials(), []);
 }
 
 /// One way of giving a credential: environment variables, and arguments.
@@ -277,5 +266,115 @@ fn dry_run_never_shows_the_credential_unless_asked() {
         );
     }
     // Nothing was sent.
+    assert_eq!(zone.requests(), []);
+}
+
+/// Secrets that are not the Onezone credential: a proxy's password and
+/// cookies. They stay out of --dry-run lines and error messages, and a
+/// cookie does not follow a redirect to another host.
+#[test]
+fn proxy_passwords_and_cookies_stay_secret() {
+    let zone = zone();
+    let proxy = "http://bob:Pr0xy-Pa55-77aa@127.0.0.1:1";
+    let r = call(
+        &zone,
+        &[],
+        &[
+            "--dry-run",
+            "-x",
+            proxy,
+            "getConfiguration",
+            "Cookie:sid=C00kie-5ecret",
+        ],
+    );
+    assert_eq!(r.code, Some(0), "{r}");
+    let out = r.out();
+    assert!(
+        !out.contains("Pr0xy-Pa55") && !out.contains("C00kie-5ecret"),
+        "{r}"
+    );
+    assert!(
+        out.contains("-x 'http://bob:<redacted>@127.0.0.1:1'"),
+        "{r}"
+    );
+    assert!(out.contains("-H 'Cookie: <redacted>'"), "{r}");
+    let shown = call(
+        &zone,
+        &[],
+        &[
+            "--dry-run",
+            "--show-secrets",
+            "-x",
+            proxy,
+            "getConfiguration",
+            "Cookie:sid=C00kie-5ecret",
+        ],
+    );
+    assert!(
+        shown.out().contains("Pr0xy-Pa55") && shown.out().contains("C00kie-5ecret"),
+        "{shown}"
+    );
+
+    // The proxy refuses the connection: the message names it, not its password.
+    let r = call(&zone, &[], &["-m", "5", "-x", proxy, "getConfiguration"]);
+    assert_eq!(r.code, Some(6), "{r}");
+    assert!(
+        r.stderr
+            .contains("through the proxy http://bob:***@127.0.0.1:1"),
+        "{r}"
+    );
+    assert!(!r.stderr.contains("Pr0xy-Pa55"), "{r}");
+    let r = call(
+        &zone,
+        &[],
+        &["-x", "http://bob:Pr0xy-Pa55@[", "getConfiguration"],
+    );
+    assert_eq!(r.code, Some(2), "{r}");
+    assert!(!r.stderr.contains("Pr0xy-Pa55"), "{r}");
+
+    // A GET redirected to another host goes without its cookie.
+    let other = zone_b();
+    zone.set_fault(Some(fake_onezone::Fault::RedirectTo(format!(
+        "http://localhost:{}",
+        other.port()
+    ))));
+    let r = call(
+        &zone,
+        &[],
+        &["getConfiguration", "Cookie:sid=C00kie-5ecret"],
+    );
+    assert_eq!(r.code, Some(0), "{r}");
+    let first = zone.requests();
+    let second = other.requests();
+    assert_eq!(first[0].header("cookie"), Some("sid=C00kie-5ecret"));
+    assert_eq!(second.len(), 1, "{r}");
+    assert_eq!(
+        second[0].header("cookie"),
+        None,
+        "the cookie followed the redirect"
+    );
+}
+
+fn zone_b() -> FakeZone {
+    FakeZone::start().unwrap()
+}
+
+/// A credential variable that is set but not UTF-8 is an error, not unset:
+/// otherwise the request would go with another credential.
+#[test]
+fn a_credential_variable_that_is_not_utf8_is_refused() {
+    use std::os::unix::ffi::OsStrExt;
+    let zone = zone();
+    let mut c = cli();
+    c.env("ONEZONE_HOST", zone.url())
+        .env("ONEZONE_API_KEY", std::ffi::OsStr::from_bytes(b"tok\xffen"))
+        .arg("getCurrentUser");
+    let r = run_cmd(c, None);
+    assert_eq!(r.code, Some(3), "{r}");
+    assert!(
+        r.stderr
+            .starts_with("error: ONEZONE_API_KEY is not valid UTF-8"),
+        "{r}"
+    );
     assert_eq!(zone.requests(), []);
 }

@@ -19,10 +19,10 @@ fn shown(r: &Run) -> String {
     );
     if !r.stdout.is_empty() {
         s.push_str("--- stdout\n");
-        s.push_str(&without_ports(&r.out()));
+        s.push_str(&without_ports(&r.out(), "[PORT]"));
     }
     s.push_str("--- stderr\n");
-    s.push_str(&without_ports(&r.stderr));
+    s.push_str(&without_ports(&r.stderr, "[PORT]"));
     s
 }
 
@@ -227,13 +227,14 @@ fn configuration_errors() {
         &["-u", "admin", "getCurrentUser"],
     );
     failure("config_user_without_password", &r, exit::CONFIG);
-    // A credential that cannot go into a header; it is not echoed.
+    // A credential item that cannot go into a header is a malformed item
+    // (usage), like any other header; its value is not echoed.
     let r = run(
         "http://127.0.0.1:9",
         None,
         &["getCurrentUser", "X-Auth-Token:sec\u{1}ret"],
     );
-    failure("config_credential_not_a_header_value", &r, exit::CONFIG);
+    failure("config_credential_not_a_header_value", &r, exit::USAGE);
     assert!(!r.stderr.contains("sec"), "{r}");
 }
 
@@ -288,4 +289,24 @@ fn every_exit_code_has_its_condition() {
     );
     let documented: BTreeSet<u8> = exit::EXIT_CODES.iter().map(|(c, _)| *c).collect();
     assert_eq!(seen, documented);
+}
+
+/// A time limit beyond what the clock can hold is no limit, not a panic;
+/// one beyond what a Duration can hold is a usage error.
+#[test]
+fn huge_time_limits() {
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let host = format!("http://127.0.0.1:{port}");
+    let r = run(&host, None, &["-m", "1e19", "getConfiguration"]);
+    assert_eq!(r.code, Some(i32::from(exit::NETWORK)), "{r}");
+    let r = run(&host, None, &["-m", "1e300", "getConfiguration"]);
+    assert_eq!(r.code, Some(i32::from(exit::USAGE)), "{r}");
+    assert!(
+        r.stderr
+            .starts_with("error: -m/--max-time 1e300 is too long: give a number of seconds"),
+        "{r}"
+    );
 }

@@ -70,13 +70,24 @@ fn the_readme_documents_every_exit_code() {
         .split("\n## ")
         .next()
         .unwrap();
-    let rows: Vec<u8> = table
+    // Rows `| code | meaning |`; the README may add `code` quotes.
+    let rows: Vec<(u8, String)> = table
         .lines()
-        .filter_map(|l| l.strip_prefix("| ")?.split(' ').next()?.parse().ok())
+        .filter_map(|l| {
+            let cells: Vec<&str> = l
+                .strip_prefix("| ")?
+                .strip_suffix(" |")?
+                .split(" | ")
+                .collect();
+            let [code, meaning] = cells.as_slice() else {
+                return None;
+            };
+            Some((code.parse().ok()?, meaning.replace('`', "")))
+        })
         .collect();
-    let codes: Vec<u8> = onezone_rest_cli::exit::EXIT_CODES
+    let codes: Vec<(u8, String)> = onezone_rest_cli::exit::EXIT_CODES
         .iter()
-        .map(|(c, _)| *c)
+        .map(|(c, m)| (*c, (*m).to_owned()))
         .collect();
     assert_eq!(rows, codes, "README's exit code table vs exit::EXIT_CODES");
 }
