@@ -169,6 +169,13 @@ impl Backend {
         }
     }
 
+    /// Whether the store can list the entries of [`SERVICE`] (so `logout
+    /// --all` can find those the config file does not name). Only the Secret
+    /// Service can.
+    pub fn lists(self) -> bool {
+        self == Backend::SecretService
+    }
+
     /// Store-specific modifiers of a new entry.
     fn modifiers(self, url: &str) -> Option<HashMap<&'static str, String>> {
         match self {
@@ -332,11 +339,6 @@ impl Keyring {
         self.backend
     }
 
-    /// The store's own name of itself (proves which store is in use).
-    pub fn vendor(&self) -> String {
-        self.store.vendor()
-    }
-
     fn entry(&self, url: &str) -> Result<keyring_core::Entry, KeyringError> {
         let mods = self.backend.modifiers(url);
         let borrowed: Option<HashMap<&str, &str>> = mods
@@ -363,12 +365,16 @@ impl Keyring {
 
     /// Stores the credential for the host, replacing any.
     pub fn set(&self, url: &str, credential: &Credential) -> Result<(), KeyringError> {
-        let secret = encode(credential)?;
+        let secret = encode(self.backend, credential)?;
         let entry = self.entry(url)?;
+        // keyutils may fail after adding the key (linking it to the
+        // persistent keyring): a key this call created is removed again, so
+        // nothing half-stored stays behind. A key that was there before is
+        // left alone: it may be the working credential of the host.
+        let created = self.backend == Backend::Keyutils
+            && matches!(entry.get_credential(), Err(StoreError::NoEntry));
         entry.set_secret(secret.expose().as_bytes()).map_err(|e| {
-            // keyutils may fail after adding the key (linking it to the
-            // persistent keyring): leave nothing half-stored behind.
-            if self.backend == Backend::Keyutils {
+            if created {
                 let _ = entry.delete_credential();
             }
             failed(self.backend, &e)
@@ -388,7 +394,7 @@ impl Keyring {
     /// The hosts of every entry of ours the store can list (the Secret
     /// Service can; the other stores cannot, and give none).
     pub fn stored_hosts(&self) -> Result<Vec<String>, KeyringError> {
-        if self.backend != Backend::SecretService {
+        if !self.backend.lists() {
             return Ok(Vec::new());
         }
         let spec = HashMap::from([("service", SERVICE)]);
@@ -443,7 +449,7 @@ pub fn with_keyring<T: Send + 'static>(
 }
 
 /// The secret as stored.
-fn encode(c: &Credential) -> Result<Secret, KeyringError> {
+fn encode(backend: Backend, c: &Credential) -> Result<Secret, KeyringError> {
     match &c.kind {
         Kind::Header { name, value } if name.eq_ignore_ascii_case("x-auth-token") => {
             Ok(value.clone())
@@ -455,7 +461,7 @@ fn encode(c: &Credential) -> Result<Secret, KeyringError> {
             json!({"basic": {"user": user, "password": p.expose()}}).to_string(),
         )),
         _ => Err(KeyringError {
-            backend: Backend::SecretService,
+            backend,
             kind: ErrorKind::Failed,
             message: "only an access token or a user name with its password can be stored".into(),
         }),
@@ -522,6 +528,104 @@ mod tests {
         assert!(!k.delete(a).unwrap());
         assert_eq!(k.get(a).unwrap(), None);
         assert!(k.get(b).unwrap().is_some());
+    }
+
+    /// A store whose every write fails after writing, as keyutils does when
+    /// it has added (or updated) the key but cannot link it to the
+    /// persistent keyring; the rest is the mock's.
+    #[derive(Debug)]
+    struct FailingSet(keyring_core::Entry);
+
+    impl keyring_core::api::CredentialApi for FailingSet {
+        fn set_secret(&self, secret: &[u8]) -> keyring_core::Result<()> {
+            self.0.set_secret(secret)?;
+            Err(StoreError::PlatformFailure("cannot link the key".into()))
+        }
+        fn get_secret(&self) -> keyring_core::Result<Vec<u8>> {
+            self.0.get_secret()
+        }
+        fn delete_credential(&self) -> keyring_core::Result<()> {
+            self.0.delete_credential()
+        }
+        fn get_credential(&self) -> keyring_core::Result<Option<Arc<keyring_core::Credential>>> {
+            self.0.get_credential().map(|_| None)
+        }
+        fn get_specifiers(&self) -> Option<(String, String)> {
+            self.0.get_specifiers()
+        }
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+    }
+
+    #[derive(Debug)]
+    struct FailingSetStore(Arc<CredentialStore>);
+
+    impl keyring_core::api::CredentialStoreApi for FailingSetStore {
+        fn vendor(&self) -> String {
+            "failing writes".into()
+        }
+        fn id(&self) -> String {
+            "failing writes".into()
+        }
+        fn build(
+            &self,
+            service: &str,
+            user: &str,
+            mods: Option<&HashMap<&str, &str>>,
+        ) -> keyring_core::Result<keyring_core::Entry> {
+            let inner = self.0.build(service, user, mods)?;
+            Ok(keyring_core::Entry::new_with_credential(Arc::new(
+                FailingSet(inner),
+            )))
+        }
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+    }
+
+    #[test]
+    fn a_failed_keyutils_store_removes_only_what_it_created() {
+        let mock: Arc<CredentialStore> = keyring_core::mock::Store::new().unwrap();
+        let working = Keyring::with_store(Backend::Keyutils, Arc::clone(&mock));
+        let failing = Keyring::with_store(
+            Backend::Keyutils,
+            Arc::new(FailingSetStore(Arc::clone(&mock))),
+        );
+        let a = "https://a.example.com/api/v3/onezone";
+        let b = "https://b.example.com/api/v3/onezone";
+        working
+            .set(a, &Credential::token(Source::Keyring, Secret::new("OLD")))
+            .unwrap();
+        // Replacing an entry fails: the entry is not removed (keyutils
+        // updated it in place; login checked the new token first).
+        let e = failing
+            .set(a, &Credential::token(Source::Keyring, Secret::new("NEW")))
+            .unwrap_err();
+        assert_eq!((e.backend, e.kind), (Backend::Keyutils, ErrorKind::Failed));
+        assert!(!e.to_string().contains("NEW"), "{e}");
+        assert!(working.get(a).unwrap().is_some(), "the entry is kept");
+        // A new entry whose store fails is not left half-stored.
+        assert!(failing
+            .set(b, &Credential::token(Source::Keyring, Secret::new("NEW")))
+            .is_err());
+        assert_eq!(working.get(b).unwrap(), None);
+    }
+
+    #[test]
+    fn a_credential_that_cannot_be_stored_names_the_store() {
+        let k = mock();
+        let c = Credential {
+            source: Source::Keyring,
+            kind: Kind::Header {
+                name: "Authorization".into(),
+                value: Secret::new("Bearer SECRET"),
+            },
+        };
+        let e = k.set("https://a/api/v3/onezone", &c).unwrap_err();
+        assert_eq!(e.backend, Backend::Keyutils);
+        assert!(e.to_string().starts_with("the kernel keyring"), "{e}");
+        assert!(!e.to_string().contains("SECRET"), "{e}");
     }
 
     #[test]

@@ -28,35 +28,55 @@ use crate::secret::Secret;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use serde_json::Value;
 use std::io::{IsTerminal, Read, Write};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 
 /// At most this much is read from stdin for a token or password.
 const STDIN_LIMIT: u64 = 64 << 10;
 
 // ----- ordinary operations -----
 
-/// The host of the last login, for operations given neither `--host` nor
-/// `ONEZONE_HOST`.
-pub fn default_host(g: &Globals) -> Option<String> {
-    match Config::load() {
-        Ok(c) => c.default_host(),
+/// The config file, read at most once per run (and only when needed: not
+/// when `--host` and a credential are given).
+fn read_config() -> &'static Result<Config, String> {
+    static CONFIG: OnceLock<Result<Config, String>> = OnceLock::new();
+    CONFIG.get_or_init(Config::load)
+}
+
+/// The config file for an ordinary operation: a file that cannot be read is
+/// one warning (not one per use), and no default host or stored credential.
+fn lookup_config(g: &Globals) -> Option<&'static Config> {
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    match read_config() {
+        Ok(c) => Some(c),
         Err(e) => {
-            warn(g, &format!("{e}; it is ignored"));
+            if !WARNED.swap(true, Ordering::Relaxed) {
+                warn(
+                    g,
+                    &format!("{e}; it is ignored (no default host, no stored credential)"),
+                );
+            }
             None
         }
     }
+}
+
+/// The host this run is for, as given (not normalised): `--host`, else
+/// `ONEZONE_HOST`, else the default host of the last login. The config file
+/// is read only when neither is given.
+pub fn chosen_host(g: &Globals, env: &Environment) -> Option<String> {
+    g.host
+        .clone()
+        .or_else(|| env.host.clone())
+        .or_else(|| lookup_config(g).and_then(Config::default_host))
 }
 
 /// The keyring step of `auth::resolve`: the credential `login` stored for
 /// this host, if the config file lists the host. Never an error: trouble
 /// with the keyring is a warning (unless `-s`), and no credential.
 pub fn stored_credential(base_url: &str, g: &Globals) -> Result<Option<Credential>, String> {
-    let config = match Config::load() {
-        Ok(c) => c,
-        Err(e) => {
-            warn(g, &format!("{e}; the keyring is not consulted"));
-            return Ok(None);
-        }
+    let Some(config) = lookup_config(g) else {
+        return Ok(None);
     };
     let Some(host) = config.host(base_url) else {
         return Ok(None);
@@ -217,7 +237,7 @@ pub fn login(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
         .hint("give -u USER alone: the password is asked for, or read with --password-stdin"));
     }
     let mut config = load_config()?;
-    let url = host_url(&g, env, &config)?;
+    let url = host_url(&g, env)?;
     let backend = match m.get_one::<String>("store") {
         Some(name) => usable_backend(name)
             .ok_or_else(|| Failure::usage(format!("--store {name}: not available here")))?,
@@ -230,7 +250,8 @@ pub fn login(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
         })?,
     };
     // Reach the keyring before asking for anything.
-    let kr = connect(backend)?;
+    let kr = keyring::connect(backend, keyring::MANAGE_TIMEOUT)
+        .map_err(|e| keyring_failure(&e, "no OS keyring is reachable"))?;
 
     let credential = if basic {
         read_basic(&g, m.get_flag("password-stdin"), &url)?
@@ -238,7 +259,7 @@ pub fn login(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
         read_token(m.get_flag("token-stdin"), &url)?
     };
 
-    let user = match current_user(&url, &credential, &g)? {
+    let user = match current_user(&url, &credential, &g).map_err(nothing_stored)? {
         Ok(user) => user,
         Err(f) => {
             let answer = f.lines.first().cloned().unwrap_or_default();
@@ -246,6 +267,10 @@ pub fn login(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
                 f.code,
                 format!("{url} did not accept the credential; nothing was stored: {answer}"),
             );
+            // The answer's own hints come first.
+            for hint in f.lines.iter().skip(1) {
+                refused = refused.hint(hint.clone());
+            }
             if f.code == exit::HTTP_4XX {
                 refused = refused
                     .hint("check that the token is for this Zone and neither expired nor revoked");
@@ -256,17 +281,18 @@ pub fn login(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
 
     let to_store = credential.clone();
     let key = url.clone();
-    run(&kr, keyring::MANAGE_TIMEOUT, move |k| {
+    keyring::run(&kr, keyring::MANAGE_TIMEOUT, move |k| {
         k.set(&key, &to_store)
     })
     .map_err(|e| keyring_failure(&e, "cannot store the credential"))?;
 
+    let previous = config.host(&url).map(|h| h.store);
     config.set_host(&config::Host {
         url: url.clone(),
         store: backend.name().to_owned(),
         user: user.username.clone(),
     });
-    config.set_default_host(Some(&url));
+    config.set_default_host(&url);
     config.save().map_err(|e| {
         Failure::new(
             exit::CONFIG,
@@ -274,6 +300,9 @@ pub fn login(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
         )
         .hint("without it the credential is not found; fix the file's place and log in again")
     })?;
+    if let Some(old) = previous.filter(|s| !s.is_empty() && s != backend.name()) {
+        forget_in_previous_store(&g, &url, &old);
+    }
 
     note(
         &g,
@@ -292,6 +321,35 @@ pub fn login(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
     Ok(exit::OK)
 }
 
+/// After a login into another store than the host's last one: the entry in
+/// the old store is removed, so that no credential stays behind that the
+/// config file no longer names. Best effort, within the lookup limit (the
+/// old store may be the broken one the user moved away from): trouble is a
+/// warning.
+fn forget_in_previous_store(g: &Globals, url: &str, old: &str) {
+    let Some(backend) = usable_backend(old) else {
+        warn(
+            g,
+            &format!(
+                "the credential stored earlier for {url} in {old:?} may still be there: \
+                 this build cannot reach that store"
+            ),
+        );
+        return;
+    };
+    let key = url.to_owned();
+    if let Err(e) = keyring::with_keyring(backend, keyring::LOOKUP_TIMEOUT, move |k| k.delete(&key))
+    {
+        warn(
+            g,
+            &format!(
+                "the credential stored earlier for {url} may still be in {}: {e}",
+                backend.describe()
+            ),
+        );
+    }
+}
+
 /// Runs `logout`.
 pub fn logout(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
     let g = Globals::from_matches(m);
@@ -300,11 +358,12 @@ pub fn logout(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
             "logout changes the keyring; --dry-run does not apply",
         ));
     }
+    let all = m.get_flag("all");
     let mut config = load_config()?;
-    let hosts: Vec<config::Host> = if m.get_flag("all") {
+    let hosts: Vec<config::Host> = if all {
         config.hosts()
     } else {
-        let url = host_url(&g, env, &config)?;
+        let url = host_url(&g, env)?;
         let store = config
             .host(&url)
             .map(|h| h.store)
@@ -317,68 +376,125 @@ pub fn logout(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
         }]
     };
 
+    let mut keyrings = Keyrings::default();
+    let mut unreachable: Vec<Backend> = Vec::new();
     let mut removed = Vec::new();
-    let mut connected: Vec<Arc<Keyring>> = Vec::new();
+    // What could not be done; the rest is done first.
+    let mut problems: Vec<Failure> = Vec::new();
     for h in &hosts {
         let Some(backend) = usable_backend(&h.store) else {
             // A store this build cannot use: nothing to remove here.
             config.remove_host(&h.url);
             continue;
         };
-        let kr = match connected.iter().find(|k| k.backend() == backend) {
-            Some(k) => Arc::clone(k),
-            None => {
-                let k = connect(backend)?;
-                connected.push(Arc::clone(&k));
-                k
+        let kr = match keyrings.get(backend, keyring::MANAGE_TIMEOUT) {
+            Ok(k) => k,
+            Err(e) => {
+                unreachable.push(backend);
+                problems.push(keyring_failure(
+                    &e,
+                    &format!("cannot remove the credential of {}", h.url),
+                ));
+                continue;
             }
         };
         let key = h.url.clone();
-        let existed = run(&kr, keyring::MANAGE_TIMEOUT, move |k| k.delete(&key)).map_err(|e| {
-            keyring_failure(&e, &format!("cannot remove the credential of {}", h.url))
-        })?;
-        config.remove_host(&h.url);
-        if existed {
-            removed.push(format!("{} (from {})", h.url, backend.describe()));
-        } else if !m.get_flag("all") {
-            note(
-                &g,
-                &format!("No credential for {} was in {}.", h.url, backend.describe()),
-            );
-        }
-    }
-    if m.get_flag("all") {
-        // Entries the config file does not list (it was removed or edited).
-        if connected.is_empty() {
-            if let Some(b) = Backend::platform_default() {
-                if let Ok(k) = keyring::connect(b, keyring::LOOKUP_TIMEOUT) {
-                    connected.push(k);
+        match keyring::run(&kr, keyring::MANAGE_TIMEOUT, move |k| k.delete(&key)) {
+            Ok(existed) => {
+                config.remove_host(&h.url);
+                if existed {
+                    removed.push(format!("{} (from {})", h.url, backend.describe()));
+                } else if !all {
+                    note(
+                        &g,
+                        &format!("No credential for {} was in {}.", h.url, backend.describe()),
+                    );
                 }
             }
+            Err(e) => problems.push(keyring_failure(
+                &e,
+                &format!("cannot remove the credential of {}", h.url),
+            )),
         }
-        for kr in &connected {
-            let backend = kr.backend();
-            let extra = run(kr, keyring::MANAGE_TIMEOUT, |k| k.stored_hosts())
-                .map_err(|e| keyring_failure(&e, "cannot list the stored credentials"))?;
+    }
+    let mut unsearched = Vec::new();
+    if all {
+        // Entries the config file does not name (it was removed or edited,
+        // or the host moved to another store): every store that can list
+        // its entries is searched.
+        for backend in Backend::available().into_iter().filter(|b| b.lists()) {
+            if unreachable.contains(&backend) {
+                continue; // reported above
+            }
+            let kr = match keyrings.get(backend, keyring::MANAGE_TIMEOUT) {
+                Ok(k) => k,
+                Err(e) => {
+                    unsearched.push(e);
+                    continue;
+                }
+            };
+            let extra = match keyring::run(&kr, keyring::MANAGE_TIMEOUT, |k| k.stored_hosts()) {
+                Ok(x) => x,
+                Err(e) => {
+                    problems.push(keyring_failure(&e, "cannot list the stored credentials"));
+                    continue;
+                }
+            };
             for url in extra {
                 let key = url.clone();
-                if run(kr, keyring::MANAGE_TIMEOUT, move |k| k.delete(&key)).map_err(|e| {
-                    keyring_failure(&e, &format!("cannot remove the credential of {url}"))
-                })? {
-                    removed.push(format!("{url} (from {})", backend.describe()));
+                match keyring::run(&kr, keyring::MANAGE_TIMEOUT, move |k| k.delete(&key)) {
+                    Ok(existed) => {
+                        config.remove_host(&url);
+                        if existed {
+                            removed.push(format!("{url} (from {})", backend.describe()));
+                        }
+                    }
+                    Err(e) => problems.push(keyring_failure(
+                        &e,
+                        &format!("cannot remove the credential of {url}"),
+                    )),
                 }
             }
         }
     }
     config.save().map_err(|e| Failure::new(exit::CONFIG, e))?;
-    if removed.is_empty() {
-        if m.get_flag("all") {
-            note(&g, "No stored credential was found.");
+    for r in &removed {
+        note(&g, &format!("Logged out of {r}."));
+    }
+    for e in unsearched {
+        // A store that is not there at all (no Secret Service on a headless
+        // box) after credentials were removed from another: a warning. With
+        // nothing removed, "no stored credential was found" cannot be said.
+        if e.kind == ErrorKind::Unavailable && !removed.is_empty() {
+            warn(
+                &g,
+                &format!("{e}; it was not searched for other stored credentials"),
+            );
+        } else {
+            problems.push(
+                Failure::new(
+                    exit::CONFIG,
+                    format!("cannot search for stored credentials: {e}"),
+                )
+                .hint(format!(
+                    "nothing was removed from {}; run `logout --all` again once it can be reached",
+                    e.backend.describe()
+                )),
+            );
         }
-    } else {
-        for r in &removed {
-            note(&g, &format!("Logged out of {r}."));
+    }
+    if let Some(first) = problems.first() {
+        let mut f = first.clone();
+        for more in &problems[1..] {
+            f = f.hint(format!(
+                "also: {}",
+                more.lines.first().map_or("", String::as_str)
+            ));
         }
+        return Err(f);
+    }
+    if removed.is_empty() && all {
+        note(&g, "No stored credential was found.");
     }
     if let Some(var) = env_credential_var(env) {
         warn(&g, &format!("{var} is still set: operations keep using it"));
@@ -388,24 +504,48 @@ pub fn logout(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
 
 // ----- pieces -----
 
+/// The config file for `login`, `logout` and the status: one that cannot be
+/// read is an error (they would otherwise overwrite it, or mislead).
 fn load_config() -> Result<Config, Failure> {
-    Config::load().map_err(|e| {
+    read_config().clone().map_err(|e| {
         Failure::new(exit::CONFIG, e).hint("fix or remove the file (it holds no secret)")
     })
 }
 
-/// The normalised host: `--host`, `ONEZONE_HOST`, or the config's default.
-fn host_url(g: &Globals, env: &Environment, config: &Config) -> Result<String, Failure> {
-    let host = g
-        .host
-        .clone()
-        .or_else(|| env.host.clone())
-        .or_else(|| config.default_host())
-        .ok_or_else(|| {
-            Failure::new(exit::CONFIG, "no Onezone host given")
-                .hint(format!("pass --host URL or set {}", auth::HOST_VAR))
-        })?;
+/// The normalised host of [`chosen_host`].
+fn host_url(g: &Globals, env: &Environment) -> Result<String, Failure> {
+    let host = chosen_host(g, env).ok_or_else(|| {
+        Failure::new(exit::CONFIG, "no Onezone host given")
+            .hint(format!("pass --host URL or set {}", auth::HOST_VAR))
+    })?;
     request::base_url(&host).map_err(|e| Failure::new(exit::CONFIG, e))
+}
+
+fn nothing_stored(mut f: Failure) -> Failure {
+    if let Some(head) = f.lines.first_mut() {
+        head.push_str("; nothing was stored");
+    }
+    f
+}
+
+/// The keyrings connected so far in this run, one connection per store (a
+/// failed connection is remembered too: it is not waited for again).
+#[derive(Default)]
+struct Keyrings(Vec<(Backend, Result<Arc<Keyring>, KeyringError>)>);
+
+impl Keyrings {
+    fn get(
+        &mut self,
+        backend: Backend,
+        limit: std::time::Duration,
+    ) -> Result<Arc<Keyring>, KeyringError> {
+        if let Some((_, k)) = self.0.iter().find(|(b, _)| *b == backend) {
+            return k.clone();
+        }
+        let k = keyring::connect(backend, limit);
+        self.0.push((backend, k.clone()));
+        k
+    }
 }
 
 fn env_credential_var(env: &Environment) -> Option<&'static str> {
@@ -435,19 +575,6 @@ fn alternatives() -> String {
         );
     }
     alt
-}
-
-fn connect(backend: Backend) -> Result<Arc<Keyring>, Failure> {
-    keyring::connect(backend, keyring::MANAGE_TIMEOUT)
-        .map_err(|e| keyring_failure(&e, "no OS keyring is reachable"))
-}
-
-fn run<T: Send + 'static>(
-    kr: &Arc<Keyring>,
-    limit: std::time::Duration,
-    f: impl FnOnce(&Keyring) -> Result<T, KeyringError> + Send + 'static,
-) -> Result<T, KeyringError> {
-    keyring::run(kr, limit, f)
 }
 
 fn keyring_failure(e: &KeyringError, what: &str) -> Failure {
@@ -555,48 +682,44 @@ fn check_secret(s: &str, what: &str) -> Result<(), Failure> {
 }
 
 /// The user a credential belongs to.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct User {
-    id: Option<String>,
+    id: String,
     username: Option<String>,
     full_name: Option<String>,
 }
 
 impl User {
-    fn from_json(v: &Value) -> User {
+    /// `None` unless the answer names a user: a non-empty string `userId`
+    /// (any 2xx JSON, `{}` say, is not proof that the credential works).
+    fn from_json(v: &Value) -> Option<User> {
         let s = |k: &str| {
             v.get(k)
                 .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
+                .filter(|s| !s.trim().is_empty())
                 .map(output::escape_controls)
         };
-        User {
-            id: s("userId"),
+        Some(User {
+            id: s("userId")?,
             username: s("username"),
             full_name: s("fullName"),
-        }
+        })
     }
 
+    /// `admin (Admin User, u1)`: the name, then the full name and the id.
     fn describe(&self) -> String {
         let name = self
             .username
-            .clone()
-            .or_else(|| self.full_name.clone())
-            .or_else(|| self.id.clone())
-            .unwrap_or_else(|| "an unnamed user".into());
-        let mut extra = Vec::new();
-        if self.username.is_some() {
-            if let Some(f) = &self.full_name {
-                extra.push(f.clone());
-            }
-        }
-        if let Some(id) = &self.id {
-            if Some(id) != self.username.as_ref() {
-                extra.push(id.clone());
-            }
-        }
+            .as_deref()
+            .or(self.full_name.as_deref())
+            .unwrap_or(&self.id);
+        let extra: Vec<&str> = [self.full_name.as_deref(), Some(self.id.as_str())]
+            .into_iter()
+            .flatten()
+            .filter(|x| *x != name)
+            .collect();
         if extra.is_empty() {
-            name
+            name.to_owned()
         } else {
             format!("{name} ({})", extra.join(", "))
         }
@@ -604,7 +727,11 @@ impl User {
 }
 
 /// Sends a catalogue operation with the credential; `Ok(Err(failure))` is
-/// the Zone's refusal (an HTTP error answer), `Err` not reaching it.
+/// the Zone's refusal (an HTTP error answer), `Err` not reaching it, or an
+/// answer that says nothing of the credential: a redirect to another host
+/// left it behind (exit 5, like the cross-origin redirects `http` refuses
+/// to follow: the server's answer is not one the check can use, and it is
+/// no refusal of the credential either).
 fn call(
     url: &str,
     op_name: &str,
@@ -636,6 +763,18 @@ fn call(
         })?;
     req.credential = credential.cloned();
     let answer = crate::http::fetch(&req, g)?;
+    if credential.is_some() {
+        if let Some(host) = &answer.credential_dropped_for {
+            return Err(Failure::new(
+                exit::HTTP_5XX,
+                format!(
+                    "{url} redirected {op_name} to {host}, another host; the credential was not \
+                     sent there, so it was not checked"
+                ),
+            )
+            .hint("if that host is the Zone, give it with --host"));
+        }
+    }
     if !(200..300).contains(&answer.status) {
         let ctx = output::ErrorContext {
             credential: credential.map(|c| c.source),
@@ -659,12 +798,22 @@ fn call(
     Ok(Ok(v))
 }
 
+/// Whose the credential is; `Ok(Err)` the Zone's refusal, `Err` no answer
+/// that tells (not reached, redirected elsewhere, not a user: exit 1).
 fn current_user(
     url: &str,
     credential: &Credential,
     g: &Globals,
 ) -> Result<Result<User, Failure>, Failure> {
-    Ok(call(url, "getCurrentUser", None, Some(credential), g)?.map(|v| User::from_json(&v)))
+    match call(url, "getCurrentUser", None, Some(credential), g)? {
+        Ok(v) => User::from_json(&v).map(Ok).ok_or_else(|| {
+            Failure::new(
+                exit::BAD_RESPONSE,
+                format!("the answer of getCurrentUser at {url} is not a user (it has no userId)"),
+            )
+        }),
+        Err(refused) => Ok(Err(refused)),
+    }
 }
 
 /// What examineToken tells of a token.
@@ -811,14 +960,17 @@ struct Row {
 fn status(g: &Globals, env: &Environment) -> Result<u8, Failure> {
     let config = load_config()?;
     let default = config.default_host();
+    // The one host an environment credential is sent to: the operations'
+    // own choice. A host that does not parse is a warning, and no row.
+    let selected = chosen_host(g, env).and_then(|h| match request::base_url(&h) {
+        Ok(u) => Some(u),
+        Err(e) => {
+            warn(g, &format!("the selected host is left out: {e}"));
+            None
+        }
+    });
     let mut hosts: Vec<config::Host> = config.hosts();
-    let current = g
-        .host
-        .clone()
-        .or_else(|| env.host.clone())
-        .map(|h| request::base_url(&h).map_err(|e| Failure::new(exit::CONFIG, e)))
-        .transpose()?;
-    for extra in current.iter().chain(default.iter()) {
+    for extra in selected.iter().chain(default.iter()) {
         if !hosts.iter().any(|h| &h.url == extra) {
             hosts.push(config::Host {
                 url: extra.clone(),
@@ -836,7 +988,14 @@ fn status(g: &Globals, env: &Environment) -> Result<u8, Failure> {
         return Ok(exit::OK);
     }
 
-    let mut connected: Vec<(Backend, Result<Arc<Keyring>, KeyringError>)> = Vec::new();
+    // With a credential in the environment the keyring is not consulted,
+    // as for every operation; a malformed one is shown in its rows.
+    let from_env = env_credential_var(env).map(|var| {
+        let c = auth::resolve(&mut Vec::new(), None, env, || Ok(None))
+            .and_then(|c| c.ok_or_else(|| format!("{var} gives no credential")));
+        (var, c)
+    });
+    let mut keyrings = Keyrings::default();
     let mut rows = Vec::new();
     for h in &hosts {
         let mut row = Row {
@@ -847,21 +1006,28 @@ fn status(g: &Globals, env: &Environment) -> Result<u8, Failure> {
             allows: "-".into(),
             expires: "-".into(),
         };
-        let credential: Option<Credential> = if let Some(var) = env_credential_var(env) {
-            row.source = format!("env ({var})");
-            auth::resolve(&mut Vec::new(), None, env, || Ok(None))
-                .map_err(|e| Failure::new(exit::CONFIG, e))?
-        } else if let Some(backend) = usable_backend(&h.store) {
-            let kr = match connected.iter().find(|(b, _)| *b == backend) {
-                Some((_, k)) => k.clone(),
-                None => {
-                    let k = keyring::connect(backend, keyring::MANAGE_TIMEOUT);
-                    connected.push((backend, k.clone()));
-                    k
+        let credential: Option<Credential> = if let Some((var, c)) = &from_env {
+            match c {
+                Err(e) => {
+                    row.source = format!("env ({var}), unusable: {}", output::escape_controls(e));
+                    None
                 }
-            };
+                // Never sent to a host the operations would not go to.
+                Ok(_) if selected.as_deref() != Some(h.url.as_str()) => {
+                    row.source = format!("env ({var}), not sent: not the selected host");
+                    None
+                }
+                Ok(c) => {
+                    row.source = format!("env ({var})");
+                    Some(c.clone())
+                }
+            }
+        } else if let Some(backend) = usable_backend(&h.store) {
             let key = h.url.clone();
-            match kr.and_then(|k| run(&k, keyring::MANAGE_TIMEOUT, move |k| k.get(&key))) {
+            let got = keyrings
+                .get(backend, keyring::MANAGE_TIMEOUT)
+                .and_then(|k| keyring::run(&k, keyring::MANAGE_TIMEOUT, move |k| k.get(&key)));
+            match got {
                 Ok(Some(c)) => {
                     row.source = format!("keyring ({})", backend.name());
                     Some(c)
@@ -876,41 +1042,47 @@ fn status(g: &Globals, env: &Environment) -> Result<u8, Failure> {
                 }
             }
         } else {
+            if !h.store.is_empty() {
+                row.source = format!(
+                    "none (the store {:?} is not one this build can use)",
+                    h.store
+                );
+            }
             None
         };
         if let Some(c) = &credential {
-            match current_user(&h.url, c, g) {
-                Ok(Ok(u)) => row.user = u.describe(),
-                Ok(Err(f)) => {
-                    row.user = format!("rejected: {}", f.lines.first().map_or("", String::as_str))
-                }
-                Err(f) => {
-                    row.user = format!(
-                        "unreachable: {}",
-                        f.lines.first().map_or("", String::as_str)
-                    )
-                }
-            }
-            match &c.kind {
-                Kind::Header { value, .. } => match examine(&h.url, value, g) {
-                    Ok(facts) => {
-                        row.allows = facts.allows;
-                        row.expires = facts.expires;
-                    }
-                    Err(e) => row.allows = format!("cannot examine: {e}"),
-                },
-                Kind::Basic { user, .. } => {
-                    row.allows = format!(
-                        "user name and password ({}): all the user may do",
-                        output::escape_controls(user)
-                    );
-                    row.expires = "never".into();
-                }
-            }
+            probe(&h.url, c, g, &mut row);
         }
         rows.push(row);
     }
     print_status(&rows)
+}
+
+/// Fills the row's user and what the token allows, asking the host.
+fn probe(url: &str, c: &Credential, g: &Globals, row: &mut Row) {
+    let first = |f: &Failure| f.lines.first().cloned().unwrap_or_default();
+    row.user = match current_user(url, c, g) {
+        Ok(Ok(u)) => u.describe(),
+        Ok(Err(f)) => format!("rejected: {}", first(&f)),
+        Err(f) if f.code == exit::NETWORK => format!("unreachable: {}", first(&f)),
+        Err(f) => format!("not checked: {}", first(&f)),
+    };
+    match &c.kind {
+        Kind::Header { value, .. } => match examine(url, value, g) {
+            Ok(facts) => {
+                row.allows = facts.allows;
+                row.expires = facts.expires;
+            }
+            Err(e) => row.allows = format!("cannot examine: {e}"),
+        },
+        Kind::Basic { user, .. } => {
+            row.allows = format!(
+                "user name and password ({}): all the user may do",
+                output::escape_controls(user)
+            );
+            row.expires = "never".into();
+        }
+    }
 }
 
 fn print_status(rows: &[Row]) -> Result<u8, Failure> {
@@ -951,10 +1123,7 @@ fn print_status(rows: &[Row]) -> Result<u8, Failure> {
             r.expires.clone(),
         ]);
     }
-    let mut out = stdout.lock();
-    writeln!(out, "{t}")
-        .and_then(|()| out.flush())
-        .map_err(|e| Failure::new(exit::BAD_RESPONSE, format!("cannot write to stdout: {e}")))?;
+    exit::print(format!("{t}\n").as_bytes())?;
     Ok(exit::OK)
 }
 
@@ -1001,10 +1170,28 @@ mod tests {
     fn users_are_described_by_name_full_name_and_id() {
         let u = User::from_json(
             &json!({"userId": "u1", "username": "admin", "fullName": "Admin User"}),
-        );
+        )
+        .unwrap();
         assert_eq!(u.describe(), "admin (Admin User, u1)");
-        let u = User::from_json(&json!({"userId": "u1", "fullName": "A\u{1b}[31m"}));
+        let u = User::from_json(&json!({"userId": "u1", "fullName": "A\u{1b}[31m"})).unwrap();
         assert_eq!(u.describe(), "A\\u{1b}[31m (u1)");
+        let u = User::from_json(&json!({"userId": "u1"})).unwrap();
+        assert_eq!(u.describe(), "u1");
+    }
+
+    #[test]
+    fn an_answer_without_a_user_id_is_no_user() {
+        for v in [
+            json!({}),
+            json!({"username": "admin"}),
+            json!({"userId": ""}),
+            json!({"userId": " "}),
+            json!({"userId": 7}),
+            json!([]),
+            json!("u1"),
+        ] {
+            assert!(User::from_json(&v).is_none(), "{v}");
+        }
     }
 
     #[test]

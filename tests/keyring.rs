@@ -8,12 +8,19 @@
 //! (scripts/test installs them). Without them a test fails when `CI` is set,
 //! and otherwise is skipped with a message. Every child process has a time
 //! limit; the daemons are killed when a test ends.
+//!
+//! It also holds what `login`, `logout` and `login --status` must never do
+//! with a credential: store one the Zone did not check, send one from the
+//! environment to a host the operations would not send it to, or leave one
+//! behind in a keyring the config file no longer names. Tests that need no
+//! keyring (a credential in the environment, or no reachable bus) start no
+//! daemon.
 
 mod common;
 
 use assert_cmd::Command;
-use common::{bounded, skip};
-use fake_onezone::{FakeZone, ADMIN_TOKEN, USER_TOKEN};
+use common::{bounded, skip, try_bounded};
+use fake_onezone::{FakeZone, Fault, ADMIN_TOKEN, USER_TOKEN};
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, Output, Stdio};
@@ -75,6 +82,22 @@ impl Dirs {
             ("XDG_DATA_HOME".into(), s(self.path("data"))),
             ("XDG_RUNTIME_DIR".into(), s(self.path("runtime"))),
         ]
+    }
+
+    /// Writes a config file naming these hosts (normalised URLs) with
+    /// their stores, and the default host.
+    fn write_config(&self, hosts: &[(&str, &str)], default: Option<&str>) {
+        let file = self.config_file();
+        std::fs::create_dir_all(file.parent().expect("a parent")).expect("config dir");
+        let hosts: serde_json::Map<String, serde_json::Value> = hosts
+            .iter()
+            .map(|(url, store)| ((*url).to_owned(), serde_json::json!({ "store": store })))
+            .collect();
+        let mut doc = serde_json::json!({ "hosts": hosts });
+        if let Some(d) = default {
+            doc["default_host"] = d.into();
+        }
+        std::fs::write(&file, doc.to_string()).expect("write the config");
     }
 }
 
@@ -246,6 +269,11 @@ impl Session {
             String::from_utf8_lossy(&out.stderr)
         )
     }
+
+    /// Whether the Secret Service holds any entry of ours.
+    fn holds_any(&self) -> bool {
+        self.search().contains("attribute.username")
+    }
 }
 
 /// The tool with a clean environment in `dirs` (no D-Bus unless added).
@@ -298,6 +326,15 @@ fn config(dirs: &Dirs) -> serde_json::Value {
 
 fn zone() -> FakeZone {
     FakeZone::start().expect("start the fake Onezone")
+}
+
+/// Whether any request the fake received carried this secret, in a header
+/// or in its body.
+fn carried(z: &FakeZone, secret: &str) -> bool {
+    z.requests().iter().any(|r| {
+        r.headers.iter().any(|(_, v)| v.contains(secret))
+            || String::from_utf8_lossy(&r.body).contains(secret)
+    })
 }
 
 #[test]
@@ -540,6 +577,7 @@ fn secrets_never_leak_in_verbose_or_dry_run_output() {
         .output()
         .unwrap();
     assert_ok(&out, "login -v");
+    // Each run succeeds (the stored token is used), and none shows it.
     for args in [
         &["-v", "getCurrentUser"][..],
         &["--dry-run", "getCurrentUser"][..],
@@ -547,6 +585,7 @@ fn secrets_never_leak_in_verbose_or_dry_run_output() {
     ] {
         let out = s.cli().args(args).output().unwrap();
         let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {all}");
         assert!(!all.contains(ADMIN_TOKEN), "{args:?}: {all}");
     }
     let out = s
@@ -554,6 +593,7 @@ fn secrets_never_leak_in_verbose_or_dry_run_output() {
         .args(["--dry-run", "getCurrentUser"])
         .output()
         .unwrap();
+    assert_ok(&out, "--dry-run");
     assert!(
         text(&out.stdout).contains("X-Auth-Token"),
         "the stored credential is used, redacted: {}",
@@ -623,9 +663,17 @@ fn an_unreachable_keyring_is_reported_before_the_zone_is_asked() {
     assert!(z.requests().is_empty(), "the Zone was not asked");
 }
 
+/// What `login` says (exit 3) when the kernel keyring cannot be reached
+/// (src/login.rs, `connect`; src/keyring.rs, `Backend::describe`).
+const KEYUTILS_UNAVAILABLE: &str =
+    "error: no OS keyring is reachable: the kernel keyring (keyutils; cleared at reboot) cannot be reached";
+
 /// The kernel keyring (`login --store keyutils`): no daemon. Every process
 /// of the test joins one session keyring named for the test, as the
-/// processes of one login session share theirs.
+/// processes of one login session share theirs. Skipped (a failure under
+/// CI) only where keyutils cannot be used: keyctl is refused (a seccomp
+/// filter), so no process can join the keyring, or `login` says the kernel
+/// keyring cannot be reached; any other failure of `login` fails the test.
 #[cfg(target_os = "linux")]
 #[test]
 fn the_kernel_keyring_holds_the_credential_when_asked_for() {
@@ -638,7 +686,8 @@ fn the_kernel_keyring_holds_the_credential_when_asked_for() {
         COUNTER.fetch_add(1, Ordering::SeqCst)
     ))
     .expect("a keyring name");
-    let run = |args: &[&str], stdin: Option<&str>| -> Output {
+    // Err: the process could not be started, as keyctl failed.
+    let try_run = |args: &[&str], stdin: Option<&str>| -> std::io::Result<Output> {
         let mut std_cmd = std::process::Command::new(BIN);
         std_cmd.env_clear().envs(dirs.env()).args(args);
         let name = name.clone();
@@ -652,9 +701,12 @@ fn the_kernel_keyring_holds_the_credential_when_asked_for() {
                 Ok(())
             });
         }
-        bounded(&mut std_cmd, stdin.map(str::as_bytes), LIMIT)
+        try_bounded(&mut std_cmd, stdin.map(str::as_bytes), LIMIT)
     };
-    let out = run(
+    let run = |args: &[&str], stdin: Option<&str>| -> Output {
+        try_run(args, stdin).unwrap_or_else(|e| panic!("{args:?}: cannot start: {e}"))
+    };
+    let login = try_run(
         &[
             "login",
             "--host",
@@ -665,15 +717,28 @@ fn the_kernel_keyring_holds_the_credential_when_asked_for() {
         ],
         Some(ADMIN_TOKEN),
     );
-    if !out.status.success() {
-        let why = format!(
-            "keyutils is not usable here: exit {:?}: {}",
-            out.status.code(),
-            text(&out.stderr)
-        );
-        skip(&why);
+    let out = match login {
+        Ok(out) => out,
+        // What a seccomp filter or a kernel without keys makes keyctl fail with.
+        Err(e)
+            if [libc::EPERM, libc::EACCES, libc::ENOSYS]
+                .contains(&e.raw_os_error().unwrap_or(0)) =>
+        {
+            skip(&format!(
+                "keyutils is not usable here: cannot join a session keyring (keyctl: {e})"
+            ));
+            return;
+        }
+        Err(e) => panic!("cannot start login --store keyutils: {e}"),
+    };
+    let err = text(&out.stderr);
+    if out.status.code() == Some(i32::from(onezone_rest_cli::exit::CONFIG))
+        && err.starts_with(KEYUTILS_UNAVAILABLE)
+    {
+        skip(&format!("keyutils is not usable here: {err}"));
         return;
     }
+    assert_ok(&out, "login --store keyutils");
     assert_eq!(
         config(&dirs)["hosts"][format!("{}{BASE}", z.url())]["store"],
         "keyutils"
@@ -722,4 +787,239 @@ fn a_keyring_that_never_answers_does_not_hang_operations() {
     assert!(err.contains("did not answer within 5 s"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(took < Duration::from_secs(15), "took {took:?}");
+}
+
+/// A redirect to another host leaves the credential behind, so the answer
+/// there says nothing of it: nothing is stored (exit 5). An answer that
+/// names no user is no proof either (exit 1).
+#[test]
+fn login_stores_only_a_credential_the_zone_checked() {
+    let Some(s) = session("unchecked") else {
+        return;
+    };
+    let z = zone();
+    let elsewhere = zone();
+    z.set_fault(Some(Fault::RedirectTo(format!(
+        "{}/configuration",
+        elsewhere.api_url()
+    ))));
+    let out = login(&s, &z.url(), "bogus");
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("not checked") && err.contains("nothing was stored"),
+        "{err}"
+    );
+    assert!(!err.contains("bogus"), "{err}");
+    assert!(!carried(&elsewhere, "bogus"), "the token stayed behind");
+    assert!(!s.holds_any());
+    assert!(!s.dirs.config_file().exists());
+
+    // Same origin, so the token goes along (a valid one: the fake refuses
+    // an unknown token on every path), but the answer, the public
+    // configuration, is not a user.
+    z.set_fault_times(
+        Fault::RedirectTo(format!("{}/configuration", z.api_url())),
+        1,
+    );
+    let out = login(&s, &z.url(), ADMIN_TOKEN);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("is not a user") && err.contains("nothing was stored"),
+        "{err}"
+    );
+    assert!(!s.holds_any());
+    assert!(!s.dirs.config_file().exists());
+}
+
+/// `login --status` sends a credential of the environment only to the host
+/// operations would send it to (`--host`, `ONEZONE_HOST`, else the default
+/// host); the other hosts' rows say so.
+#[test]
+fn status_sends_the_environment_credential_only_to_the_selected_host() {
+    let dirs = Dirs::new("status-env");
+    let chosen = zone();
+    let other = zone();
+    let (a, b) = (chosen.api_url(), other.api_url());
+    dirs.write_config(&[(&a, "secret-service"), (&b, "secret-service")], Some(&b));
+    for host_arg in [true, false] {
+        chosen.clear_requests();
+        let mut c = cli(&dirs);
+        c.env("ONEZONE_API_KEY", USER_TOKEN)
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus");
+        if host_arg {
+            c.args(["--host", &chosen.url()]);
+        } else {
+            c.env("ONEZONE_HOST", chosen.url());
+        }
+        let out = c.args(["login", "--status"]).output().unwrap();
+        assert_ok(&out, "status");
+        let table = text(&out.stdout);
+        let row = |url: &str| {
+            table
+                .lines()
+                .find(|l| l.contains(url))
+                .unwrap_or_else(|| panic!("no row for {url} in\n{table}"))
+                .to_owned()
+        };
+        assert!(row(&a).contains("env (ONEZONE_API_KEY)"), "{table}");
+        assert!(row(&a).contains("user (Regular User"), "{table}");
+        assert!(
+            row(&b).contains("not sent: not the selected host"),
+            "{table}"
+        );
+        assert!(!table.contains(USER_TOKEN), "{table}");
+        assert!(carried(&chosen, USER_TOKEN), "the selected host is asked");
+        assert!(other.requests().is_empty(), "{:?}", other.requests());
+    }
+    let out = cli(&dirs)
+        .env("ONEZONE_API_KEY", USER_TOKEN)
+        .args(["login", "--status"])
+        .output()
+        .unwrap();
+    assert_ok(&out, "status, default host");
+    assert!(
+        carried(&other, USER_TOKEN),
+        "the default host is the selected one"
+    );
+}
+
+/// A malformed ONEZONE_BASIC_AUTH or ONEZONE_HOST does not stop the status.
+#[test]
+fn status_shows_what_it_can_despite_a_malformed_environment() {
+    let dirs = Dirs::new("status-malformed");
+    let z = zone();
+    let a = z.api_url();
+    dirs.write_config(&[(&a, "secret-service")], Some(&a));
+    let out = cli(&dirs)
+        .env("ONEZONE_BASIC_AUTH", "no-colon-here")
+        .args(["login", "--status"])
+        .output()
+        .unwrap();
+    assert_ok(&out, "status with a malformed ONEZONE_BASIC_AUTH");
+    let table = text(&out.stdout);
+    assert!(
+        table.contains("env (ONEZONE_BASIC_AUTH), unusable"),
+        "{table}"
+    );
+    assert!(!table.contains("no-colon-here"), "{table}");
+    assert!(z.requests().is_empty(), "nothing is sent");
+
+    let out = cli(&dirs)
+        .env("ONEZONE_HOST", "ftp://zone.example.com")
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .args(["login", "--status"])
+        .output()
+        .unwrap();
+    assert_ok(&out, "status with a malformed ONEZONE_HOST");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("warning: the selected host is left out"),
+        "{err}"
+    );
+    assert!(text(&out.stdout).contains(&a), "{}", text(&out.stdout));
+}
+
+/// `logout --all` searches the Secret Service for entries the config file
+/// does not name; a host logged in again into another store leaves no
+/// entry behind in the old one.
+#[test]
+fn no_credential_is_left_orphaned_in_the_secret_service() {
+    let Some(s) = session("orphans") else {
+        return;
+    };
+    let z = zone();
+    let base = z.api_url();
+    assert_ok(&login(&s, &z.url(), ADMIN_TOKEN), "login");
+    assert!(s.lookup(&base).is_some());
+
+    // The config file names another store (edited, or written by a build
+    // for another platform): logout --all still finds the entry.
+    s.dirs.write_config(&[(&base, "keychain")], Some(&base));
+    let out = s.cli().args(["logout", "--all"]).output().unwrap();
+    assert_ok(&out, "logout --all");
+    assert!(
+        text(&out.stderr).contains("Logged out of"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(s.lookup(&base), None, "the orphan is removed");
+
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        assert_ok(&login(&s, &z.url(), ADMIN_TOKEN), "login again");
+        assert!(s.lookup(&base).is_some());
+        // The kernel keyring, in a session keyring of the test's own (as in
+        // the_kernel_keyring_holds_the_credential_when_asked_for).
+        let name = std::ffi::CString::new(format!(
+            "onezone-rest-cli-safety-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        ))
+        .expect("a keyring name");
+        let mut cmd = std::process::Command::new(BIN);
+        cmd.env_clear()
+            .envs(s.dirs.env())
+            .env("DBUS_SESSION_BUS_ADDRESS", &s.bus)
+            .args(["login", "--host", &z.url(), "--token-stdin"])
+            .args(["--store", "keyutils"]);
+        // SAFETY: keyctl is a plain system call, safe between fork and exec.
+        // Where it is refused, login says keyutils cannot be used.
+        unsafe {
+            cmd.pre_exec(move || {
+                const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
+                libc::syscall(libc::SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name.as_ptr());
+                Ok(())
+            });
+        }
+        let out = bounded(&mut cmd, Some(ADMIN_TOKEN.as_bytes()), LIMIT);
+        if !out.status.success() {
+            skip(&format!(
+                "keyutils is not usable here: exit {:?}: {}",
+                out.status.code(),
+                text(&out.stderr)
+            ));
+            return;
+        }
+        assert_eq!(config(&s.dirs)["hosts"][&base]["store"], "keyutils");
+        assert_eq!(s.lookup(&base), None, "the old store's entry is removed");
+    }
+}
+
+/// `logout --all` that cannot reach the Secret Service does not say that no
+/// credential was found (exit 3).
+#[test]
+fn logout_all_reports_a_keyring_it_cannot_search() {
+    let dirs = Dirs::new("logout-unreachable");
+    let out = cli(&dirs)
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .args(["logout", "--all"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("cannot search for stored credentials"),
+        "{err}"
+    );
+    assert!(!err.contains("No stored credential was found"), "{err}");
+}
+
+/// A config file that cannot be read is one warning per run.
+#[test]
+fn a_malformed_config_file_is_one_warning() {
+    let dirs = Dirs::new("malformed-config");
+    let z = zone();
+    let file = dirs.config_file();
+    std::fs::create_dir_all(file.parent().expect("a parent")).expect("config dir");
+    std::fs::write(&file, "{not json").expect("write the config");
+    let out = cli(&dirs)
+        .args(["--host", &z.url(), "getCurrentUser"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert_eq!(err.matches("not valid JSON").count(), 1, "{err}");
 }
