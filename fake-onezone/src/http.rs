@@ -2,7 +2,10 @@
 //! `Content-Length` or chunked framing, `Expect: 100-continue`, keep-alive.
 //! Every read is bounded in size and time.
 
+use std::cell::Cell;
 use std::io::{self, BufRead, Read, Write};
+use std::net::TcpStream;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 /// The request line and headers together.
@@ -14,6 +17,54 @@ pub(crate) const MAX_BODY: usize = 8 * 1024 * 1024;
 pub(crate) const IO_TIMEOUT: Duration = Duration::from_secs(10);
 /// A whole request (head and body) must arrive within this.
 pub(crate) const REQUEST_DEADLINE: Duration = Duration::from_secs(30);
+
+/// When the request being read must have arrived; shared between a
+/// connection's loop, which sets it, and its [`Timed`] socket.
+pub(crate) type Deadline = Rc<Cell<Option<Instant>>>;
+
+/// A connection's socket, under the TLS layer if any and the buffered
+/// reader: before every read it sets the socket's read timeout to
+/// [`IO_TIMEOUT`], or to the time left until the deadline when that is
+/// shorter, and once the deadline has passed reads fail at once. So a peer
+/// sending a byte now and then cannot stretch a request past its deadline,
+/// however the bytes are read (within a line, a TLS record or a body).
+pub(crate) struct Timed {
+    stream: TcpStream,
+    deadline: Deadline,
+}
+
+impl Timed {
+    pub(crate) fn new(stream: TcpStream, deadline: Deadline) -> Timed {
+        Timed { stream, deadline }
+    }
+}
+
+impl Read for Timed {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let timeout = match self.deadline.get() {
+            None => IO_TIMEOUT,
+            Some(d) => {
+                let left = d.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(io::ErrorKind::TimedOut.into());
+                }
+                left.min(IO_TIMEOUT)
+            }
+        };
+        self.stream.set_read_timeout(Some(timeout))?;
+        self.stream.read(buf)
+    }
+}
+
+impl Write for Timed {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.stream.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
+}
 
 #[derive(Debug, Clone)]
 pub(crate) struct Head {
@@ -104,9 +155,9 @@ fn read_line(
 }
 
 /// Reads a request line and headers. `Closed` when the peer ends the
-/// connection before sending anything.
-pub(crate) fn read_head(r: &mut impl BufRead) -> Result<Head, ReadError> {
-    let deadline = Instant::now() + REQUEST_DEADLINE;
+/// connection before sending anything. `Io` once `deadline` has passed
+/// (reads themselves are bounded by it through [`Timed`]).
+pub(crate) fn read_head(r: &mut impl BufRead, deadline: Instant) -> Result<Head, ReadError> {
     let mut line = Vec::new();
     let mut used = 0;
     // Tolerate a few empty lines before the request line (RFC 9112 §2.2).
@@ -240,9 +291,12 @@ pub(crate) fn framing(head: &Head) -> Result<Framing, ReadError> {
     }
 }
 
-/// Reads the body announced by `framing`.
-pub(crate) fn read_body(r: &mut impl BufRead, framing: Framing) -> Result<Vec<u8>, ReadError> {
-    let deadline = Instant::now() + REQUEST_DEADLINE;
+/// Reads the body announced by `framing`, by `deadline` (as [`read_head`]).
+pub(crate) fn read_body(
+    r: &mut impl BufRead,
+    framing: Framing,
+    deadline: Instant,
+) -> Result<Vec<u8>, ReadError> {
     match framing {
         Framing::None => Ok(Vec::new()),
         Framing::Length(n) => read_exact(r, n, deadline),
@@ -253,9 +307,16 @@ pub(crate) fn read_body(r: &mut impl BufRead, framing: Framing) -> Result<Vec<u8
             for _ in 0..=MAX_BODY {
                 read_line(r, &mut line, 1024, deadline).map_err(|_| ReadError::Io)?;
                 let text = String::from_utf8_lossy(&line);
-                let size = text.split(';').next().unwrap_or("").trim();
-                let Ok(size) = usize::from_str_radix(size, 16) else {
-                    return Err(ReadError::Malformed(format!("bad chunk size {text:?}")));
+                // Hex digits only (`from_str_radix` alone takes a sign), then
+                // any whitespace before a chunk extension.
+                let size = text
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim_end_matches([' ', '\t']);
+                let size = match usize::from_str_radix(size, 16) {
+                    Ok(n) if size.bytes().all(|b| b.is_ascii_hexdigit()) => n,
+                    _ => return Err(ReadError::Malformed(format!("bad chunk size {text:?}"))),
                 };
                 if size == 0 {
                     // Trailers, up to the empty line.
@@ -347,9 +408,18 @@ pub(crate) fn head_bytes(resp: &Response, content_length: usize, close: bool) ->
     out.into_bytes()
 }
 
-pub(crate) fn write_response(w: &mut impl Write, resp: &Response, close: bool) -> io::Result<()> {
+/// Writes `resp`; for a `HEAD` request (`head_only`) the head alone, its
+/// `Content-Length` still that of the body a GET would get (RFC 9110 §9.3.2).
+pub(crate) fn write_response(
+    w: &mut impl Write,
+    resp: &Response,
+    close: bool,
+    head_only: bool,
+) -> io::Result<()> {
     let mut bytes = head_bytes(resp, resp.body.len(), close);
-    bytes.extend_from_slice(&resp.body);
+    if !head_only {
+        bytes.extend_from_slice(&resp.body);
+    }
     w.write_all(&bytes)?;
     w.flush()
 }
@@ -385,5 +455,85 @@ pub(crate) fn reason(status: u16) -> &'static str {
         503 => "Service Unavailable",
         504 => "Gateway Timeout",
         _ => "Unknown",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::BufReader;
+    use std::net::{Ipv4Addr, TcpListener};
+    use std::thread::{self, JoinHandle};
+
+    /// A reader of the server's side of a connection whose reads follow a
+    /// deadline `after` from now, as a connection's do, and a peer writing
+    /// `bytes` to it one every 20 ms (until they run out or the reader is
+    /// dropped).
+    fn trickled(bytes: Vec<u8>, after: Duration) -> (BufReader<Timed>, Instant, JoinHandle<()>) {
+        let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let mut client = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (server, _) = l.accept().unwrap();
+        let peer = thread::spawn(move || {
+            for b in bytes {
+                if client.write_all(&[b]).is_err() {
+                    break;
+                }
+                thread::sleep(Duration::from_millis(20));
+            }
+        });
+        let due = Instant::now() + after;
+        let deadline = Deadline::default();
+        deadline.set(Some(due));
+        (BufReader::new(Timed::new(server, deadline)), due, peer)
+    }
+
+    /// 5 s of bytes, one every 20 ms, each well within the read timeout.
+    fn slow(start: &[u8]) -> Vec<u8> {
+        let mut bytes = start.to_vec();
+        bytes.resize(250, b'a');
+        bytes
+    }
+
+    #[test]
+    fn a_trickled_request_cannot_outlast_its_deadline() {
+        let bound = Duration::from_millis(1500);
+        // Within a header line, begun before the deadline (the request
+        // line takes 320 ms).
+        let (mut r, due, peer) = trickled(
+            slow(b"GET / HTTP/1.1\r\nX-Slow: "),
+            Duration::from_millis(600),
+        );
+        let t = Instant::now();
+        let got = read_head(&mut r, due);
+        assert!(matches!(got, Err(ReadError::Io)), "{got:?}");
+        assert!(t.elapsed() < bound, "the head took {:?}", t.elapsed());
+        drop(r);
+        peer.join().unwrap();
+
+        // Within a body, and within a chunk-size line.
+        for framing in [Framing::Length(1000), Framing::Chunked] {
+            let start: &[u8] = if framing == Framing::Chunked {
+                b""
+            } else {
+                b"{"
+            };
+            let (mut r, due, peer) = trickled(slow(start), Duration::from_millis(300));
+            let t = Instant::now();
+            let got = read_body(&mut r, framing, due);
+            assert!(got.is_err(), "{framing:?}: {got:?}");
+            assert!(t.elapsed() < bound, "{framing:?}: took {:?}", t.elapsed());
+            drop(r);
+            peer.join().unwrap();
+        }
+    }
+
+    #[test]
+    fn reads_fail_once_the_deadline_has_passed() {
+        let (mut r, _, peer) = trickled(b"GET / HTTP/1.1\r\n\r\n".to_vec(), Duration::ZERO);
+        thread::sleep(Duration::from_millis(100));
+        let err = r.fill_buf().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        drop(r);
+        peer.join().unwrap();
     }
 }

@@ -30,12 +30,16 @@
 //!   one → 401 `unauthorized`. Public: getConfiguration, health, testImage,
 //!   getSharedData, examineToken, verify*Token, registerProvider (the token
 //!   is in its body) and paths with a `public` segment.
-//! - **403 rule** (`forbidden`): a non-admin user may not use an operation
-//!   whose catalogue privileges are all `oz_*` admin privileges, unless it
-//!   acts on a space or group they are an effective member of, on their own
-//!   user record (`/users/{id}`) or their own named token; and on a known
-//!   space or group (`/spaces/{id}…`, `/groups/{id}…`) a non-member non-admin
-//!   gets 403 for every operation. After that, the `{id}` of
+//! - **403 rule** (`forbidden`), for non-admin users and for providers
+//!   (a provider's root token from registerProvider, or its other tokens):
+//!   on a known space, group, user, provider or named token that is not
+//!   theirs (a space or group they are not an effective member of, another
+//!   user's record, a provider they neither are nor administer, another's
+//!   named token) every operation is refused; a provider may not use the
+//!   current user's operations (`/user…`); and an operation whose catalogue
+//!   privileges are all `oz_*` admin privileges is refused unless it acts on
+//!   something of theirs, or is a provider's own (`/provider…`, for a
+//!   provider). After that, the `{id}` of
 //!   `/spaces/{id}…`, `/groups/{id}…`, `/users/{id}…`, `/providers/{id}…` and
 //!   `/tokens/named/{id}…` must exist (404 `notFound`).
 //! - **Real state** for users, groups (with children/parents), spaces (users,
@@ -235,6 +239,18 @@ impl Recorded {
     /// The body parsed as JSON, if it is JSON.
     pub fn json(&self) -> Option<serde_json::Value> {
         serde_json::from_slice(&self.body).ok()
+    }
+
+    /// The credential headers it carried (`X-Auth-Token`, `Authorization`),
+    /// in order, names lower-cased.
+    pub fn credentials(&self) -> Vec<(String, String)> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| {
+                n.eq_ignore_ascii_case("x-auth-token") || n.eq_ignore_ascii_case("authorization")
+            })
+            .map(|(n, v)| (n.to_ascii_lowercase(), v.clone()))
+            .collect()
     }
 }
 

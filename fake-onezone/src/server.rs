@@ -11,6 +11,7 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::io::{BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
@@ -198,7 +199,7 @@ fn refuse(mut stream: TcpStream) {
         "serviceUnavailable",
         "Too many connections to the fake Onezone.",
     );
-    let _ = http::write_response(&mut stream, &Response::json(503, &err.body()), true);
+    let _ = http::write_response(&mut stream, &Response::json(503, &err.body()), true, false);
     let _ = stream.shutdown(Shutdown::Both);
 }
 
@@ -225,6 +226,8 @@ fn serve_requests(stream: TcpStream, shared: &Shared) {
     let Ok(raw) = stream.try_clone() else {
         return;
     };
+    let deadline = http::Deadline::default();
+    let stream = http::Timed::new(stream, Rc::clone(&deadline));
     #[cfg(feature = "tls")]
     if let Some(config) = &shared.config.tls {
         // The handshake happens on the first read; a client that rejects
@@ -232,20 +235,31 @@ fn serve_requests(stream: TcpStream, shared: &Shared) {
         let Ok(conn) = rustls::ServerConnection::new(Arc::clone(config)) else {
             return;
         };
-        return serve_stream(rustls::StreamOwned::new(conn, stream), &raw, shared);
+        let stream = rustls::StreamOwned::new(conn, stream);
+        return serve_stream(stream, &raw, &deadline, shared);
     }
-    serve_stream(stream, &raw, shared);
+    serve_stream(stream, &raw, &deadline, shared);
 }
 
-/// Serves the requests of one connection, plain or TLS; `raw` is the
-/// socket underneath, to shut it down.
-fn serve_stream<S: Read + Write>(stream: S, raw: &TcpStream, shared: &Shared) {
+/// Serves the requests of one connection, plain or TLS, over a
+/// [`http::Timed`] socket that follows `deadline`; `raw` is the socket
+/// underneath, to shut it down.
+fn serve_stream<S: Read + Write>(
+    stream: S,
+    raw: &TcpStream,
+    deadline: &http::Deadline,
+    shared: &Shared,
+) {
     let mut reader = BufReader::new(stream);
     for _ in 0..MAX_REQUESTS_PER_CONNECTION {
         if shared.stopping() {
             return;
         }
-        let head = match http::read_head(&mut reader) {
+        // The whole request, head and body, must arrive by then (the wait
+        // for it to begin included).
+        let due = Instant::now() + http::REQUEST_DEADLINE;
+        deadline.set(Some(due));
+        let head = match http::read_head(&mut reader, due) {
             Ok(h) => h,
             Err(e) => return refuse_request(reader.get_mut(), raw, shared, None, e, "badMessage"),
         };
@@ -275,7 +289,7 @@ fn serve_stream<S: Read + Write>(stream: S, raw: &TcpStream, shared: &Shared) {
         {
             return;
         }
-        let body = match http::read_body(&mut reader, framing) {
+        let body = match http::read_body(&mut reader, framing, due) {
             Ok(b) => b,
             Err(e) => {
                 return refuse_request(
@@ -304,7 +318,8 @@ fn serve_stream<S: Read + Write>(stream: S, raw: &TcpStream, shared: &Shared) {
             status: plan.status(),
         });
         let keep = head.keep_alive() && plan.keeps_connection();
-        if execute(plan, reader.get_mut(), shared, !keep).is_err() || !keep {
+        let head_only = head.method == "HEAD";
+        if execute(plan, reader.get_mut(), shared, !keep, head_only).is_err() || !keep {
             let _ = raw.shutdown(Shutdown::Both);
             return;
         }
@@ -337,7 +352,9 @@ fn refuse_request(
         problems: vec![err.description.clone()],
         status: err.status,
     });
-    let _ = http::write_response(writer, &Response::json(err.status, &err.body()), true);
+    let head_only = head.is_some_and(|h| h.method == "HEAD");
+    let resp = Response::json(err.status, &err.body());
+    let _ = http::write_response(writer, &resp, true, head_only);
     let _ = raw.shutdown(Shutdown::Both);
 }
 
@@ -462,16 +479,22 @@ pub(crate) fn dispatch(
         }
     };
     let op = route.op;
-    let (creds, cred_problems) = checks::credentials(head);
+    let (creds, mut cred_problems) = checks::credentials(head);
+    let sent = creds.len() + cred_problems.len();
+    if sent > 1 {
+        cred_problems.push(format!(
+            "{sent} credentials in one request (send exactly one of X-Auth-Token, Authorization: Bearer, Authorization: Basic)"
+        ));
+    }
     let (value, form) = checks::check_request(head, &route, query, body, chunked);
     let mut problems: Vec<String> = cred_problems.clone();
     problems.extend(form.iter().map(|(p, _)| p.clone()));
     if let Some((_, err)) = form.first() {
         return error_outcome(err, Some(op.name), problems);
     }
-    if creds.len() + cred_problems.len() > 1 {
+    if sent > 1 {
         let err = ApiError::new(400, "badValueAuthorization", "Send exactly one credential.")
-            .details(json!({"credentials": creds.len() + cred_problems.len()}));
+            .details(json!({"credentials": sent}));
         return error_outcome(&err, Some(op.name), problems);
     }
     if !cred_problems.is_empty() {
@@ -710,23 +733,34 @@ fn plan(fault: Option<Fault>, normal: Response, head: &Head) -> Plan {
     }
 }
 
-fn execute(plan: Plan, w: &mut impl Write, shared: &Shared, close: bool) -> std::io::Result<()> {
+/// Sends what `plan` says; for a `HEAD` request (`head_only`) no body.
+fn execute(
+    plan: Plan,
+    w: &mut impl Write,
+    shared: &Shared,
+    close: bool,
+    head_only: bool,
+) -> std::io::Result<()> {
     match plan {
-        Plan::Send(r) => http::write_response(w, &r, close),
+        Plan::Send(r) => http::write_response(w, &r, close, head_only),
         Plan::Slow(d, r) => {
             shared.sleep(d);
-            http::write_response(w, &r, close)
+            http::write_response(w, &r, close, head_only)
         }
         Plan::DropMidBody(r) => {
             w.write_all(&http::head_bytes(&r, r.body.len() * 4, true))?;
-            w.write_all(&r.body)?;
+            if !head_only {
+                w.write_all(&r.body)?;
+            }
             w.flush()?;
             Err(std::io::Error::other("dropped mid-body on purpose"))
         }
         Plan::Large(n) => {
             let head = Response::new(200).header("Content-Type", "application/json");
             w.write_all(&http::head_bytes(&head, n, close))?;
-            write_large_json(w, n)?;
+            if !head_only {
+                write_large_json(w, n)?;
+            }
             w.flush()
         }
         Plan::Garbage => {
@@ -736,7 +770,9 @@ fn execute(plan: Plan, w: &mut impl Write, shared: &Shared, close: bool) -> std:
         }
         Plan::Stall(d, r) => {
             w.write_all(&http::head_bytes(&r, r.body.len() * 4, true))?;
-            w.write_all(&r.body)?;
+            if !head_only {
+                w.write_all(&r.body)?;
+            }
             w.flush()?;
             shared.sleep(d);
             Err(std::io::Error::other("stalled mid-body on purpose"))

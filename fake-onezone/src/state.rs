@@ -216,6 +216,14 @@ fn family(route: &Route) -> Option<(Family, String)> {
     Some((fam, route.param("id").to_owned()))
 }
 
+/// Whether `template` is `prefix` or below it (`/user`: `/user/spaces`, not
+/// `/users`).
+fn below(template: &str, prefix: &str) -> bool {
+    template
+        .strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// Groups and spaces alike have direct users, and the current user lists,
 /// gets, leaves and joins (with an invite token) the ones they belong to.
 /// The operations that are the same for both take one of these.
@@ -367,11 +375,17 @@ impl State {
         }
     }
 
-    /// 403 and 404 before acting. A non-admin user may not use operations
-    /// whose privileges are all `oz_*` (admin) privileges, unless the
-    /// operation acts on a space or group they are an (effective) member of,
-    /// on their own user record, or on their own named token. On a known
-    /// space or group, a non-member non-admin gets 403 for every operation.
+    /// 403 and 404 before acting. Admins may do anything. Everyone else
+    /// with a credential, a non-admin user or a provider, is refused (403):
+    /// - on a known space, group, user, provider or named token that is not
+    ///   theirs (a space or group they are not an effective member of,
+    ///   another user's record, a provider they are not the admin of and is
+    ///   not themselves, another's named token), whatever the operation;
+    /// - a provider, on the current user's operations (`/user…`);
+    /// - operations whose privileges are all `oz_*` (admin) privileges,
+    ///   unless they act on something of theirs as above, or are a
+    ///   provider's own (`/provider…`, for a provider).
+    ///
     /// Then the `{id}` of spaces, groups, users, providers and named tokens
     /// must exist (404).
     pub(crate) fn authorize(&self, route: &Route, who: &Who) -> Result<(), ApiError> {
@@ -379,24 +393,35 @@ impl State {
         let admin_only =
             !op.privileges.is_empty() && op.privileges.iter().all(|p| p.starts_with("oz_"));
         let fam = family(route);
-        if let Who::User(uid) = who {
-            let admin = self.users.get(uid).is_some_and(|u| u.admin);
-            if !admin {
-                let member = fam.as_ref().and_then(|(f, id)| self.is_member(*f, id, uid));
-                match member {
-                    Some(true) => {}
-                    Some(false) if matches!(fam, Some((Family::Space | Family::Group, _))) => {
-                        return Err(ApiError::forbidden("you are not a member of this resource"));
-                    }
-                    _ if admin_only => {
-                        return Err(ApiError::forbidden(&format!(
-                            "{} needs the admin privilege {}",
-                            op.name,
-                            op.privileges.join(" or ")
-                        )));
-                    }
-                    _ => {}
+        let restricted = match who {
+            Who::User(uid) => !self.users.get(uid).is_some_and(|u| u.admin),
+            Who::Provider(_) => true,
+            // Only public operations get this far without a credential.
+            Who::Anonymous => false,
+        };
+        if restricted {
+            let provider = matches!(who, Who::Provider(_));
+            if provider && below(route.template, "/user") {
+                return Err(ApiError::forbidden(
+                    "this operation needs a user, not a provider",
+                ));
+            }
+            let member = fam.as_ref().and_then(|(f, id)| self.is_member(*f, id, who));
+            match member {
+                Some(true) => {}
+                Some(false) => {
+                    return Err(ApiError::forbidden(
+                        "you are not a member or the owner of this resource",
+                    ));
                 }
+                None if admin_only && !(provider && below(route.template, "/provider")) => {
+                    return Err(ApiError::forbidden(&format!(
+                        "{} needs the admin privilege {}",
+                        op.name,
+                        op.privileges.join(" or ")
+                    )));
+                }
+                None => {}
             }
         }
         if let Some((f, id)) = fam {
@@ -414,24 +439,37 @@ impl State {
         Ok(())
     }
 
-    /// `None` when the resource does not exist.
-    fn is_member(&self, f: Family, id: &str, uid: &str) -> Option<bool> {
+    /// Whether the resource is `who`'s (see [`State::authorize`]); `None`
+    /// when it does not exist.
+    fn is_member(&self, f: Family, id: &str, who: &Who) -> Option<bool> {
+        let (user, provider) = match who {
+            Who::User(uid) => (Some(uid.as_str()), None),
+            Who::Provider(pid) => (None, Some(pid.as_str())),
+            Who::Anonymous => (None, None),
+        };
         match f {
             Family::Space => self
                 .spaces
                 .get(id)
-                .map(|_| self.space_effective_users(id).contains(uid)),
+                .map(|_| user.is_some_and(|u| self.space_effective_users(id).contains(u))),
             Family::Group => self
                 .groups
                 .get(id)
-                .map(|_| self.group_effective_users(id).contains(uid)),
-            Family::User => self.users.get(id).map(|_| id == uid),
-            Family::NamedToken => self
-                .tokens
-                .iter()
-                .find(|t| t.id == id)
-                .map(|t| t.subject == Subject::User(uid.to_owned())),
-            Family::Provider => self.providers.get(id).map(|p| p.admin == uid),
+                .map(|_| user.is_some_and(|u| self.group_effective_users(id).contains(u))),
+            Family::User => self.users.get(id).map(|_| user == Some(id)),
+            Family::NamedToken => {
+                self.tokens
+                    .iter()
+                    .find(|t| t.id == id)
+                    .map(|t| match &t.subject {
+                        Subject::User(u) => user == Some(u.as_str()),
+                        Subject::Provider(p) => provider == Some(p.as_str()),
+                    })
+            }
+            Family::Provider => self
+                .providers
+                .get(id)
+                .map(|p| user == Some(p.admin.as_str()) || provider == Some(id)),
         }
     }
 

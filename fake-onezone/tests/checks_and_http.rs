@@ -361,3 +361,91 @@ fn connections_are_bounded() {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+#[test]
+fn credentials_are_counted_once() {
+    let zone = FakeZone::start().unwrap();
+    for (r, n) in [
+        (req("GET", "/user").admin().admin(), 2),
+        (
+            req("GET", "/user")
+                .admin()
+                .header("Authorization", "Bearer test-token"),
+            2,
+        ),
+        (req("GET", "/user").admin().admin().token(""), 3),
+        (
+            req("GET", "/user").admin().header("Authorization", "KEY-H"),
+            2,
+        ),
+    ] {
+        zone.clear_requests();
+        let d = refused(&zone, r.clone(), 400, "badValueAuthorization");
+        assert_eq!(d["credentials"], n, "{r:?}");
+        let problems = &zone.requests()[0].problems;
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.starts_with(&format!("{n} credentials in one request"))),
+            "{problems:?}"
+        );
+    }
+}
+
+/// Everything the fake answers to `raw`, sent on one connection.
+fn exchange(zone: &FakeZone, raw: &[u8]) -> Vec<u8> {
+    let mut c = Conn::open(zone.port());
+    c.write(raw);
+    c.read_to_end()
+}
+
+#[test]
+fn answers_to_head_have_no_body() {
+    let zone = FakeZone::start().unwrap();
+    // HEAD, then a GET on the same connection: the GET's answer must follow
+    // the HEAD's head directly.
+    for head in [
+        &b"HEAD /api/v3/onezone/configuration HTTP/1.1\r\nHost: x\r\n\r\n"[..],
+        b"HEAD /api/v3/onezone/nothing HTTP/1.1\r\nHost: x\r\n\r\n",
+    ] {
+        let mut raw = head.to_vec();
+        raw.extend_from_slice(
+            b"GET /api/v3/onezone/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        );
+        let out = exchange(&zone, &raw);
+        let text = String::from_utf8_lossy(&out);
+        let end = text.find("\r\n\r\n").expect("a head") + 4;
+        assert!(text[end..].starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+        assert_eq!(text.matches("HTTP/1.1 ").count(), 2, "{text}");
+    }
+}
+
+#[test]
+fn chunk_sizes_are_hex_digits_only() {
+    let zone = FakeZone::start().unwrap();
+    for size in ["+5", "-5", " 5", "0x5", "5 5", ""] {
+        let mut raw =
+            b"POST /api/v3/onezone/groups HTTP/1.1\r\nHost: x\r\nX-Auth-Token: test-token\r\n\
+              Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                .to_vec();
+        raw.extend(format!("{size}\r\n{{\"a\"}}\r\n0\r\n\r\n").bytes());
+        let mut c = Conn::open(zone.port());
+        c.write(&raw);
+        let r = c.read().unwrap();
+        assert_eq!(
+            (r.status, r.error_id().as_str()),
+            (400, "badMessage"),
+            "chunk size {size:?}: {}",
+            r.text()
+        );
+    }
+    // Hex digits in either case, with an extension, are fine.
+    let mut c = Conn::open(zone.port());
+    c.write(
+        b"POST /api/v3/onezone/groups HTTP/1.1\r\nHost: x\r\nX-Auth-Token: test-token\r\n\
+          Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n\
+          00A ; x=y\r\n{\"name\": \"\r\n3\r\nab\"\r\n1\r\n}\r\n0\r\n\r\n",
+    );
+    let r = c.read().unwrap();
+    assert_eq!(r.status, 201, "{}", r.text());
+}

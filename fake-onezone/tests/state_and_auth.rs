@@ -529,3 +529,148 @@ fn custom_users() {
         401
     );
 }
+
+#[test]
+fn providers_are_not_admins() {
+    let zone = FakeZone::start().unwrap();
+    let mut c = Conn::open(zone.port());
+    let register = |c: &mut Conn, name: &str| {
+        let reg = c
+            .send(&req("POST", "/user/clusters/provider_registration_token").admin())
+            .json()["token"]
+            .clone();
+        let r = c.send(&req("POST", "/providers").json(&json!({
+            "token": reg, "name": name, "adminEmail": "a@b.c", "subdomainDelegation": false,
+        })));
+        assert_eq!(r.status, 200, "{}", r.text());
+        (
+            r.json()["providerId"].as_str().unwrap().to_owned(),
+            r.json()["providerRootToken"].as_str().unwrap().to_owned(),
+        )
+    };
+    let (pid, root) = register(&mut c, "p1");
+    let (other, _) = register(&mut c, "p2");
+    let space = c
+        .send(&req("POST", "/spaces").admin().json(&json!({"name": "s"})))
+        .location_id();
+
+    // User and admin operations are refused, and change nothing.
+    for (m, p, body) in [
+        ("GET", "/users".to_owned(), None),
+        ("POST", "/users".to_owned(), Some(json!({"username": "x"}))),
+        ("GET", format!("/users/{ADMIN_ID}"), None),
+        ("DELETE", format!("/users/{ADMIN_ID}"), None),
+        ("DELETE", format!("/users/{ADMIN_ID}/tokens/named"), None),
+        ("GET", "/user".to_owned(), None),
+        ("GET", "/user/handles".to_owned(), None),
+        ("GET", "/spaces".to_owned(), None),
+        ("GET", format!("/spaces/{space}"), None),
+        ("DELETE", format!("/spaces/{space}"), None),
+        ("GET", "/providers".to_owned(), None),
+        ("GET", format!("/providers/{other}"), None),
+        ("DELETE", format!("/providers/{other}"), None),
+        ("GET", "/tokens/named".to_owned(), None),
+        ("GET", "/handle_services".to_owned(), None),
+    ] {
+        let r = req(m, &p).token(&root);
+        let r = match body {
+            Some(b) => r.json(&b),
+            None => r,
+        };
+        let resp = c.send(&r);
+        assert_eq!(
+            (resp.status, resp.error_id().as_str()),
+            (403, "forbidden"),
+            "{m} {p}: {}",
+            resp.text()
+        );
+    }
+    let r = c.send(&req("GET", "/users").admin());
+    let mut users = vec![ADMIN_ID, USER_ID];
+    users.sort();
+    assert_eq!(
+        r.json(),
+        json!({"users": users}),
+        "no user was made or removed"
+    );
+    assert_eq!(
+        c.send(&req("GET", &format!("/spaces/{space}")).admin())
+            .status,
+        200
+    );
+    assert_eq!(
+        c.send(&req("GET", &format!("/providers/{other}")).admin())
+            .status,
+        200
+    );
+
+    // Its own operations are fine.
+    assert_eq!(c.send(&req("GET", "/provider").token(&root)).status, 200);
+    assert_eq!(
+        c.send(&req("GET", "/provider/domain_config").token(&root))
+            .status,
+        200
+    );
+    let r = c.send(
+        &req("POST", "/provider/tokens/named")
+            .token(&root)
+            .json(&json!({"name": "mine"})),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let tid = r.json()["tokenId"].as_str().unwrap().to_owned();
+    let r = c.send(&req("GET", &format!("/tokens/named/{tid}")).token(&root));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = c.send(&req("GET", &format!("/providers/{pid}")).token(&root));
+    assert_eq!(r.json()["providerId"], pid.as_str());
+    let r = c.send(&req("GET", &format!("/providers/{pid}/tokens/named")).token(&root));
+    assert_eq!(r.json(), json!({"tokens": [tid]}));
+    let r = c.send(
+        &req("POST", "/tokens/verify_access_token")
+            .token(&root)
+            .json(&json!({"token": root})),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(zone.requests().iter().all(|r| r.problems.is_empty()));
+}
+
+#[test]
+fn non_admins_may_not_act_on_other_users() {
+    let zone = FakeZone::start().unwrap();
+    let mut c = Conn::open(zone.port());
+    let named = c
+        .send(
+            &req("POST", "/user/tokens/named")
+                .admin()
+                .json(&json!({"name": "keep"})),
+        )
+        .json()["tokenId"]
+        .clone();
+    // Operations on /users/{id} without oz_* privileges in the catalogue.
+    for (m, p) in [
+        ("DELETE", format!("/users/{ADMIN_ID}/tokens/named")),
+        (
+            "POST",
+            format!("/users/{ADMIN_ID}/clusters/provider_registration_token"),
+        ),
+    ] {
+        let r = c.send(&req(m, &p).token(USER_TOKEN));
+        assert_eq!(
+            (r.status, r.error_id().as_str()),
+            (403, "forbidden"),
+            "{m} {p}"
+        );
+    }
+    let r = c.send(&req("GET", "/user/tokens/named").admin());
+    assert_eq!(r.json(), json!({"tokens": [named]}));
+    // On their own record they may.
+    let r = c.send(
+        &req(
+            "POST",
+            &format!("/users/{USER_ID}/clusters/provider_registration_token"),
+        )
+        .token(USER_TOKEN),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = c.send(&req("DELETE", &format!("/users/{USER_ID}/tokens/named")).token(USER_TOKEN));
+    assert_eq!(r.status, 204, "{}", r.text());
+}
