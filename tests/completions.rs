@@ -8,12 +8,11 @@
 
 mod common;
 
-use common::{bounded, installed, kill_group, skip};
+use common::{bounded, installed, kill_group, scratch, skip, works};
 use onezone_rest_cli::complete::Shell;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_onezone-rest-cli");
@@ -22,13 +21,7 @@ const TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Whether `shell` can run here; under CI its absence is a failure.
 fn have(shell: &str) -> bool {
-    let found = Command::new(shell)
-        .args(["-c", "exit 0"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
+    let found = works(shell, &["-c", "exit 0"]);
     if !found {
         skip(&format!(
             "{shell} is not installed (apt-get install bash-completion zsh fish); \
@@ -60,19 +53,6 @@ fn text(out: &Output) -> String {
 
 fn script_path(file: &str) -> PathBuf {
     Path::new(ROOT).join("completions").join(file)
-}
-
-/// A fresh directory for one test's files.
-fn scratch(name: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "onezone-rest-cli-completions-{}-{}-{name}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch directory");
-    dir
 }
 
 #[test]

@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{bounded, installed, skip, USER_ENV};
+use common::{bin, bounded, have_curl, new_request, replay};
 use fake_onezone::{FakeZone, Recorded, ADMIN_TOKEN};
 use onezone_rest_cli::catalogue::find;
 use onezone_rest_cli::request::{build, Options, Request};
@@ -112,11 +112,9 @@ proptest! {
 
 // ---- the curl line against the fake
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_onezone-rest-cli"));
-    for v in USER_ENV {
-        c.env_remove(v);
-    }
+/// The binary (in the environment of `common::cli`) with the admin's token.
+fn oz() -> Command {
+    let mut c = bin();
     c.env("ONEZONE_API_KEY", ADMIN_TOKEN);
     c
 }
@@ -137,20 +135,6 @@ fn headers(r: &Recorded) -> Vec<(String, String)> {
         .collect();
     h.sort();
     h
-}
-
-fn last(zone: &FakeZone, before: usize) -> Recorded {
-    let reqs = zone.requests();
-    assert_eq!(reqs.len(), before + 1, "one request");
-    reqs.into_iter().last().unwrap()
-}
-
-fn have_curl() -> bool {
-    let ok = installed("curl");
-    if !ok {
-        skip("curl is not installed; the --dry-run line was not replayed");
-    }
-    ok
 }
 
 proptest! {
@@ -177,30 +161,21 @@ proptest! {
         let note_trimmed = note.trim();
         prop_assume!(!note_trimmed.is_empty());
 
-        let mut dry = bin();
+        let mut dry = oz();
         dry.arg("--dry-run").args(&args).env("ONEZONE_HOST", zone.url());
         let out = run(dry);
         prop_assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let line = String::from_utf8(out.stdout).unwrap();
 
         let before = zone.requests().len();
-        let mut real = bin();
+        let mut real = oz();
         real.args(&args).env("ONEZONE_HOST", zone.url());
         let out = run(real);
-        let sent = last(&zone, before);
+        let sent = new_request(&zone, before);
         // getGroup of an unknown id is a 404: the request is what matters.
         prop_assert!(out.status.code().is_some());
 
-        let mut curl = Command::new("bash");
-        for v in USER_ENV {
-            curl.env_remove(v);
-        }
-        curl.args(["-c", &format!("{} -s -o /dev/null", line.trim_end())])
-            .env("ONEZONE_API_KEY", ADMIN_TOKEN);
-        let before = zone.requests().len();
-        let out = run(curl);
-        prop_assert!(out.status.success(), "bash failed on: {line}");
-        let replayed = last(&zone, before);
+        let replayed = replay(&zone, &line);
 
         prop_assert_eq!(&replayed.method, &sent.method, "{}", line);
         prop_assert_eq!(&replayed.path, &sent.path, "{}", line);

@@ -3,9 +3,59 @@
 use fake_onezone::probe::{req, Conn};
 use fake_onezone::{Config, FakeZone, Fault};
 use serde_json::json;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::thread;
 use std::time::{Duration, Instant};
+
+/// No child process of these tests may take longer than this.
+const LIMIT: Duration = Duration::from_secs(20);
+
+/// What `f` gives, run on a thread of its own, if it gives it within
+/// `limit`; otherwise `child` is killed and the test fails, saying `what`.
+fn within<T: Send + 'static>(
+    child: &mut Child,
+    limit: Duration,
+    what: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(limit).unwrap_or_else(|_| {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("{what}: nothing within {limit:?}; the fake was killed")
+    })
+}
+
+/// Waits at most `limit` for `child` to exit; past it, kills it and fails.
+fn wait_within(child: &mut Child, limit: Duration) -> ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for the fake") {
+            return status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the fake did not exit within {limit:?}; killed");
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Everything `from` gives until it closes, read on a thread of its own
+/// (`within` bounds the wait for it).
+fn read_all(mut from: impl Read + Send + 'static) -> impl FnOnce() -> Vec<u8> + Send {
+    move || {
+        let mut b = Vec::new();
+        let _ = from.read_to_end(&mut b);
+        b
+    }
+}
 
 #[test]
 fn slow_delays_the_first_byte() {
@@ -168,10 +218,14 @@ fn binary_prints_its_url_serves_and_exits_on_stdin_eof() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    // stderr is read all along, so the fake never blocks on a full pipe.
+    let stderr = thread::spawn(read_all(child.stderr.take().unwrap()));
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let (line, stdout) = within(&mut child, LIMIT, "its URL on stdout", move || {
+        let mut line = String::new();
+        let _ = stdout.read_line(&mut line);
+        (line, stdout)
+    });
     let port: u16 = line
         .trim()
         .strip_prefix("http://127.0.0.1:")
@@ -182,10 +236,15 @@ fn binary_prints_its_url_serves_and_exits_on_stdin_eof() {
     let r = c.send(&req("GET", "/user").admin());
     assert_eq!((r.status, r.error_id().as_str()), (502, "badGateway"));
     drop(c);
-    child.stdin.take().unwrap().flush().unwrap(); // dropping closes stdin
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    drop(child.stdin.take()); // closes its stdin: it must exit
+    let status = wait_within(&mut child, LIMIT);
+    assert!(status.success(), "{status}");
+    let rest = within(&mut child, LIMIT, "the end of its stdout", read_all(stdout));
+    assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
+    let err = within(&mut child, LIMIT, "the end of its stderr", move || {
+        stderr.join().expect("read stderr")
+    });
+    let err = String::from_utf8_lossy(&err);
     assert!(
         err.contains("test-token") && err.contains("user-token"),
         "{err}"
@@ -200,11 +259,14 @@ fn binary_prints_its_url_serves_and_exits_on_stdin_eof() {
         "tokens are not logged per request: {err}"
     );
 
-    let out = Command::new(env!("CARGO_BIN_EXE_fake-onezone"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fake-onezone"))
         .arg("--fault=nope")
-        .output()
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(wait_within(&mut child, LIMIT).code(), Some(2));
 }
 
 #[test]

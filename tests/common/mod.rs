@@ -1,23 +1,30 @@
 //! Shared by the integration tests: the binary in an isolated environment,
 //! a valid invocation of any catalogue operation (in a `fake_onezone::World`
-//! or not), bounded runs of any child process, and skips that are seen (and
-//! fail under CI). The raw HTTP client for setting up a fake's state is
-//! `fake_onezone::probe`.
+//! or not), bounded runs of any child process, skips that are seen (and
+//! fail under CI), scratch directories, ports masked in output, and the
+//! replay of a `--dry-run` curl line against a fake. The raw HTTP client for
+//! setting up a fake's state is `fake_onezone::probe`.
 
 #![allow(dead_code)]
 
 use assert_cmd::Command;
 use fake_onezone::probe::encode;
-use fake_onezone::{sample_body, World};
+use fake_onezone::{sample_body, FakeZone, Recorded, World, ADMIN_TOKEN};
 use onezone_rest_cli::catalogue::Operation;
 use serde_json::Value;
 use std::io::{Read, Write};
+use std::path::PathBuf;
 use std::process::{Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// Every child process is killed after this long.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// A probe (is this tool installed? does this work here?) is killed after
+/// this long.
+pub const PROBE_LIMIT: Duration = Duration::from_secs(10);
 
 /// The variables of the developer's environment that would change what the
 /// binary does: the host, the credentials, the proxies.
@@ -53,15 +60,26 @@ pub fn skip(why: &str) {
     let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
 }
 
-/// Whether `program` is installed: `program --version` can be started.
+/// Whether `program` is installed: `program --version` can be started
+/// (and ends within [`PROBE_LIMIT`]).
 pub fn installed(program: &str) -> bool {
-    std::process::Command::new(program)
-        .arg("--version")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
+    try_bounded(
+        std::process::Command::new(program).arg("--version"),
+        None,
+        PROBE_LIMIT,
+    )
+    .is_ok()
+}
+
+/// Whether `program args…` can be started and succeeds (within
+/// [`PROBE_LIMIT`]).
+pub fn works(program: &str, args: &[&str]) -> bool {
+    try_bounded(
+        std::process::Command::new(program).args(args),
+        None,
+        PROBE_LIMIT,
+    )
+    .is_ok_and(|out| out.status.success())
 }
 
 /// Kills the process group `pgid` (a child started with
@@ -79,7 +97,19 @@ pub fn kill_group(pgid: u32) {
 /// `/dev/null`), and collects what it printed. Past `limit` the whole group
 /// is killed and the test fails, naming the command; also when the child
 /// has exited but something it started keeps its output open that long.
+/// The test fails too when `cmd` cannot be started.
 pub fn bounded(cmd: &mut std::process::Command, stdin: Option<&[u8]>, limit: Duration) -> Output {
+    let what = format!("{cmd:?}");
+    try_bounded(cmd, stdin, limit).unwrap_or_else(|e| panic!("cannot run {what}: {e}"))
+}
+
+/// [`bounded`], but a command that cannot be started (not installed, or
+/// its `pre_exec` failed) is an `Err` rather than a failed test.
+pub fn try_bounded(
+    cmd: &mut std::process::Command,
+    stdin: Option<&[u8]>,
+    limit: Duration,
+) -> std::io::Result<Output> {
     use std::os::unix::process::CommandExt;
     let deadline = Instant::now() + limit;
     let what = format!("{cmd:?}");
@@ -92,8 +122,7 @@ pub fn bounded(cmd: &mut std::process::Command, stdin: Option<&[u8]>, limit: Dur
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
+        .spawn()?;
     if let (Some(mut pipe), Some(input)) = (child.stdin.take(), stdin) {
         let input = input.to_vec();
         // Not joined: a child that never reads must not block the test.
@@ -133,32 +162,61 @@ pub fn bounded(cmd: &mut std::process::Command, stdin: Option<&[u8]>, limit: Dur
                 )
             })
     };
-    Output {
+    Ok(Output {
         stdout: collect(out),
         stderr: collect(err),
         status,
-    }
+    })
+}
+
+/// [`bounded`], as a [`Run`].
+pub fn run_bounded(cmd: &mut std::process::Command, stdin: Option<&[u8]>, limit: Duration) -> Run {
+    let started = Instant::now();
+    Run::new(bounded(cmd, stdin, limit), started)
 }
 
 /// The binary with nothing of the developer's environment that could change
 /// what it does: no host, no credential variables, no proxies, a config
 /// directory that does not exist (no stored host or credential, no keyring).
+/// Killed after [`TIMEOUT`].
 pub fn cli() -> Command {
-    isolated(Command::cargo_bin("onezone-rest-cli").unwrap())
+    let mut c = Command::from_std(bin());
+    c.timeout(TIMEOUT);
+    c
 }
 
-/// `c` in the environment of [`cli`].
-pub fn isolated(mut c: Command) -> Command {
+/// The binary of [`cli`] as a plain `Command`, for [`bounded`].
+pub fn bin() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_onezone-rest-cli"));
+    isolate(&mut c);
+    c
+}
+
+/// A config directory that does not exist.
+pub fn no_config_dir() -> PathBuf {
+    std::env::temp_dir().join("onezone-rest-cli-tests-no-config")
+}
+
+/// `c` (any program: bash, script, curl) in the environment of [`cli`].
+pub fn isolate(c: &mut std::process::Command) -> &mut std::process::Command {
     for var in USER_ENV {
         c.env_remove(var);
     }
-    c.env(
-        "XDG_CONFIG_HOME",
-        std::env::temp_dir().join("onezone-rest-cli-tests-no-config"),
-    )
-    .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
-    .timeout(TIMEOUT);
-    c
+    c.env("XDG_CONFIG_HOME", no_config_dir())
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+}
+
+/// A fresh, empty directory for one test's files (unique in this process).
+pub fn scratch(name: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "onezone-rest-cli-test-{}-{}-{name}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    dir
 }
 
 /// What a run of the binary left behind.
@@ -172,6 +230,16 @@ pub struct Run {
 }
 
 impl Run {
+    /// What a run that began at `started` left.
+    pub fn new(out: Output, started: Instant) -> Run {
+        Run {
+            code: out.status.code(),
+            stdout: out.stdout,
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            elapsed: started.elapsed(),
+        }
+    }
+
     pub fn out(&self) -> String {
         String::from_utf8_lossy(&self.stdout).into_owned()
     }
@@ -200,14 +268,8 @@ pub fn run_cmd(mut cmd: Command, stdin: Option<&str>) -> Run {
     if let Some(s) = stdin {
         cmd.write_stdin(s.to_owned());
     }
-    let start = Instant::now();
-    let out = cmd.output().expect("the binary runs");
-    Run {
-        code: out.status.code(),
-        stdout: out.stdout,
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        elapsed: start.elapsed(),
-    }
+    let started = Instant::now();
+    Run::new(cmd.output().expect("the binary runs"), started)
 }
 
 /// Runs the binary against `host` with `ONEZONE_API_KEY=token` (none when
@@ -298,9 +360,10 @@ pub fn world_invocation(world: &World, op: &'static Operation, template: &str) -
     )
 }
 
-/// Replaces every `127.0.0.1:PORT` and `localhost:PORT` with a placeholder,
-/// so snapshots do not depend on the ports the fakes got.
-pub fn without_ports(text: &str) -> String {
+/// Replaces the port of every `127.0.0.1:PORT` and `localhost:PORT` with
+/// `placeholder`, so what is compared does not depend on the ports the
+/// fakes got.
+pub fn without_ports(text: &str, placeholder: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     loop {
@@ -316,8 +379,47 @@ pub fn without_ports(text: &str) -> String {
         rest = &rest[i + len..];
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         if digits > 0 {
-            out.push_str("[PORT]");
+            out.push_str(placeholder);
         }
         rest = &rest[digits..];
     }
+}
+
+// ---- the --dry-run curl line, replayed against a fake
+
+/// Whether curl is here to replay a curl line; if not, the test is skipped.
+pub fn have_curl() -> bool {
+    let ok = installed("curl");
+    if !ok {
+        skip("curl is not installed; the --dry-run line was not replayed");
+    }
+    ok
+}
+
+/// The one request `zone` received after the first `before`.
+pub fn new_request(zone: &FakeZone, before: usize) -> Recorded {
+    let reqs = zone.requests();
+    assert_eq!(reqs.len(), before + 1, "one request: {reqs:#?}");
+    reqs.into_iter().last().expect("a request")
+}
+
+/// Runs a `--dry-run` curl line with bash, as a user pasting it would (with
+/// `ONEZONE_API_KEY` set to the admin's token, in the environment of
+/// [`cli`]: no proxy, no `.curlrc`), and returns what `zone` received.
+pub fn replay(zone: &FakeZone, line: &str) -> Recorded {
+    let mut bash = std::process::Command::new("bash");
+    isolate(&mut bash)
+        .env("CURL_HOME", no_config_dir())
+        .env("HOME", no_config_dir())
+        .env("ONEZONE_API_KEY", ADMIN_TOKEN)
+        .args(["-c", &format!("{} -s -o /dev/null", line.trim_end())]);
+    let before = zone.requests().len();
+    let out = bounded(&mut bash, None, TIMEOUT);
+    assert!(
+        out.status.success(),
+        "bash failed ({}) on: {line}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    new_request(zone, before)
 }
