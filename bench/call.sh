@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-300}
 cargo build --release --quiet -p onezone-rest-cli -p fake-onezone
-bin=target/release
+bin=${CARGO_TARGET_DIR:-target}/release
 out=$(mktemp -d)
 coproc FAKE { exec "$bin/fake-onezone" --exit-on-stdin-eof 2>/dev/null; }
 fake_pid=$FAKE_PID

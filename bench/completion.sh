@@ -11,8 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-200}
 cargo build --release --quiet
-bin=$PWD/target/release/onezone-rest-cli
-export PATH=$PWD/target/release:$PATH
+bin=$(realpath "${CARGO_TARGET_DIR:-target}")/release/onezone-rest-cli
+export PATH=$(dirname "$bin"):$PATH
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 script=$PWD/completions/onezone-rest-cli.bash

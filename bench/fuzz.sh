@@ -10,7 +10,7 @@
 # them through, which is what this script does. The first build takes long
 # (ASan, the whole dependency tree, one codegen unit); later ones are quick.
 # A crash leaves its input in fuzz/artifacts/argv/ and exits non-zero;
-# `cargo fuzz run argv fuzz/artifacts/argv/crash-…` replays it.
+# `RUSTC_BOOTSTRAP=1 cargo fuzz run argv fuzz/artifacts/argv/crash-…` replays it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-300}
 cargo build --release --quiet
-bin=target/release/onezone-rest-cli
+bin=${CARGO_TARGET_DIR:-target}/release/onezone-rest-cli
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 export ONEZONE_HOST=https://zone.example.com ONEZONE_API_KEY=bench-token

@@ -5,8 +5,8 @@
 //! written to memory.
 //!
 //! Input: one byte picks the status and content type, one the format and
-//! terminal; the rest is the body (the part after a first `\n\n`, when
-//! there is one, is the `Location` header).
+//! terminal; the rest is the body (for a 201, the part before a first
+//! `\n\n`, when there is one, is the `Location` header).
 
 #![no_main]
 
