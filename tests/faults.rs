@@ -598,6 +598,28 @@ const ROWS: &[Row] = &[
     )
     .hint("the credential was not sent to localhost, another host than the one it is for"),
     row(
+        "307 of a POST (with its body) to another host",
+        Setup::RedirectOtherHost,
+        &["joinGroup", "token==SECRET-INVITE"],
+        exit::HTTP_5XX,
+        "error: HTTP 307 redirects the POST and its body to another origin, http://localhost:PORT; not followed",
+    )
+    .hint("the body may hold a secret; if that server is the right one, send the request to it (--host)"),
+    row(
+        "Time limit beyond the clock (-m 1e19: no limit)",
+        Setup::Refused,
+        &["-m", "1e19", "getConfiguration"],
+        exit::NETWORK,
+        "error: cannot connect to 127.0.0.1:PORT: connection refused",
+    ),
+    row(
+        "Proxy with a password that refuses the connection",
+        Setup::Refused,
+        &["-m", "5", "-x", "http://bob:Pr0xy-5ecret@127.0.0.1:9", "getConfiguration"],
+        exit::NETWORK,
+        "error: cannot connect to 127.0.0.1:PORT (through the proxy http://bob:***@127.0.0.1:PORT): connection refused",
+    ),
+    row(
         "10 MB JSON body (streamed; see the memory test)",
         Setup::Fault(large_10mb),
         &["getCurrentUser"],
