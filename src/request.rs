@@ -722,36 +722,26 @@ mod tests {
 
     #[test]
     fn the_duplicated_operation_picks_its_path_by_parameter() {
-        let r = req(
-            "updateGroupHandleServicePrivileges",
-            &["id=h", "uid=u", "grant:=[]"],
-        )
-        .unwrap();
-        assert!(
-            r.url.ends_with("/handle_services/h/users/u/privileges"),
-            "{}",
-            r.url
-        );
-        let r = req(
-            "updateGroupHandleServicePrivileges",
-            &["id=h", "gid=g", "grant:=[]"],
-        )
-        .unwrap();
-        assert!(
-            r.url.ends_with("/handle_services/h/groups/g/privileges"),
-            "{}",
-            r.url
-        );
-        let r = req(
-            "updateUserHandleServicePrivileges",
-            &["id=h", "uid=u", "grant:=[]"],
-        )
-        .unwrap();
-        assert!(
-            r.url.ends_with("/handle_services/h/users/u/privileges"),
-            "{}",
-            r.url
-        );
+        for (op, param, path) in [
+            (
+                "updateGroupHandleServicePrivileges",
+                "uid=u",
+                "/handle_services/h/users/u/privileges",
+            ),
+            (
+                "updateGroupHandleServicePrivileges",
+                "gid=g",
+                "/handle_services/h/groups/g/privileges",
+            ),
+            (
+                "updateUserHandleServicePrivileges",
+                "uid=u",
+                "/handle_services/h/users/u/privileges",
+            ),
+        ] {
+            let r = req(op, &["id=h", param, "grant:=[]"]).unwrap();
+            assert!(r.url.ends_with(path), "{op} {param}: {}", r.url);
+        }
         assert!(
             err("updateGroupHandleServicePrivileges", &["id=h", "grant:=[]"])
                 .contains("missing the path parameter gid")
