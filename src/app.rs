@@ -33,30 +33,19 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
     }
     let inv = cli::parse(args).map_err(Failure::usage)?;
     let g = &inv.globals;
-    let Some((name, items)) = inv.words.split_first() else {
-        if g.version {
-            return print(&help::version());
-        }
-        if g.about {
-            return print(&help::about());
-        }
-        if g.help {
-            return print(&help::global());
-        }
-        return Err(Failure::usage("no operation given")
-            .hint("usage: onezone-rest-cli [OPTIONS] <OPERATION> [ITEM]...")
-            .hint("run `onezone-rest-cli --help` for the list of operations"));
-    };
-    let Some(op) = catalogue::find(name) else {
-        let mut f = Failure::usage(format!("unknown operation {name:?}"));
-        let close = help::suggestions(name);
-        if !close.is_empty() {
-            f = f.hint(format!("did you mean: {}?", close.join(", ")));
-        }
-        return Err(f.hint("run `onezone-rest-cli --help` for the list of operations"));
+    let op = match inv.words.first() {
+        Some(name) => Some(catalogue::find(name).ok_or_else(|| {
+            let mut f = Failure::usage(format!("unknown operation {name:?}"));
+            let close = help::suggestions(name);
+            if !close.is_empty() {
+                f = f.hint(format!("did you mean: {}?", close.join(", ")));
+            }
+            f.hint("run `onezone-rest-cli --help` for the list of operations")
+        })?),
+        None => None,
     };
     if g.help {
-        return print(&help::operation(op));
+        return print(&op.map_or_else(help::global, help::operation));
     }
     if g.version {
         return print(&help::version());
@@ -64,14 +53,13 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
     if g.about {
         return print(&help::about());
     }
+    let (Some(op), [_, items @ ..]) = (op, inv.words.as_slice()) else {
+        return Err(Failure::usage("no operation given")
+            .hint("usage: onezone-rest-cli [OPTIONS] <OPERATION> [ITEM]...")
+            .hint("run `onezone-rest-cli --help` for the list of operations"));
+    };
 
-    let host = crate::login::chosen_host(g, env).ok_or_else(|| {
-        Failure::new(exit::CONFIG, "no Onezone host given").hint(format!(
-            "pass --host URL, set {}, or log in once with `onezone-rest-cli login --host URL`",
-            auth::HOST_VAR
-        ))
-    })?;
-    let base_url = request::base_url(&host).map_err(|e| Failure::new(exit::CONFIG, e))?;
+    let base_url = crate::login::host_url(g, env)?;
     let opts = request::Options::new(base_url, g);
     let stdin = || {
         let mut buf = Vec::new();

@@ -87,7 +87,13 @@ fn perform<T>(
         .map_err(|e| Failure::new(exit::CONFIG, format!("invalid URL {:?}: {e}", req.url)))?;
     let credential = wire_credential(req, &url)?;
     let rt = runtime()?;
-    let result = exchange(&rt, req, &settings, url, headers, credential, finish);
+    let result = {
+        // reqwest arms its timers when a request is built: inside the runtime.
+        let _context = rt.enter();
+        exchange(&rt, req, &settings, url, headers, credential).and_then(|x| {
+            finish(&rt, x.resp, &x.url, &settings, x.ctx).map_err(|f| x.retries.annotate(f))
+        })
+    };
     // Do not wait for a DNS look-up still running in tokio's blocking pool:
     // it may take longer than our time limits.
     rt.shutdown_background();
@@ -145,25 +151,25 @@ pub fn fetch(req: &Request, g: &Globals) -> Result<Fetched, Failure> {
     })
 }
 
-/// Sends the request, following redirects, and hands the final answer to
-/// `finish` (printing it, or reading it for [`fetch`]).
-fn exchange<T>(
+/// The final answer of [`exchange`], with where it came from.
+struct Exchanged {
+    resp: reqwest::Response,
+    url: Url,
+    ctx: ErrorContext,
+    /// What `--retry` did on the way, for a failure reading the answer.
+    retries: Retries,
+}
+
+/// Sends the request (inside `rt`'s context), following redirects and
+/// retrying; the final answer, whatever its status.
+fn exchange(
     rt: &Runtime,
     req: &Request,
     settings: &Settings,
     mut url: Url,
     mut headers: HeaderMap,
     mut credential: Option<WireCredential>,
-    finish: impl FnOnce(
-        &Runtime,
-        reqwest::Response,
-        &Url,
-        &Settings,
-        ErrorContext,
-    ) -> Result<T, Failure>,
-) -> Result<T, Failure> {
-    // reqwest arms its timers when a request is built: inside the runtime.
-    let _context = rt.enter();
+) -> Result<Exchanged, Failure> {
     let mut clients = Clients::default();
 
     let origin = url.origin();
@@ -297,7 +303,12 @@ fn exchange<T>(
         credential_dropped_for: dropped_for,
         privileges: req.operation.privileges,
     };
-    finish(rt, resp, &url, settings, ctx).map_err(|f| retries.annotate(f))
+    Ok(Exchanged {
+        resp,
+        url,
+        ctx,
+        retries,
+    })
 }
 
 /// What `--retry` has done in one exchange.

@@ -512,11 +512,13 @@ fn load_config() -> Result<Config, Failure> {
     })
 }
 
-/// The normalised host of [`chosen_host`].
-fn host_url(g: &Globals, env: &Environment) -> Result<String, Failure> {
+/// The base URL of [`chosen_host`]; none is a configuration error.
+pub fn host_url(g: &Globals, env: &Environment) -> Result<String, Failure> {
     let host = chosen_host(g, env).ok_or_else(|| {
-        Failure::new(exit::CONFIG, "no Onezone host given")
-            .hint(format!("pass --host URL or set {}", auth::HOST_VAR))
+        Failure::new(exit::CONFIG, "no Onezone host given").hint(format!(
+            "pass --host URL, set {}, or log in once with `onezone-rest-cli login --host URL`",
+            auth::HOST_VAR
+        ))
     })?;
     request::base_url(&host).map_err(|e| Failure::new(exit::CONFIG, e))
 }

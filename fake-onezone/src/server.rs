@@ -263,18 +263,12 @@ fn serve_stream<S: Read + Write>(
             Ok(h) => h,
             Err(e) => return refuse_request(reader.get_mut(), raw, shared, None, e, "badMessage"),
         };
+        // After the head, a request too large is `payloadTooLarge`.
+        let refuse =
+            |w: &mut S, e| refuse_request(w, raw, shared, Some(&head), e, "payloadTooLarge");
         let framing = match http::framing(&head) {
             Ok(f) => f,
-            Err(e) => {
-                return refuse_request(
-                    reader.get_mut(),
-                    raw,
-                    shared,
-                    Some(&head),
-                    e,
-                    "payloadTooLarge",
-                )
-            }
+            Err(e) => return refuse(reader.get_mut(), e),
         };
         let expects_continue = head
             .header("expect")
@@ -291,16 +285,7 @@ fn serve_stream<S: Read + Write>(
         }
         let body = match http::read_body(&mut reader, framing, due) {
             Ok(b) => b,
-            Err(e) => {
-                return refuse_request(
-                    reader.get_mut(),
-                    raw,
-                    shared,
-                    Some(&head),
-                    e,
-                    "payloadTooLarge",
-                )
-            }
+            Err(e) => return refuse(reader.get_mut(), e),
         };
         let fault = lock(&shared.fault).take();
         // Faults other than Slow replace the answer: the request is checked

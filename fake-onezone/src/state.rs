@@ -527,21 +527,22 @@ impl State {
         out
     }
 
-    fn user_spaces(&self, uid: &str) -> BTreeSet<String> {
+    /// The ids of the spaces that `keep` accepts.
+    fn space_ids(&self, keep: impl Fn(&Space) -> bool) -> BTreeSet<String> {
         self.spaces
             .values()
-            .filter(|s| s.users.contains(uid))
+            .filter(|s| keep(s))
             .map(|s| s.id.clone())
             .collect()
     }
 
+    fn user_spaces(&self, uid: &str) -> BTreeSet<String> {
+        self.space_ids(|s| s.users.contains(uid))
+    }
+
     fn user_effective_spaces(&self, uid: &str) -> BTreeSet<String> {
         let groups = self.user_effective_groups(uid);
-        self.spaces
-            .values()
-            .filter(|s| s.users.contains(uid) || s.groups.iter().any(|g| groups.contains(g)))
-            .map(|s| s.id.clone())
-            .collect()
+        self.space_ids(|s| s.users.contains(uid) || s.groups.iter().any(|g| groups.contains(g)))
     }
 
     fn group_effective_users(&self, gid: &str) -> BTreeSet<String> {
@@ -555,21 +556,13 @@ impl State {
     }
 
     fn group_spaces(&self, gid: &str) -> BTreeSet<String> {
-        self.spaces
-            .values()
-            .filter(|s| s.groups.contains(gid))
-            .map(|s| s.id.clone())
-            .collect()
+        self.space_ids(|s| s.groups.contains(gid))
     }
 
     fn group_effective_spaces(&self, gid: &str) -> BTreeSet<String> {
         let mut groups = self.ancestors(gid);
         groups.insert(gid.to_owned());
-        self.spaces
-            .values()
-            .filter(|s| s.groups.iter().any(|g| groups.contains(g)))
-            .map(|s| s.id.clone())
-            .collect()
+        self.space_ids(|s| s.groups.iter().any(|g| groups.contains(g)))
     }
 
     fn space_effective_groups(&self, sid: &str) -> BTreeSet<String> {
