@@ -59,7 +59,7 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
             .hint("run `onezone-rest-cli --help` for the list of operations"));
     };
 
-    let base_url = crate::login::host_url(g, env)?;
+    let base_url = crate::auth::host::host_url(g, env)?;
     let opts = request::Options::new(base_url, g);
     let stdin = || {
         let mut buf = Vec::new();
@@ -70,14 +70,14 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
         lines: e.0,
     })?;
     req.credential = auth::resolve(&mut req.headers, g.user.as_deref(), env, || {
-        crate::login::stored_credential(&opts.base_url, g)
+        crate::auth::host::stored_credential(&opts.base_url, g)
     })
     .map_err(|e| Failure::new(exit::CONFIG, e))?;
     warn_deprecated(&req, g);
     if g.dry_run {
         return print(&(crate::curl::render(&req, g) + "\n"));
     }
-    crate::http::send(&req, g)
+    crate::net::send(&req, g)
 }
 
 fn warn_deprecated(req: &Request, g: &Globals) {

@@ -30,14 +30,14 @@ pub static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "login",
         about: "Check a credential against the Zone and keep it in the OS keyring (--status: show the known hosts)",
-        args: crate::login::login_command,
-        run: crate::login::login,
+        args: crate::commands::login::login_command,
+        run: crate::commands::login::login,
     },
     Builtin {
         name: "logout",
         about: "Remove the host's credential from the OS keyring (--all: every host's)",
-        args: crate::login::logout_command,
-        run: crate::login::logout,
+        args: crate::commands::logout::logout_command,
+        run: crate::commands::logout::logout,
     },
 ];
 

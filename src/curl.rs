@@ -117,10 +117,10 @@ fn printf_escape(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::secret::Secret;
     use crate::auth::Credential;
     use crate::catalogue::find;
     use crate::request::{build, Options};
-    use crate::secret::Secret;
 
     fn request(op: &str, args: &[&str]) -> Request {
         let opts = Options {

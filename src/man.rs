@@ -393,8 +393,8 @@ fn commands_section(r: &mut Roff) {
 }
 
 fn files_section(r: &mut Roff) {
-    use crate::config::{APP_DIR, FILE_NAME};
-    use crate::keyring::{Backend, SERVICE};
+    use crate::auth::config::{APP_DIR, FILE_NAME};
+    use crate::auth::keyring::{Backend, SERVICE};
     section(r, "FILES");
     let stores: Vec<&str> = Backend::ALL.iter().map(|b| b.describe()).collect();
     let names: Vec<&str> = Backend::ALL.iter().map(|b| b.name()).collect();

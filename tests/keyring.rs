@@ -664,7 +664,7 @@ fn an_unreachable_keyring_is_reported_before_the_zone_is_asked() {
 }
 
 /// What `login` says (exit 3) when the kernel keyring cannot be reached
-/// (src/login.rs, `connect`; src/keyring.rs, `Backend::describe`).
+/// (src/commands/login.rs, `connect`; src/auth/keyring.rs, `Backend::describe`).
 const KEYUTILS_UNAVAILABLE: &str =
     "error: no OS keyring is reachable: the kernel keyring (keyutils; cleared at reboot) cannot be reached";
 

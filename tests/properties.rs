@@ -1,7 +1,7 @@
 //! Properties of the request pipeline, over generated values:
 //! - any text reaches the JSON body unchanged through `name==value`;
 //! - any path value survives percent-encoding: decoding what
-//!   `request::build` put in the URL, after the URL parser `http::send` uses,
+//!   `request::build` put in the URL, after the URL parser `net::send` uses,
 //!   gives the value back (and `.`/`..`, which no URL can carry, are refused);
 //! - the `--dry-run` curl line, run by bash against the fake Onezone, sends
 //!   the very request the tool sends itself: method, path, headers and body,
@@ -80,7 +80,7 @@ proptest! {
             return Ok(());
         }
         let req = built.map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
-        // As http::send parses it.
+        // As net::send parses it.
         let url = url::Url::parse(&req.url).unwrap();
         let seg = url
             .path()

@@ -19,7 +19,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use onezone_rest_cli::auth::Environment;
-use onezone_rest_cli::secret::Secret;
+use onezone_rest_cli::auth::secret::Secret;
 use onezone_rest_cli::{auth, builtins, catalogue, cli, curl, help, request};
 
 const API_KEY: &str = "FUZZ-SECRET-API-KEY-5b1e";

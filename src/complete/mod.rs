@@ -484,7 +484,7 @@ fn known_hosts(env: &Environment) -> Vec<Candidate> {
         .iter()
         .map(|h| Candidate::new(Kind::Value, h.as_str(), "from $ONEZONE_HOST"))
         .collect();
-    let Ok(config) = crate::config::Config::load() else {
+    let Ok(config) = crate::auth::config::Config::load() else {
         return out;
     };
     let default = config.default_host();

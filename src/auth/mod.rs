@@ -8,8 +8,17 @@
 //!
 //! Exactly one credential goes out; none at all is allowed (some operations
 //! are public).
+//!
+//! The steps that look things up are submodules: [`host`] (the host of the
+//! run and its stored credential), [`config`] (the config file), [`keyring`]
+//! (the OS keyrings); [`secret`] keeps a secret from being printed.
 
-use crate::secret::Secret;
+pub mod config;
+pub mod host;
+pub mod keyring;
+pub mod secret;
+
+use crate::auth::secret::Secret;
 use base64::Engine as _;
 
 pub const API_KEY_VAR: &str = "ONEZONE_API_KEY";

@@ -24,8 +24,8 @@
 //! rewritten here: none of them carries the secret (keyring-core's
 //! `BadEncoding` would, in its `Debug`).
 
+use crate::auth::secret::Secret;
 use crate::auth::{Credential, Kind, Source};
-use crate::secret::Secret;
 use keyring_core::{CredentialStore, Error as StoreError};
 use serde_json::{json, Value};
 use std::collections::HashMap;

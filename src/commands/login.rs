@@ -1,0 +1,497 @@
+//! `login`: a credential checked against the Zone (getCurrentUser), then
+//! kept in the OS keyring for the host, which becomes the default host.
+
+use super::{alternatives, env_credential_var, keyring_failure, load_config, note};
+use crate::auth::config;
+use crate::auth::host::{host_url, usable_backend, warn};
+use crate::auth::keyring::{self, Backend};
+use crate::auth::secret::Secret;
+use crate::auth::{Credential, Environment, Kind, Source};
+use crate::catalogue;
+use crate::cli::Globals;
+use crate::exit::{self, Failure};
+use crate::output;
+use crate::request;
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use serde_json::Value;
+use std::io::{IsTerminal, Read};
+
+/// At most this much is read from stdin for a token or password.
+const STDIN_LIMIT: u64 = 64 << 10;
+
+fn store_names() -> Vec<&'static str> {
+    Backend::available().iter().map(|b| b.name()).collect()
+}
+
+fn store_help() -> &'static str {
+    "Where to keep the credential: secret-service (the Secret Service over D-Bus; \
+     the default on Linux and the BSDs), keyutils (the Linux kernel keyring: no daemon, \
+     cleared at reboot), keychain (macOS, the default there), windows (the Credential \
+     Manager, the default there)"
+}
+
+/// `login`'s arguments.
+pub fn login_command() -> Command {
+    Command::new("login")
+        .long_about(
+            "Check a credential against the Zone (getCurrentUser) and keep it in the OS keyring, \
+             for the host of --host, $ONEZONE_HOST or the last login. The host becomes the default \
+             host. The token is asked for with a hidden prompt, or read from stdin with \
+             --token-stdin; never from an argument.\n\n\
+             Credentials are looked up in this order: a header item (X-Auth-Token:…), -u, \
+             $ONEZONE_API_KEY, $ONEZONE_BASIC_AUTH, then the keyring entry of the host. \
+             With a credential in the environment the keyring is not touched.",
+        )
+        .arg(
+            Arg::new("token-stdin")
+                .long("token-stdin")
+                .action(ArgAction::SetTrue)
+                .help("Read the access token from stdin (for scripts)"),
+        )
+        .arg(
+            Arg::new("basic")
+                .long("basic")
+                .action(ArgAction::SetTrue)
+                .conflicts_with("token-stdin")
+                .help("Log in with a user name (-u USER, or asked for) and a password instead of a token"),
+        )
+        .arg(
+            Arg::new("password-stdin")
+                .long("password-stdin")
+                .action(ArgAction::SetTrue)
+                .conflicts_with("token-stdin")
+                .help("With --basic: read the password from stdin"),
+        )
+        .arg(
+            Arg::new("store")
+                .long("store")
+                .value_name("STORE")
+                .value_parser(store_names())
+                // The help names every platform's store, so the man page is
+                // the same wherever it is generated.
+                .hide_possible_values(true)
+                .help(store_help()),
+        )
+        .arg(
+            Arg::new("status")
+                .long("status")
+                .action(ArgAction::SetTrue)
+                .conflicts_with_all(["token-stdin", "basic", "password-stdin", "store"])
+                .help("Show each known host: credential source, user, what the token allows, expiry"),
+        )
+}
+
+/// Runs `login` (or `login --status`).
+pub fn login(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
+    let g = Globals::from_matches(m);
+    if g.dry_run {
+        return Err(Failure::usage(
+            "login talks to the Zone and the keyring; --dry-run does not apply",
+        ));
+    }
+    if m.get_flag("status") {
+        return super::status::status(&g, env);
+    }
+    let basic = m.get_flag("basic") || g.user.is_some();
+    if m.get_flag("password-stdin") && !basic {
+        return Err(Failure::usage("--password-stdin goes with --basic"));
+    }
+    if g.user.as_deref().is_some_and(|u| u.contains(':')) {
+        return Err(Failure::usage(
+            "login takes no password on the command line (it would stay in the shell history)",
+        )
+        .hint("give -u USER alone: the password is asked for, or read with --password-stdin"));
+    }
+    let mut config = load_config()?;
+    let url = host_url(&g, env)?;
+    let backend = match m.get_one::<String>("store") {
+        Some(name) => usable_backend(name)
+            .ok_or_else(|| Failure::usage(format!("--store {name}: not available here")))?,
+        None => Backend::platform_default().ok_or_else(|| {
+            Failure::new(
+                exit::CONFIG,
+                "this platform has no OS keyring this tool can use",
+            )
+            .hint(alternatives())
+        })?,
+    };
+    // Reach the keyring before asking for anything.
+    let kr = keyring::connect(backend, keyring::MANAGE_TIMEOUT)
+        .map_err(|e| keyring_failure(&e, "no OS keyring is reachable"))?;
+
+    let credential = if basic {
+        read_basic(&g, m.get_flag("password-stdin"), &url)?
+    } else {
+        read_token(m.get_flag("token-stdin"), &url)?
+    };
+
+    let user = match current_user(&url, &credential, &g).map_err(nothing_stored)? {
+        Ok(user) => user,
+        Err(f) => {
+            let answer = f.lines.first().cloned().unwrap_or_default();
+            let mut refused = Failure::new(
+                f.code,
+                format!("{url} did not accept the credential; nothing was stored: {answer}"),
+            );
+            // The answer's own hints come first.
+            for hint in f.lines.iter().skip(1) {
+                refused = refused.hint(hint.clone());
+            }
+            if f.code == exit::HTTP_4XX {
+                refused = refused
+                    .hint("check that the token is for this Zone and neither expired nor revoked");
+            }
+            return Err(refused);
+        }
+    };
+
+    let to_store = credential.clone();
+    let key = url.clone();
+    keyring::run(&kr, keyring::MANAGE_TIMEOUT, move |k| {
+        k.set(&key, &to_store)
+    })
+    .map_err(|e| keyring_failure(&e, "cannot store the credential"))?;
+
+    let previous = config.host(&url).map(|h| h.store);
+    config.set_host(&config::Host {
+        url: url.clone(),
+        store: backend.name().to_owned(),
+        user: user.username.clone(),
+    });
+    config.set_default_host(&url);
+    config.save().map_err(|e| {
+        Failure::new(
+            exit::CONFIG,
+            format!("the credential is in the keyring, but the config file is not: {e}"),
+        )
+        .hint("without it the credential is not found; fix the file's place and log in again")
+    })?;
+    if let Some(old) = previous.filter(|s| !s.is_empty() && s != backend.name()) {
+        forget_in_previous_store(&g, &url, &old);
+    }
+
+    note(
+        &g,
+        &format!(
+            "Logged in to {url} as {}; the credential is kept in {}.",
+            user.describe(),
+            backend.describe()
+        ),
+    );
+    if let Some(var) = env_credential_var(env) {
+        warn(
+            &g,
+            &format!("{var} is set: it wins over the keyring for every operation"),
+        );
+    }
+    Ok(exit::OK)
+}
+
+/// After a login into another store than the host's last one: the entry in
+/// the old store is removed, so that no credential stays behind that the
+/// config file no longer names. Best effort, within the lookup limit (the
+/// old store may be the broken one the user moved away from): trouble is a
+/// warning.
+fn forget_in_previous_store(g: &Globals, url: &str, old: &str) {
+    let Some(backend) = usable_backend(old) else {
+        warn(
+            g,
+            &format!(
+                "the credential stored earlier for {url} in {old:?} may still be there: \
+                 this build cannot reach that store"
+            ),
+        );
+        return;
+    };
+    let key = url.to_owned();
+    if let Err(e) = keyring::with_keyring(backend, keyring::LOOKUP_TIMEOUT, move |k| k.delete(&key))
+    {
+        warn(
+            g,
+            &format!(
+                "the credential stored earlier for {url} may still be in {}: {e}",
+                backend.describe()
+            ),
+        );
+    }
+}
+
+fn nothing_stored(mut f: Failure) -> Failure {
+    if let Some(head) = f.lines.first_mut() {
+        head.push_str("; nothing was stored");
+    }
+    f
+}
+
+fn read_stdin_secret(what: &str) -> Result<String, Failure> {
+    let mut buf = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(STDIN_LIMIT)
+        .read_to_end(&mut buf)
+        .map_err(|e| {
+            Failure::new(
+                exit::CONFIG,
+                format!("cannot read the {what} from stdin: {e}"),
+            )
+        })?;
+    let text = String::from_utf8(buf)
+        .map_err(|_| Failure::usage(format!("the {what} on stdin is not UTF-8 text")))?;
+    Ok(text)
+}
+
+fn need_terminal(what: &str, flag: &str) -> Result<(), Failure> {
+    if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() {
+        Ok(())
+    } else {
+        Err(Failure::usage(format!(
+            "no terminal to ask for the {what}: pass {flag} and give it on stdin"
+        )))
+    }
+}
+
+fn read_token(from_stdin: bool, url: &str) -> Result<Credential, Failure> {
+    let token = if from_stdin {
+        read_stdin_secret("token")?.trim().to_owned()
+    } else {
+        need_terminal("access token", "--token-stdin")?;
+        dialoguer::Password::new()
+            .with_prompt(format!("Access token for {url}"))
+            .interact()
+            .map_err(|e| Failure::new(exit::CONFIG, format!("cannot read the token: {e}")))?
+            .trim()
+            .to_owned()
+    };
+    check_secret(&token, "token")?;
+    Ok(Credential::token(Source::Keyring, Secret::new(token)))
+}
+
+fn read_basic(g: &Globals, password_stdin: bool, url: &str) -> Result<Credential, Failure> {
+    let user = match &g.user {
+        Some(u) => u.clone(),
+        None => {
+            need_terminal("user name", "-u USER --password-stdin")?;
+            dialoguer::Input::<String>::new()
+                .with_prompt(format!("User name at {url}"))
+                .interact_text()
+                .map_err(|e| {
+                    Failure::new(exit::CONFIG, format!("cannot read the user name: {e}"))
+                })?
+        }
+    };
+    let user = user.trim().to_owned();
+    if user.is_empty() || user.contains(':') || user.chars().any(char::is_control) {
+        return Err(Failure::usage(
+            "the user name must be non-empty, without ':' or control characters",
+        ));
+    }
+    let password = if password_stdin {
+        let text = read_stdin_secret("password")?;
+        let line = text.strip_suffix('\n').unwrap_or(&text);
+        line.strip_suffix('\r').unwrap_or(line).to_owned()
+    } else {
+        need_terminal("password", "--password-stdin")?;
+        dialoguer::Password::new()
+            .with_prompt(format!("Password for {user} at {url}"))
+            .interact()
+            .map_err(|e| Failure::new(exit::CONFIG, format!("cannot read the password: {e}")))?
+    };
+    check_secret(&password, "password")?;
+    Ok(Credential {
+        source: Source::Keyring,
+        kind: Kind::Basic {
+            user,
+            password: Some(Secret::new(password)),
+        },
+    })
+}
+
+/// Rejects what cannot go into a header, without ever showing the secret.
+fn check_secret(s: &str, what: &str) -> Result<(), Failure> {
+    if s.is_empty() {
+        return Err(Failure::usage(format!("the {what} is empty")));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(Failure::usage(format!(
+            "the {what} holds control characters (more than one line?)"
+        )));
+    }
+    Ok(())
+}
+
+/// The user a credential belongs to.
+#[derive(Debug, Clone)]
+pub(super) struct User {
+    id: String,
+    username: Option<String>,
+    full_name: Option<String>,
+}
+
+impl User {
+    /// `None` unless the answer names a user: a non-empty string `userId`
+    /// (any 2xx JSON, `{}` say, is not proof that the credential works).
+    fn from_json(v: &Value) -> Option<User> {
+        let s = |k: &str| {
+            v.get(k)
+                .and_then(Value::as_str)
+                .filter(|s| !s.trim().is_empty())
+                .map(output::escape_controls)
+        };
+        Some(User {
+            id: s("userId")?,
+            username: s("username"),
+            full_name: s("fullName"),
+        })
+    }
+
+    /// `admin (Admin User, u1)`: the name, then the full name and the id.
+    pub(super) fn describe(&self) -> String {
+        let name = self
+            .username
+            .as_deref()
+            .or(self.full_name.as_deref())
+            .unwrap_or(&self.id);
+        let extra: Vec<&str> = [self.full_name.as_deref(), Some(self.id.as_str())]
+            .into_iter()
+            .flatten()
+            .filter(|x| *x != name)
+            .collect();
+        if extra.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{name} ({})", extra.join(", "))
+        }
+    }
+}
+
+/// Sends a catalogue operation with the credential; `Ok(Err(failure))` is
+/// the Zone's refusal (an HTTP error answer), `Err` not reaching it, or an
+/// answer that says nothing of the credential: a redirect to another host
+/// left it behind (exit 5, like the cross-origin redirects `net` refuses
+/// to follow: the server's answer is not one the check can use, and it is
+/// no refusal of the credential either).
+pub(super) fn call(
+    url: &str,
+    op_name: &str,
+    body: Option<Vec<u8>>,
+    credential: Option<&Credential>,
+    g: &Globals,
+) -> Result<Result<Value, Failure>, Failure> {
+    let op = catalogue::find(op_name).ok_or_else(|| {
+        Failure::new(
+            exit::BAD_RESPONSE,
+            format!("the catalogue has no {op_name} (a bug)"),
+        )
+    })?;
+    let opts = request::Options {
+        base_url: url.to_owned(),
+        ..request::Options::default()
+    };
+    let items: Vec<String> = if body.is_some() {
+        vec!["-".into()]
+    } else {
+        Vec::new()
+    };
+    let mut req =
+        request::build(op, &items, &opts, || Ok(body.unwrap_or_default())).map_err(|e| {
+            Failure {
+                code: exit::USAGE,
+                lines: e.0,
+            }
+        })?;
+    req.credential = credential.cloned();
+    let answer = crate::net::fetch(&req, g)?;
+    if credential.is_some() {
+        if let Some(host) = &answer.credential_dropped_for {
+            return Err(Failure::new(
+                exit::HTTP_5XX,
+                format!(
+                    "{url} redirected {op_name} to {host}, another host; the credential was not \
+                     sent there, so it was not checked"
+                ),
+            )
+            .hint("if that host is the Zone, give it with --host"));
+        }
+    }
+    if !(200..300).contains(&answer.status) {
+        let ctx = output::ErrorContext {
+            credential: credential.map(|c| c.source),
+            credential_dropped_for: None,
+            privileges: op.privileges,
+        };
+        return Ok(Err(output::http_error(
+            answer.status,
+            answer.reason,
+            answer.content_type.as_deref(),
+            &answer.body,
+            &ctx,
+        )));
+    }
+    let v = serde_json::from_slice(&answer.body).map_err(|e| {
+        Failure::new(
+            exit::BAD_RESPONSE,
+            format!("the answer of {op_name} is not JSON: {e}"),
+        )
+    })?;
+    Ok(Ok(v))
+}
+
+/// Whose the credential is; `Ok(Err)` the Zone's refusal, `Err` no answer
+/// that tells (not reached, redirected elsewhere, not a user: exit 1).
+pub(super) fn current_user(
+    url: &str,
+    credential: &Credential,
+    g: &Globals,
+) -> Result<Result<User, Failure>, Failure> {
+    match call(url, "getCurrentUser", None, Some(credential), g)? {
+        Ok(v) => User::from_json(&v).map(Ok).ok_or_else(|| {
+            Failure::new(
+                exit::BAD_RESPONSE,
+                format!("the answer of getCurrentUser at {url} is not a user (it has no userId)"),
+            )
+        }),
+        Err(refused) => Ok(Err(refused)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn users_are_described_by_name_full_name_and_id() {
+        let u = User::from_json(
+            &json!({"userId": "u1", "username": "admin", "fullName": "Admin User"}),
+        )
+        .unwrap();
+        assert_eq!(u.describe(), "admin (Admin User, u1)");
+        let u = User::from_json(&json!({"userId": "u1", "fullName": "A\u{1b}[31m"})).unwrap();
+        assert_eq!(u.describe(), "A\\u{1b}[31m (u1)");
+        let u = User::from_json(&json!({"userId": "u1"})).unwrap();
+        assert_eq!(u.describe(), "u1");
+    }
+
+    #[test]
+    fn an_answer_without_a_user_id_is_no_user() {
+        for v in [
+            json!({}),
+            json!({"username": "admin"}),
+            json!({"userId": ""}),
+            json!({"userId": " "}),
+            json!({"userId": 7}),
+            json!([]),
+            json!("u1"),
+        ] {
+            assert!(User::from_json(&v).is_none(), "{v}");
+        }
+    }
+
+    #[test]
+    fn secrets_are_checked_without_being_shown() {
+        let e = check_secret("abc\ndef", "token").unwrap_err();
+        assert!(!e.to_string().contains("abc"));
+        assert!(check_secret("", "token").is_err());
+        assert!(check_secret("MDAx", "token").is_ok());
+    }
+}

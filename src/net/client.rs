@@ -1,0 +1,260 @@
+//! The HTTP client and the options that shape the exchange: TLS, the proxy,
+//! `--cacert`, `-k` and the time limits.
+//!
+//! # Choices
+//! - **TLS is rustls with the `ring` provider** (reqwest's
+//!   `rustls-no-provider`, and rustls with `ring`): no aws-lc C build, a
+//!   smaller binary. The roots are the system's (rustls-platform-verifier,
+//!   so private CAs that administrators install are trusted) plus the PEM
+//!   certificates of `--cacert`. **The root store is read only when a request
+//!   goes to `https://`**: an `http://` URL gets a client whose TLS
+//!   configuration is an inert placeholder (no roots; never used).
+//! - **No HTTP/2** (Onezone serves HTTP/1.1; hyper's h2 is a lot of code), no
+//!   response compression, no cookies. HTTP/1.1 keep-alive is hyper's default.
+//! - **`system-proxy`**: `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY` from the
+//!   environment (and the system settings on macOS and Windows); `-x`
+//!   replaces them.
+//! - **Timeouts**: connecting, 10 s (`--connect-timeout`); the whole
+//!   exchange, redirects, retries and body included, 60 s (`-m/--max-time`).
+//!   0 means no limit.
+
+use super::diagnose::chain_text;
+use super::verbose::note;
+use crate::cli::Globals;
+use crate::exit::{self, Failure};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use url::Url;
+
+const DEFAULT_CONNECT_TIMEOUT: f64 = 10.0;
+const DEFAULT_MAX_TIME: f64 = 60.0;
+
+/// The options that shape the exchange.
+#[derive(Debug, Clone)]
+pub(super) struct Settings {
+    pub(super) connect_timeout: Option<Duration>,
+    pub(super) max_time: Option<Duration>,
+    pub(super) proxy: Option<String>,
+    cacert: Option<PathBuf>,
+    insecure: bool,
+    pub(super) warnings: bool,
+    pub(super) verbose: bool,
+    pub(super) include: bool,
+    pub(super) output: Option<String>,
+    /// `--retry N`; 0 for none.
+    pub(super) retry: u32,
+    pub(super) retry_all: bool,
+}
+
+impl Settings {
+    pub(super) fn from_globals(g: &Globals) -> Result<Settings, Failure> {
+        Ok(Settings {
+            connect_timeout: seconds(
+                g.connect_timeout,
+                DEFAULT_CONNECT_TIMEOUT,
+                "--connect-timeout",
+            )?,
+            max_time: seconds(g.max_time, DEFAULT_MAX_TIME, "-m/--max-time")?,
+            proxy: g.proxy.clone(),
+            cacert: g.cacert.clone(),
+            insecure: g.insecure,
+            warnings: g.warnings(),
+            verbose: g.verbose,
+            include: g.include,
+            output: g.output.clone(),
+            retry: g.retry,
+            retry_all: g.retry_all,
+        })
+    }
+}
+
+/// A time limit in seconds; 0 is none.
+fn seconds(value: Option<f64>, default: f64, option: &str) -> Result<Option<Duration>, Failure> {
+    let v = value.unwrap_or(default);
+    if v == 0.0 {
+        return Ok(None);
+    }
+    Duration::try_from_secs_f64(v).map(Some).map_err(|_| {
+        // `{:e}` keeps 1e300 short; -1 stays -1.
+        let shown = if v.abs() < 1e9 {
+            v.to_string()
+        } else {
+            format!("{v:e}")
+        };
+        let what = if v > 0.0 { " is too long" } else { "" };
+        Failure::usage(format!(
+            "{option} {shown}{what}: give a number of seconds (0 for no limit)"
+        ))
+    })
+}
+
+pub(super) fn describe_seconds(d: Option<Duration>) -> String {
+    d.map_or_else(|| "unlimited".into(), |d| format!("{} s", d.as_secs_f64()))
+}
+
+/// Clients by scheme, built when first needed.
+#[derive(Default)]
+pub(super) struct Clients {
+    plain: Option<reqwest::Client>,
+    tls: Option<reqwest::Client>,
+}
+
+impl Clients {
+    pub(super) fn get(&mut self, tls: bool, s: &Settings) -> Result<reqwest::Client, Failure> {
+        let slot = if tls { &mut self.tls } else { &mut self.plain };
+        if let Some(c) = slot {
+            return Ok(c.clone());
+        }
+        let c = build_client(tls, s)?;
+        *slot = Some(c.clone());
+        Ok(c)
+    }
+}
+
+fn build_client(tls: bool, s: &Settings) -> Result<reqwest::Client, Failure> {
+    let mut b = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .referer(false)
+        .http1_only();
+    if let Some(t) = s.connect_timeout {
+        b = b.connect_timeout(t);
+    }
+    if let Some(p) = &s.proxy {
+        let proxy = reqwest::Proxy::all(p.as_str()).map_err(|e| {
+            Failure::usage(format!(
+                "-x {:?} is not a proxy URL: {e}",
+                crate::auth::without_password(p, "***")
+            ))
+        })?;
+        b = b.proxy(proxy);
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    if !tls {
+        b = b.tls_backend_preconfigured(inert_tls_config(provider)?);
+    } else {
+        // reqwest's own rustls set-up takes the process default provider.
+        let _ = rustls::crypto::CryptoProvider::install_default(Arc::unwrap_or_clone(provider));
+        if s.insecure {
+            if s.warnings {
+                note(
+                    "warning: -k: the server's TLS certificate is not verified; \
+                      anyone on the way can read and change the traffic, credentials included",
+                );
+            }
+            b = b.tls_danger_accept_invalid_certs(true);
+        } else if let Some(path) = &s.cacert {
+            b = b.tls_certs_merge(read_cacert(path)?);
+        }
+    }
+    b.build().map_err(|e| {
+        let cause = chain_text(&e);
+        let mut f = Failure::new(exit::CONFIG, format!("cannot set up the HTTP client: {cause}"));
+        if cause.contains("CA certificates") {
+            f = f.hint("install the system's CA certificates (e.g. the ca-certificates package), or pass --cacert FILE");
+        }
+        f
+    })
+}
+
+/// A TLS configuration for a client that only ever speaks plain HTTP: no
+/// roots are loaded, and it would trust no certificate.
+fn inert_tls_config(
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> Result<rustls::ClientConfig, Failure> {
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Failure::new(exit::CONFIG, format!("TLS set-up: {e}")))?
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+    Ok(config)
+}
+
+fn read_cacert(path: &PathBuf) -> Result<Vec<reqwest::Certificate>, Failure> {
+    let shown = path.display();
+    let bytes = std::fs::read(path).map_err(|e| {
+        Failure::new(
+            exit::CONFIG,
+            format!("--cacert {shown}: cannot read it: {e}"),
+        )
+    })?;
+    let certs = reqwest::Certificate::from_pem_bundle(&bytes).map_err(|e| {
+        Failure::new(
+            exit::CONFIG,
+            format!(
+                "--cacert {shown}: not a PEM certificate file: {}",
+                chain_text(&e)
+            ),
+        )
+    })?;
+    if certs.is_empty() {
+        return Err(Failure::new(
+            exit::CONFIG,
+            format!("--cacert {shown}: it holds no PEM certificate (-----BEGIN CERTIFICATE-----)"),
+        ));
+    }
+    Ok(certs)
+}
+
+/// Whether the proxy for `url` (`-x`, else the environment's) is reached
+/// over TLS: then the client needs its roots even for an http:// target.
+pub(super) fn proxy_speaks_tls(url: &Url, s: &Settings) -> bool {
+    let proxy = s
+        .proxy
+        .clone()
+        .or_else(|| env_proxy_var(url).and_then(|v| std::env::var(v).ok()));
+    proxy.is_some_and(|p| {
+        p.trim_start()
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+    })
+}
+
+/// The environment variable whose proxy reqwest uses for this URL, roughly
+/// (NO_PROXY is not considered); the value may hold a password, so only the
+/// name is ever shown.
+pub(super) fn env_proxy_var(url: &Url) -> Option<&'static str> {
+    let names: &[&'static str] = if url.scheme() == "https" {
+        &["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+    } else {
+        &["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+    };
+    names
+        .iter()
+        .copied()
+        .find(|n| std::env::var_os(n).is_some_and(|v| !v.is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exit;
+
+    #[test]
+    fn time_limits() {
+        assert_eq!(
+            seconds(None, 10.0, "x").unwrap(),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(seconds(Some(0.0), 10.0, "x").unwrap(), None);
+        assert_eq!(
+            seconds(Some(0.5), 10.0, "x").unwrap(),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(
+            seconds(Some(-1.0), 10.0, "x").unwrap_err().code,
+            exit::USAGE
+        );
+        assert_eq!(
+            seconds(Some(f64::NAN), 10.0, "x").unwrap_err().code,
+            exit::USAGE
+        );
+    }
+
+    #[test]
+    fn the_http_client_loads_no_roots() {
+        let s = Settings::from_globals(&Globals::default()).unwrap();
+        // Builds without a provider installed and without touching the store.
+        assert!(build_client(false, &s).is_ok());
+    }
+}
