@@ -3,11 +3,13 @@
 
 use crate::auth::{self, Environment};
 use crate::builtins;
-use crate::catalogue;
+use crate::catalogue::Operation;
 use crate::cli::{self, Globals};
 use crate::exit::{self, Failure};
 use crate::help;
+use crate::release::{self, Network, Selection};
 use crate::request::{self, Request};
+use std::cell::RefCell;
 use std::io::{Read, Write};
 
 /// Runs the tool with the arguments after the program name.
@@ -33,51 +35,131 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
     }
     let inv = cli::parse(args).map_err(Failure::usage)?;
     let g = &inv.globals;
-    let op = match inv.words.first() {
-        Some(name) => Some(catalogue::find(name).ok_or_else(|| {
-            let mut f = Failure::usage(format!("unknown operation {name:?}"));
-            let close = help::suggestions(name);
-            if !close.is_empty() {
-                f = f.hint(format!("did you mean: {}?", close.join(", ")));
-            }
-            f.hint("run `onezone-rest-cli --help` for the list of operations")
-        })?),
-        None => None,
+    let informational = g.help || g.version || g.about;
+    // Help and --about need no host; a call does, and --dry-run prints it.
+    let base_url = if informational {
+        crate::auth::host::host_url(g, env).ok()
+    } else if inv.words.is_empty() {
+        None
+    } else {
+        Some(crate::auth::host::host_url(g, env)?)
     };
-    if g.help {
-        return print(&op.map_or_else(help::global, help::operation));
+    // First without the network: an unknown operation, or a command line
+    // that the release at hand refuses, is refused before any server is
+    // asked which release it runs.
+    let offline = release::select(g, base_url.as_deref(), Network::Never)?;
+    let name = inv.words.first();
+    if let Some(name) = name {
+        if offline.catalogue.find(name).is_none() && release::absent(&offline, name).is_none() {
+            return Err(unknown_operation(name, &offline));
+        }
     }
-    if g.version {
-        return print(&help::version());
+    if informational {
+        let cat = offline.catalogue;
+        let op = match name {
+            Some(name) => Some(find(&offline, name)?),
+            None => None,
+        };
+        return print(&match (g.help, g.version, op) {
+            (true, _, Some(op)) => help::operation(cat, op),
+            (true, _, None) => help::global(&offline),
+            (false, true, _) => help::version(),
+            (false, false, _) => help::about(&offline),
+        });
     }
-    if g.about {
-        return print(&help::about());
-    }
-    let (Some(op), [_, items @ ..]) = (op, inv.words.as_slice()) else {
+    let (Some(name), Some(base_url), [_, items @ ..]) = (name, base_url, inv.words.as_slice())
+    else {
         return Err(Failure::usage("no operation given")
             .hint("usage: onezone-rest-cli [OPTIONS] <OPERATION> [ITEM]...")
             .hint("run `onezone-rest-cli --help` for the list of operations"));
     };
 
-    let base_url = crate::auth::host::host_url(g, env)?;
-    let opts = request::Options::new(base_url, g);
-    let stdin = || {
-        let mut buf = Vec::new();
-        std::io::stdin().lock().read_to_end(&mut buf).map(|_| buf)
+    // The body from stdin is read once, though the request may be built
+    // twice (for the release at hand, then for the one the server reports).
+    let stdin = Stdin::default();
+    let build = |sel: &Selection| -> Result<Request, Failure> {
+        let op = find(sel, name)?;
+        let opts = request::Options::new(base_url.clone(), sel.catalogue, g);
+        request::build(op, items, &opts, || stdin.read()).map_err(|e| Failure {
+            code: exit::USAGE,
+            lines: e.0,
+        })
     };
-    let mut req = request::build(op, items, &opts, stdin).map_err(|e| Failure {
-        code: exit::USAGE,
-        lines: e.0,
-    })?;
+    let mut built = match offline.catalogue.find(name) {
+        Some(_) => Some(build(&offline)?),
+        None if g.dry_run => Some(build(&offline)?),
+        None => None,
+    };
+    let mut sel = offline;
+    if !g.dry_run && release::detect::needs_asking(&sel, true) {
+        let asked = release::select(g, Some(&base_url), Network::Allowed)?;
+        if asked.catalogue != sel.catalogue {
+            built = None;
+        }
+        sel = asked;
+    }
+    let mut req = match built {
+        Some(req) => req,
+        None => build(&sel)?,
+    };
     req.credential = auth::resolve(&mut req.headers, g.user.as_deref(), env, || {
-        crate::auth::host::stored_credential(&opts.base_url, g)
+        crate::auth::host::stored_credential(&base_url, g)
     })
     .map_err(|e| Failure::new(exit::CONFIG, e))?;
     warn_deprecated(&req, g);
     if g.dry_run {
+        release::note(g, &format!("built for {}", sel.describe()));
         return print(&(crate::curl::render(&req, g) + "\n"));
     }
-    crate::net::send(&req, g)
+    if g.verbose {
+        let _ = writeln!(std::io::stderr(), "* API: {}", sel.describe());
+    }
+    crate::net::send(&req, g).map_err(|f| stale_release(f, &sel, &base_url))
+}
+
+/// A 404 from a server whose release came from the cache may mean that the
+/// server changed: the cached release is asked again on the next call.
+fn stale_release(f: Failure, sel: &Selection, base_url: &str) -> Failure {
+    if f.http_status() != Some(404) || !matches!(sel.source, release::Source::Cache(_)) {
+        return f;
+    }
+    release::detect::forget(base_url);
+    f.hint(format!(
+        "the release in use, {}, came from the cache; the server will be asked again on the next call",
+        sel.catalogue.release()
+    ))
+}
+
+/// The operation `name` of the selected release, or why it is not there.
+fn find(sel: &Selection, name: &str) -> Result<&'static Operation, Failure> {
+    sel.catalogue
+        .find(name)
+        .ok_or_else(|| release::absent(sel, name).unwrap_or_else(|| unknown_operation(name, sel)))
+}
+
+/// Standard input, read at most once.
+#[derive(Default)]
+struct Stdin(RefCell<Option<Vec<u8>>>);
+
+impl Stdin {
+    fn read(&self) -> std::io::Result<Vec<u8>> {
+        if let Some(bytes) = self.0.borrow().as_ref() {
+            return Ok(bytes.clone());
+        }
+        let mut buf = Vec::new();
+        std::io::stdin().lock().read_to_end(&mut buf)?;
+        *self.0.borrow_mut() = Some(buf.clone());
+        Ok(buf)
+    }
+}
+
+fn unknown_operation(name: &str, sel: &Selection) -> Failure {
+    let mut f = Failure::usage(format!("unknown operation {name:?}"));
+    let close = help::suggestions(sel.catalogue, name);
+    if !close.is_empty() {
+        f = f.hint(format!("did you mean: {}?", close.join(", ")));
+    }
+    f.hint("run `onezone-rest-cli --help` for the list of operations")
 }
 
 fn warn_deprecated(req: &Request, g: &Globals) {

@@ -112,6 +112,15 @@ pub fn options() -> Vec<Arg> {
         opt("host", Ours)
             .value_name("URL")
             .help("Onezone URL (default: $ONEZONE_HOST, then the host of the last login); https:// is assumed"),
+        opt("api-version", Ours)
+            .value_name("RELEASE")
+            .help("API release to use: 21.02.7, or a line such as 20.02 (default: $ONEZONE_API_VERSION, \
+                   then what the server reports, cached for a day, then the newest known)"),
+        opt("api-spec", Ours)
+            .value_name("FILE")
+            .value_parser(clap::value_parser!(PathBuf))
+            .help("Use this Swagger 2.0 spec (JSON or YAML) for a release the tool does not know, \
+                   such as 25.x (default: $ONEZONE_API_SPEC); compiled once and cached"),
         flag("dry-run", Ours).help("Print the request as a curl command instead of sending it"),
         flag("show-secrets", Ours).help("With --dry-run, print credentials instead of a redaction"),
         flag("force", Ours).help("Send even if the body does not match the API schema"),
@@ -189,6 +198,8 @@ pub struct Globals {
     pub version: bool,
     pub about: bool,
     pub host: Option<String>,
+    pub api_version: Option<String>,
+    pub api_spec: Option<PathBuf>,
     pub dry_run: bool,
     pub show_secrets: bool,
     pub force: bool,
@@ -219,6 +230,8 @@ impl Globals {
             version: b("version"),
             about: b("about"),
             host: s("host"),
+            api_version: s("api-version"),
+            api_spec: m.get_one::<PathBuf>("api-spec").cloned(),
             dry_run: b("dry-run"),
             show_secrets: b("show-secrets"),
             force: b("force"),

@@ -119,8 +119,12 @@ mod tests {
     use super::*;
     use crate::auth::secret::Secret;
     use crate::auth::Credential;
-    use crate::catalogue::find;
+    use crate::catalogue::Catalogue;
     use crate::request::{build, Options};
+
+    fn find(name: &str) -> Option<&'static crate::catalogue::Operation> {
+        Catalogue::newest(crate::release::service()).find(name)
+    }
 
     fn request(op: &str, args: &[&str]) -> Request {
         let opts = Options {

@@ -60,6 +60,16 @@ impl Failure {
         self
     }
 
+    /// The HTTP status of a failure that reports the server's answer
+    /// (`output::http_error` heads it `HTTP <status> …`).
+    pub fn http_status(&self) -> Option<u16> {
+        if !matches!(self.code, HTTP_4XX | HTTP_5XX) {
+            return None;
+        }
+        let rest = self.lines.first()?.strip_prefix("HTTP ")?;
+        rest.get(..3)?.parse().ok()
+    }
+
     /// Stdout could not be written: exit 1, and silent when the reader went
     /// away (`| head`), which is news to nobody.
     pub fn stdout(e: &std::io::Error) -> Self {

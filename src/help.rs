@@ -2,10 +2,11 @@
 //! the option definitions.
 
 use crate::builtins::{self, Builtin};
-use crate::catalogue::{self, resolve, ObjectSchema, Operation, ParamIn, Schema, SCHEMAS};
+use crate::catalogue::{Catalogue, Field, ObjectSchema, Operation, ParamIn, Schema};
 use crate::cli::{self, Group};
 use crate::exit::EXIT_CODES;
 use crate::items;
+use crate::release::{self, Selection};
 use std::fmt::Write as _;
 
 pub const ITEMS_HELP: &[(&str, &str)] = &[
@@ -44,13 +45,36 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
         "ONEZONE_BASIC_AUTH",
         "user:password for basic authentication",
     ),
+    (
+        "ONEZONE_API_VERSION",
+        "API release, when --api-version is not given (21.02.7, or a line: 20.02)",
+    ),
+    (
+        "ONEZONE_API_SPEC",
+        "Swagger 2.0 spec file (JSON or YAML), when --api-spec is not given",
+    ),
 ];
 
+/// `onezone-rest-cli 0.1.0 (Onezone REST API 19.02.5 to 21.02.7)`: the
+/// releases this build knows.
 fn version_line() -> String {
+    let s = release::service();
+    let first = s.releases.first().copied().unwrap_or_default();
+    let last = s.releases.last().copied().unwrap_or_default();
     format!(
-        "onezone-rest-cli {} (Onezone REST API {})",
+        "onezone-rest-cli {} ({} REST API {first} to {last})",
         env!("CARGO_PKG_VERSION"),
-        catalogue::API_VERSION
+        s.title
+    )
+}
+
+/// The first line of `--help`: the release in use, and why.
+fn release_line(sel: &Selection) -> String {
+    format!(
+        "onezone-rest-cli {} ({} REST API {})",
+        env!("CARGO_PKG_VERSION"),
+        sel.catalogue.service.title,
+        sel.short()
     )
 }
 
@@ -58,19 +82,28 @@ pub fn version() -> String {
     version_line() + "\n"
 }
 
-pub fn about() -> String {
+pub fn about(sel: &Selection) -> String {
+    let cat = sel.catalogue;
+    let releases = cat.service.releases.join(", ");
     format!(
         "{}\n\n\
          Onezone is the federation service of Onedata, a distributed data-management\n\
          platform: it keeps users, groups, spaces, shares, providers, tokens, handles,\n\
          handle services, harvesters and clusters. This tool calls its REST API\n\
-         (base path {}) with one subcommand per operation:\n\
-         {} operations in {} groups. Run `onezone-rest-cli --help` for the list,\n\
-         and `onezone-rest-cli <operation> --help` for one of them.\n",
+         (base path {}) with one subcommand per operation.\n\n\
+         Release in use: {}:\n\
+         {} operations in {} groups.\n\
+         Releases known: {releases}.\n\
+         The release comes from --api-spec, --api-version, {}, what the\n\
+         server reports (cached for a day), or else the newest known.\n\n\
+         Run `onezone-rest-cli --help` for the list of operations, and\n\
+         `onezone-rest-cli <operation> --help` for one of them.\n",
         version_line(),
-        catalogue::BASE_PATH,
-        catalogue::OPERATIONS.len(),
-        catalogue::TAGS.len()
+        cat.service.base_path,
+        sel.describe(),
+        cat.operations().count(),
+        cat.tags().count(),
+        release::env_var("API_VERSION"),
     )
 }
 
@@ -124,8 +157,9 @@ fn builtin_usage(b: &Builtin) -> String {
     out
 }
 
-pub fn global() -> String {
-    let mut out = version_line();
+pub fn global(sel: &Selection) -> String {
+    let cat = sel.catalogue;
+    let mut out = release_line(sel);
     let builtins: Vec<String> = builtins::BUILTINS.iter().map(builtin_usage).collect();
     let _ = write!(
         out,
@@ -176,19 +210,26 @@ pub fn global() -> String {
             .map(|(c, b)| (c.to_string(), (*b).to_owned()))
             .collect::<Vec<_>>(),
     );
-    out.push_str("\nOperations:\n");
-    for tag in catalogue::TAGS {
+    let _ = writeln!(
+        out,
+        "\nOperations of {} {} ({}; other releases: --api-version):",
+        cat.service.title,
+        cat.release(),
+        sel.describe_source()
+    );
+    for tag in cat.tags() {
         let _ = writeln!(out, "\n {tag}:");
-        let list: Vec<(String, String)> = catalogue::OPERATIONS
-            .iter()
-            .filter(|op| op.tag == *tag)
+        let list: Vec<(String, String)> = cat
+            .operations()
+            .filter(|op| op.tag == tag)
             .map(|op| {
                 let mark = if op.deprecated.is_some() {
                     " (deprecated)"
                 } else {
                     ""
                 };
-                (op.name.to_owned(), format!("{}{mark}", op.summary))
+                let since = since_mark(cat, op);
+                (op.name.to_owned(), format!("{}{mark}{since}", op.summary))
             })
             .collect();
         rows(&mut out, &list);
@@ -196,50 +237,76 @@ pub fn global() -> String {
     out
 }
 
+/// ` (since 21.02.4)` for an operation that the oldest release lacks.
+fn since_mark(cat: Catalogue, op: &Operation) -> String {
+    match cat.since(op.name) {
+        Some(since) if Some(&since) != cat.service.releases.first() => format!(" (since {since})"),
+        _ => String::new(),
+    }
+}
+
+/// Which releases have the operation, where not all do:
+/// `from Onezone 21.02.4`, `in Onezone 19.02.5 to 20.02.20`.
+pub fn releases_of(cat: Catalogue, name: &str) -> Option<String> {
+    let s = cat.service;
+    let spans: Vec<(u8, u8)> = s
+        .operations
+        .iter()
+        .filter(|o| o.name == name)
+        .map(|o| (o.span.since, o.span.until))
+        .collect();
+    let since = spans.iter().map(|s| s.0).min()?;
+    let until = spans.iter().map(|s| s.1).max()?;
+    let newest = u8::try_from(s.releases.len().saturating_sub(1)).unwrap_or(u8::MAX);
+    let at = |i: u8| s.releases.get(usize::from(i)).copied().unwrap_or("?");
+    match (since, until) {
+        (0, u) if u >= newest => None,
+        (f, u) if u >= newest => Some(format!("from {} {}", s.title, at(f))),
+        (f, u) => Some(format!("in {} {} to {}", s.title, at(f), at(u))),
+    }
+}
+
 /// A short type description: `string`, `array of string`, `Caveat`,
 /// `GroupPrivileges (array of string)`.
-pub fn type_label(schema: &Schema) -> String {
-    let base = match resolve_ref(schema) {
+pub fn type_label(cat: Catalogue, schema: &'static Schema) -> String {
+    let base = match resolve_ref(cat, schema) {
         Schema::Any => "any JSON".to_owned(),
         Schema::String { .. } => "string".into(),
         Schema::Integer => "integer".into(),
         Schema::Number => "number".into(),
         Schema::Boolean => "boolean".into(),
         Schema::Binary => "bytes".into(),
-        Schema::Array { items, .. } => format!("array of {}", type_label(items)),
+        Schema::Array { items, .. } => format!("array of {}", type_label(cat, items)),
         Schema::Object(_) | Schema::Ref(_) => "object".into(),
         Schema::AnyOf(alternatives) => alternatives
             .iter()
-            .map(|a| match resolve(a) {
+            .map(|a| match cat.resolve(a) {
                 Schema::String { enum_values } if !enum_values.is_empty() => enum_values
                     .iter()
                     .map(|v| format!("{v:?}"))
                     .collect::<Vec<_>>()
                     .join(" or "),
-                _ => type_label(a),
+                _ => type_label(cat, a),
             })
             .collect::<Vec<_>>()
             .join(" or "),
     };
-    match (catalogue::ref_name(schema), resolve_ref(schema)) {
+    match (cat.ref_name(schema), resolve_ref(cat, schema)) {
         (Some(name), Schema::Object(_)) => name.to_owned(),
         (Some(name), Schema::Array { .. }) => format!("{name} ({base})"),
         _ => base,
     }
 }
 
-fn resolve_ref(schema: &Schema) -> &Schema {
-    match schema {
-        Schema::Ref(i) => resolve(&SCHEMAS[usize::from(*i)].schema),
-        other => other,
-    }
+fn resolve_ref(cat: Catalogue, schema: &'static Schema) -> &'static Schema {
+    cat.resolve(schema)
 }
 
 /// The allowed values of a string field, or of a list of strings.
-fn inline_enum(schema: &Schema) -> &'static [&'static str] {
-    match resolve_ref(schema) {
+fn inline_enum(cat: Catalogue, schema: &'static Schema) -> &'static [&'static str] {
+    match resolve_ref(cat, schema) {
         Schema::String { enum_values, .. } => enum_values,
-        Schema::Array { items, .. } => match resolve(items) {
+        Schema::Array { items, .. } => match cat.resolve(items) {
             Schema::String { enum_values, .. } => enum_values,
             _ => &[],
         },
@@ -249,13 +316,14 @@ fn inline_enum(schema: &Schema) -> &'static [&'static str] {
 
 /// Rows for the fields of an object body, nested objects as `a[b]`.
 fn field_rows(
+    cat: Catalogue,
     prefix: &str,
     schema: &'static Schema,
     depth: usize,
     out: &mut Vec<(String, String)>,
     notes: &mut Vec<String>,
 ) {
-    let Schema::Object(obj) = resolve(schema) else {
+    let Schema::Object(obj) = cat.resolve(schema) else {
         return;
     };
     for f in obj.fields {
@@ -264,14 +332,13 @@ fn field_rows(
         } else {
             format!("{prefix}[{}]", f.name)
         };
-        let inner = resolve(&f.schema);
-        let sep = f.separator();
-        let mut desc = type_label(&f.schema);
+        let inner = cat.resolve(&f.schema);
+        let sep = cat.separator(&f.schema);
+        let mut desc = type_label(cat, &f.schema);
         if let Schema::AnyOf(_) = inner {
             // `usageLimit:=5`, or the text: `usageLimit==infinity`.
-            let text: Vec<String> = f
-                .schema
-                .string_values()
+            let text: Vec<String> = cat
+                .string_values(&f.schema)
                 .iter()
                 .map(|v| format!("{name}=={v}"))
                 .collect();
@@ -285,7 +352,7 @@ fn field_rows(
         if f.read_only {
             desc.push_str(", read-only");
         }
-        let values = inline_enum(&f.schema);
+        let values = inline_enum(cat, &f.schema);
         if !values.is_empty() {
             let items = if matches!(inner, Schema::Array { .. }) {
                 "items "
@@ -297,15 +364,15 @@ fn field_rows(
         out.push((format!("{name}{sep}"), desc));
         match inner {
             Schema::Object(o) if o.discriminator.is_none() && !o.fields.is_empty() && depth < 2 => {
-                field_rows(&name, &f.schema, depth + 1, out, notes);
+                field_rows(cat, &name, &f.schema, depth + 1, out, notes);
             }
-            Schema::Object(o) if o.discriminator.is_some() => note_variants(&f.schema, notes),
+            Schema::Object(o) if o.discriminator.is_some() => note_variants(cat, &f.schema, notes),
             Schema::Array { items, .. } => {
-                if let Schema::Object(o) = resolve(items) {
+                if let Schema::Object(o) = cat.resolve(items) {
                     if o.discriminator.is_some() {
-                        note_variants(items, notes);
+                        note_variants(cat, items, notes);
                     } else if !o.fields.is_empty() && depth < 2 {
-                        field_rows(&format!("{name}[]"), items, depth + 1, out, notes);
+                        field_rows(cat, &format!("{name}[]"), items, depth + 1, out, notes);
                     }
                 }
             }
@@ -315,16 +382,16 @@ fn field_rows(
 }
 
 /// A polymorphic object: which fields each variant takes.
-fn note_variants(schema: &'static Schema, notes: &mut Vec<String>) {
-    let Schema::Object(o) = resolve(schema) else {
+fn note_variants(cat: Catalogue, schema: &'static Schema, notes: &mut Vec<String>) {
+    let Schema::Object(o) = cat.resolve(schema) else {
         return;
     };
     let Some(d) = &o.discriminator else { return };
-    let name = catalogue::ref_name(schema).unwrap_or("object");
+    let name = cat.ref_name(schema).unwrap_or("object");
     let mut text = format!("{name} is chosen by \"{}\":", d.field);
     for (value, idx) in d.variants {
-        let fields: Vec<String> = match resolve(&SCHEMAS[usize::from(*idx)].schema) {
-            Schema::Object(v) => v
+        let fields: Vec<String> = match cat.named(*idx).map(|s| cat.resolve(s)) {
+            Some(Schema::Object(v)) => v
                 .fields
                 .iter()
                 .filter(|f| f.name != d.field)
@@ -350,13 +417,13 @@ fn note_variants(schema: &'static Schema, notes: &mut Vec<String>) {
 /// A runnable example: the required parameters and body fields (with
 /// what a polymorphic object needs: its discriminator and the required
 /// fields of the variant it picks).
-pub fn example(op: &'static Operation) -> String {
+pub fn example(cat: Catalogue, op: &'static Operation) -> String {
     let mut words = vec![format!("onezone-rest-cli {}", op.name)];
     for p in op.params.iter().filter(|p| p.required) {
         words.push(format!("{}=<{}>", p.name, p.name));
     }
-    if let Some(obj) = op.body_object() {
-        required_items(None, obj, 0, &mut words);
+    if let Some(obj) = cat.body_object(op) {
+        required_items(cat, None, obj, 0, &mut words);
     } else if op.body.as_ref().is_some_and(|b| b.required) {
         words.push("- < body.json".into());
     }
@@ -366,6 +433,7 @@ pub fn example(op: &'static Operation) -> String {
 /// Items for the required fields of `obj` (at `prefix`, or at the top).
 /// Returns whether it wrote any.
 fn required_items(
+    cat: Catalogue,
     prefix: Option<&str>,
     obj: &'static ObjectSchema,
     depth: usize,
@@ -376,13 +444,13 @@ fn required_items(
         None => items::escape_key(field),
     };
     let before = words.len();
-    let mut fields: Vec<&'static catalogue::Field> = Vec::new();
+    let mut fields: Vec<&'static Field> = Vec::new();
     let mut chosen = None;
     if let Some(d) = &obj.discriminator {
         if let Some((value, idx)) = d.variants.first() {
             words.push(format!("{}=={value}", name_of(d.field)));
             chosen = Some(d.field);
-            if let Schema::Object(v) = resolve(&SCHEMAS[usize::from(*idx)].schema) {
+            if let Some(Schema::Object(v)) = cat.named(*idx).map(|s| cat.resolve(s)) {
                 fields.extend(v.fields.iter());
             }
         }
@@ -394,7 +462,7 @@ fn required_items(
     }
     for f in fields {
         if f.required && Some(f.name) != chosen {
-            example_value(&name_of(f.name), f.name, &f.schema, depth, words);
+            example_value(cat, &name_of(f.name), f.name, &f.schema, depth, words);
         }
     }
     words.len() > before
@@ -402,13 +470,14 @@ fn required_items(
 
 /// An item (or the items) giving `schema` a valid value at `name`.
 fn example_value(
+    cat: Catalogue,
     name: &str,
     leaf: &str,
     schema: &'static Schema,
     depth: usize,
     words: &mut Vec<String>,
 ) {
-    match resolve(schema) {
+    match cat.resolve(schema) {
         Schema::String { enum_values } => match enum_values.first() {
             Some(v) => words.push(format!("{name}=={v}")),
             None => words.push(format!("{name}==<{leaf}>")),
@@ -416,15 +485,15 @@ fn example_value(
         Schema::Integer | Schema::Number => words.push(format!("{name}:=0")),
         Schema::Boolean => words.push(format!("{name}:=true")),
         Schema::AnyOf(alternatives) => match alternatives.first() {
-            Some(a) => example_value(name, leaf, a, depth, words),
+            Some(a) => example_value(cat, name, leaf, a, depth, words),
             None => words.push(format!("{name}:=null")),
         },
         Schema::Array { items, min_items } if min_items.unwrap_or(0) > 0 && depth < 4 => {
-            example_value(&format!("{name}[0]"), leaf, items, depth + 1, words);
+            example_value(cat, &format!("{name}[0]"), leaf, items, depth + 1, words);
         }
         Schema::Array { .. } => words.push(format!("{name}:='[]'")),
         Schema::Object(o) if depth < 4 => {
-            if !required_items(Some(name), o, depth + 1, words) {
+            if !required_items(cat, Some(name), o, depth + 1, words) {
                 words.push(format!("{name}:='{{}}'"));
             }
         }
@@ -432,7 +501,7 @@ fn example_value(
     }
 }
 
-pub fn operation(op: &'static Operation) -> String {
+pub fn operation(cat: Catalogue, op: &'static Operation) -> String {
     let mut out = String::new();
     let mark = if op.deprecated.is_some() {
         " (deprecated)"
@@ -443,11 +512,11 @@ pub fn operation(op: &'static Operation) -> String {
     let _ = writeln!(
         out,
         "\n  {} {}{}    (group: {})",
-        op.method,
-        catalogue::BASE_PATH,
-        op.path,
-        op.tag
+        op.method, cat.service.base_path, op.path, op.tag
     );
+    if let Some(releases) = releases_of(cat, op.name) {
+        let _ = writeln!(out, "  Exists {releases}.");
+    }
     for v in op.path_variants {
         let names: Vec<&str> = v
             .params
@@ -459,7 +528,7 @@ pub fn operation(op: &'static Operation) -> String {
             out,
             "  {} {}{}    (when {} is given)",
             op.method,
-            catalogue::BASE_PATH,
+            cat.service.base_path,
             v.path,
             names.join(", ")
         );
@@ -486,7 +555,7 @@ pub fn operation(op: &'static Operation) -> String {
         };
         params.push((
             format!("{}=", p.name),
-            format!("{}, {place}{req}", type_label(&p.schema)),
+            format!("{}, {place}{req}", type_label(cat, &p.schema)),
         ));
     }
     if !params.is_empty() {
@@ -499,15 +568,16 @@ pub fn operation(op: &'static Operation) -> String {
         } else {
             "optional"
         };
-        let name = catalogue::ref_name(&body.schema)
+        let name = cat
+            .ref_name(&body.schema)
             .map(|n| format!(", {n}"))
             .unwrap_or_default();
         let _ = writeln!(out, "\nBody (JSON, {required}{name}):");
         let mut fields = Vec::new();
         let mut notes = Vec::new();
-        match resolve(&body.schema) {
+        match cat.resolve(&body.schema) {
             Schema::Object(o) if !o.fields.is_empty() && o.discriminator.is_none() => {
-                field_rows("", &body.schema, 0, &mut fields, &mut notes);
+                field_rows(cat, "", &body.schema, 0, &mut fields, &mut notes);
                 if o.additional.is_some() {
                     fields.push(("…".into(), "other fields are allowed".into()));
                 }
@@ -517,13 +587,13 @@ pub fn operation(op: &'static Operation) -> String {
                     format!("{}==", o.discriminator.as_ref().map_or("", |d| d.field)),
                     "string, required".into(),
                 ));
-                note_variants(&body.schema, &mut notes);
+                note_variants(cat, &body.schema, &mut notes);
             }
             _ => {
-                let values = inline_enum(&body.schema);
+                let values = inline_enum(cat, &body.schema);
                 let mut d = format!(
                     "the whole body is {}; give it with -",
-                    type_label(&body.schema)
+                    type_label(cat, &body.schema)
                 );
                 if !values.is_empty() {
                     let _ = write!(d, "; items one of: {}", values.join(", "));
@@ -559,12 +629,12 @@ pub fn operation(op: &'static Operation) -> String {
             continue;
         }
         let what = match (&r.schema, r.location) {
-            (Some(s), true) if r.code == 201 => format!("created; JSON: {}", type_label(s)),
+            (Some(s), true) if r.code == 201 => format!("created; JSON: {}", type_label(cat, s)),
             (None, true) if r.code == 201 => {
                 "created; prints {\"id\": …, \"location\": …}".to_owned()
             }
             (_, true) => "redirect, followed (credentials are not sent to another host)".into(),
-            (Some(s), false) => format!("JSON: {}", type_label(s)),
+            (Some(s), false) => format!("JSON: {}", type_label(cat, s)),
             (None, false) if r.code == 204 => "no content".into(),
             (None, false) if op.produces.iter().any(|p| p.starts_with("image/")) => {
                 format!("{} bytes", op.produces.join(", "))
@@ -577,15 +647,15 @@ pub fn operation(op: &'static Operation) -> String {
         resp.push((errors.join(" "), "error, printed on stderr".into()));
     }
     rows(&mut out, &resp);
-    let _ = writeln!(out, "\nExample:\n  {}", example(op));
+    let _ = writeln!(out, "\nExample:\n  {}", example(cat, op));
     out
 }
 
 /// Up to three operation names close to `name`, for "did you mean".
-pub fn suggestions(name: &str) -> Vec<&'static str> {
+pub fn suggestions(cat: Catalogue, name: &str) -> Vec<&'static str> {
     let lower = name.to_lowercase();
-    let mut scored: Vec<(f64, &'static str)> = catalogue::OPERATIONS
-        .iter()
+    let mut scored: Vec<(f64, &'static str)> = cat
+        .operations()
         .map(|op| {
             let other = op.name.to_lowercase();
             let mut score = strsim::jaro_winkler(&lower, &other);
@@ -605,6 +675,10 @@ mod tests {
     use super::*;
     use crate::request::{build, Options};
 
+    fn zone() -> Catalogue {
+        Catalogue::newest(release::service())
+    }
+
     /// Every operation's example, as a user would paste it (placeholders
     /// and all), passes the request builder's checks: no missing parameter
     /// or field, nothing the schema refuses.
@@ -615,8 +689,8 @@ mod tests {
             ..Options::default()
         };
         let mut failed = Vec::new();
-        for op in catalogue::OPERATIONS {
-            let line = example(op);
+        for op in zone().operations() {
+            let line = example(zone(), op);
             let words = shlex::split(&line).expect("shell words");
             assert_eq!(words[..2], ["onezone-rest-cli", op.name], "{line}");
             // `- < body.json`: the body is the whole value, given on stdin.
@@ -634,7 +708,7 @@ mod tests {
     /// What `body.json` holds in the examples of operations whose body is
     /// not an object: a value of the body's type.
     fn example_stdin(op: &'static Operation) -> String {
-        match op.body.as_ref().map(|b| resolve(&b.schema)) {
+        match op.body.as_ref().map(|b| zone().resolve(&b.schema)) {
             Some(Schema::Array { .. }) => "[]".into(),
             Some(Schema::String { .. }) => "\"text\"".into(),
             other => panic!("{}: an example body of {other:?}", op.name),
@@ -643,14 +717,14 @@ mod tests {
 
     #[test]
     fn a_polymorphic_field_gets_its_discriminator_in_the_example() {
-        let ex = example(catalogue::find("addHandleService").unwrap());
+        let ex = example(zone(), zone().find("addHandleService").unwrap());
         assert!(ex.contains(" serviceProperties[type]==DOI "), "{ex}");
         assert!(!ex.contains("serviceProperties:="), "{ex}");
     }
 
     #[test]
     fn the_usage_line_names_every_builtin() {
-        let help = global();
+        let help = global(&Selection::newest());
         let usage = help.lines().nth(4).unwrap_or_default();
         for b in builtins::BUILTINS {
             assert!(
@@ -665,7 +739,10 @@ mod tests {
 
     #[test]
     fn an_integer_or_infinity_reads_as_both() {
-        let text = operation(catalogue::find("createNamedTokenForCurrentUser").unwrap());
+        let text = operation(
+            zone(),
+            zone().find("createNamedTokenForCurrentUser").unwrap(),
+        );
         assert!(
             text.contains("usageLimit:=           integer or \"infinity\" (usageLimit==infinity)"),
             "{text}"

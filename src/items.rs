@@ -21,15 +21,7 @@
 use serde_json::Value;
 use std::fmt;
 
-/// One segment of a nested body field name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Seg {
-    Key(String),
-    /// `[]`: append to an array.
-    Append,
-    /// `[N]`: the N-th element of an array.
-    Index(usize),
-}
+pub use onedata_catalogue::field_path::{escape_key, path_text, Seg};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
@@ -344,33 +336,6 @@ impl Body {
         given.push(at.clone());
         Ok(at)
     }
-}
-
-/// The field name as the user writes it, for messages: `a[b][]`, with
-/// separators and brackets in keys escaped (`a\=b`), so it can be typed.
-pub fn path_text(path: &[Seg]) -> String {
-    let mut out = String::new();
-    for (i, seg) in path.iter().enumerate() {
-        match seg {
-            Seg::Key(k) if i == 0 => out.push_str(&escape_key(k)),
-            Seg::Key(k) => out.push_str(&format!("[{}]", escape_key(k))),
-            Seg::Append => out.push_str("[]"),
-            Seg::Index(n) => out.push_str(&format!("[{n}]")),
-        }
-    }
-    out
-}
-
-/// A field name as an item key: separators, brackets and `\` escaped.
-pub fn escape_key(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name.chars() {
-        if matches!(c, '=' | ':' | '[' | ']' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Checks a header before it is sent: a name of token characters, a value

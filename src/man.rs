@@ -6,10 +6,11 @@
 
 use crate::auth::Environment;
 use crate::builtins::{self, Builtin};
-use crate::catalogue::{self, Operation};
+use crate::catalogue::{Body, Catalogue, Operation};
 use crate::cli::{self, Group};
 use crate::exit::{self, Failure, EXIT_CODES};
 use crate::help::{self, ENVIRONMENT, ITEMS_HELP};
+use crate::release;
 use clap::{Arg, ArgMatches, Command};
 use roff::{bold, italic, roman, Inline, Roff};
 
@@ -216,16 +217,31 @@ fn positionals(b: &Builtin) -> Vec<Inline> {
 }
 
 fn description_section(r: &mut Roff) {
+    let cat = Catalogue::newest(release::service());
     section(r, "DESCRIPTION");
     r.text([roman(format!(
         "Onezone is the federation service of Onedata, a distributed data-management platform: \
          it keeps users, groups, spaces, shares, providers, tokens, handles, handle services, \
-         harvesters and clusters. {NAME} calls its REST API (version {}, base path {}) with one \
-         subcommand per operation: {} operations in {} groups, listed under OPERATIONS below.",
-        catalogue::API_VERSION,
-        catalogue::BASE_PATH,
-        catalogue::OPERATIONS.len(),
-        catalogue::TAGS.len(),
+         harvesters and clusters. {NAME} calls its REST API (base path {}) with one \
+         subcommand per operation. It knows the releases {}; in the newest, {} operations in {} \
+         groups, listed under OPERATIONS below with the releases that have them where not all do.",
+        cat.service.base_path,
+        cat.service.releases.join(", "),
+        cat.operations().count(),
+        cat.tags().count(),
+    ))]);
+    r.control("PP", []);
+    r.text([roman(format!(
+        "The release a call uses comes from, in this order: --api-spec (or {}), --api-version \
+         (or {}), what the server reports at GET /configuration (asked once a day per host and \
+         cached), or else the newest. --dry-run, --help and completion never ask the server. \
+         An operation that the release in use lacks is refused (exit status 2) with the releases \
+         that have it. For a release newer than all of these (Onedata 25.x), give its Swagger 2.0 \
+         spec with --api-spec FILE: it is compiled once and cached, and then works as a built-in \
+         release. A spec kept as a tree of YAML files (paths/, definitions/) must first be \
+         bundled into one file, for example with swagger-cli bundle.",
+        release::env_var("API_SPEC"),
+        release::env_var("API_VERSION"),
     ))]);
     r.control("PP", []);
     r.text([
@@ -424,6 +440,24 @@ fn files_section(r: &mut Roff) {
              which store; never a secret.",
         )],
     );
+    tagged(
+        r,
+        [italic("cache-dir"), bold("/onezone-rest-cli/releases.json")],
+        [roman(
+            "The release each host reported at GET /configuration, with the time it was asked \
+             (asked again after a day, or after a 404 from a cached release). In $XDG_CACHE_HOME \
+             when it is set, else the platform's cache directory (~/.cache on Linux, \
+             ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows). May be deleted at any time.",
+        )],
+    );
+    tagged(
+        r,
+        [italic("cache-dir"), bold("/onezone-rest-cli/specs/")],
+        [roman(
+            "Specs given with --api-spec, compiled, one file per spec content (its SHA-256). \
+             May be deleted at any time.",
+        )],
+    );
 }
 
 fn examples_section(r: &mut Roff) {
@@ -444,11 +478,12 @@ fn examples_section(r: &mut Roff) {
 }
 
 fn operations_section(r: &mut Roff) {
+    let cat = Catalogue::newest(release::service());
     section(r, "OPERATIONS");
     r.text([
         roman(format!(
             "Paths are relative to the base path {}. ",
-            catalogue::BASE_PATH
+            cat.service.base_path
         )),
         bold("name="),
         roman(" is a path parameter, "),
@@ -461,15 +496,35 @@ fn operations_section(r: &mut Roff) {
         bold("--help"),
         roman(" tells the types, allowed values and responses."),
     ]);
-    for tag in catalogue::TAGS {
+    for tag in cat.tags() {
         subsection(r, tag);
-        for op in catalogue::OPERATIONS.iter().filter(|op| op.tag == *tag) {
-            operation_entry(r, op);
+        for op in cat.operations().filter(|op| op.tag == tag) {
+            operation_entry(r, cat, op);
+        }
+    }
+    let mut gone: Vec<&str> = cat
+        .service
+        .operations
+        .iter()
+        .map(|op| op.name)
+        .filter(|name| cat.find(name).is_none())
+        .collect();
+    gone.dedup();
+    if !gone.is_empty() {
+        subsection(r, "Older releases only");
+        for name in gone {
+            r.control("TP", []);
+            r.text([bold(name)]);
+            let mut text = help::releases_of(cat, name).unwrap_or_default();
+            if let onedata_catalogue::Absence::Renamed { to, since } = cat.absence(name) {
+                text.push_str(&format!("; called {to} from {since}"));
+            }
+            r.text([roman(format!("Exists {text}."))]);
         }
     }
 }
 
-fn operation_entry(r: &mut Roff, op: &'static Operation) {
+fn operation_entry(r: &mut Roff, cat: Catalogue, op: &'static Operation) {
     r.control("TP", []);
     r.text([bold(op.name)]);
     let mut summary = sentence(op.summary);
@@ -479,6 +534,9 @@ fn operation_entry(r: &mut Roff, op: &'static Operation) {
             summary.push_str(&format!("; use {} instead", d.replacements.join(" or ")));
         }
         summary.push('.');
+    }
+    if let Some(releases) = help::releases_of(cat, op.name) {
+        summary.push_str(&format!(" Exists {releases}."));
     }
     r.text([roman(summary)]);
     r.control("br", []);
@@ -509,13 +567,13 @@ fn operation_entry(r: &mut Roff, op: &'static Operation) {
     }
     if let Some(body) = &op.body {
         r.control("br", []);
-        r.text([roman(body_summary(op, body))]);
+        r.text([roman(body_summary(cat, op, body))]);
     }
 }
 
-fn body_summary(op: &'static Operation, body: &'static catalogue::Body) -> String {
+fn body_summary(cat: Catalogue, op: &'static Operation, body: &'static Body) -> String {
     let need = if body.required { "" } else { ", optional" };
-    match op.body_object() {
+    match cat.body_object(op) {
         Some(o) if !o.fields.is_empty() => {
             let mut fields: Vec<String> = o
                 .fields
@@ -523,7 +581,7 @@ fn body_summary(op: &'static Operation, body: &'static catalogue::Body) -> Strin
                 .filter(|f| !f.read_only)
                 .map(|f| {
                     let star = if f.required { "*" } else { "" };
-                    format!("{}{}{star}", f.name, f.separator())
+                    format!("{}{}{star}", f.name, cat.separator(&f.schema))
                 })
                 .collect();
             if let Some(d) = &o.discriminator {
@@ -541,7 +599,7 @@ fn body_summary(op: &'static Operation, body: &'static catalogue::Body) -> Strin
         }
         _ => format!(
             "Body{need}: {} from stdin (-)",
-            help::type_label(&body.schema)
+            help::type_label(cat, &body.schema)
         ),
     }
 }
@@ -596,7 +654,7 @@ mod tests {
     #[test]
     fn every_operation_and_option_is_on_the_page() {
         let page = page();
-        for op in catalogue::OPERATIONS {
+        for op in Catalogue::newest(release::service()).operations() {
             assert!(
                 page.contains(&format!("\\fB{}\\fR", op.name)),
                 "{}",

@@ -3,18 +3,13 @@
 //! renderer, the sender and the tests all share it.
 
 use crate::auth::Credential;
-use crate::catalogue::{self, Operation, Param, ParamIn};
 use crate::items::{self, Item, Seg, Sep};
-use crate::validate;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use onedata_catalogue::validate;
+use onedata_catalogue::{Catalogue, Operation, Param, ParamIn};
+use percent_encoding::utf8_percent_encode;
 use serde_json::Value;
 
-/// Everything but RFC 3986's unreserved characters is percent-encoded.
-pub const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+pub use onedata_catalogue::path_encoding::PATH_SEGMENT;
 
 /// The path parameter whose `/` stay path separators (getSharedData's
 /// `/shares/data/{file_id}/{subpath}`).
@@ -43,10 +38,12 @@ impl Request {
 }
 
 /// What the request is built from, apart from the operation and its items.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// `https://zone.example.com/api/v3/onezone` (see [`base_url`]).
     pub base_url: String,
+    /// The release whose schemas the body is checked against.
+    pub catalogue: Catalogue,
     pub accept: Option<String>,
     pub content_type: Option<String>,
     /// `-H` values, `Name: value`.
@@ -55,11 +52,26 @@ pub struct Options {
     pub force: bool,
 }
 
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            base_url: String::new(),
+            catalogue: Catalogue::newest(crate::release::service()),
+            accept: None,
+            content_type: None,
+            extra_headers: Vec::new(),
+            force: false,
+        }
+    }
+}
+
 impl Options {
-    /// The options of a command line, for a request to `base_url`.
-    pub fn new(base_url: String, g: &crate::cli::Globals) -> Options {
+    /// The options of a command line, for a request to `base_url` with the
+    /// release `catalogue`.
+    pub fn new(base_url: String, catalogue: Catalogue, g: &crate::cli::Globals) -> Options {
         Options {
             base_url,
+            catalogue,
             accept: g.accept.clone(),
             content_type: g.content_type.clone(),
             extra_headers: g.headers.clone(),
@@ -111,7 +123,7 @@ pub fn base_url(host: &str) -> Result<String, String> {
         );
     }
     let text = url.as_str().trim_end_matches('/');
-    let base = catalogue::BASE_PATH.trim_end_matches('/');
+    let base = crate::release::service().base_path.trim_end_matches('/');
     if url.path().trim_end_matches('/').ends_with(base) {
         Ok(text.to_owned())
     } else {
@@ -160,7 +172,12 @@ pub fn build_with(
         match items::parse_with(arg, read_file).map_err(|e| UsageError::one(e.0))? {
             Item::Param { name, value } => {
                 let Some(param) = all_params.iter().find(|p| p.name == name) else {
-                    return Err(UsageError::one(unknown_param(op, arg, &name)));
+                    return Err(UsageError::one(unknown_param(
+                        opts.catalogue,
+                        op,
+                        arg,
+                        &name,
+                    )));
                 };
                 if params.iter().any(|(p, _)| p.name == name) {
                     return Err(UsageError::one(format!(
@@ -172,7 +189,8 @@ pub fn build_with(
             Item::Body { path, value } => fields.push((arg.clone(), path, value)),
             Item::Header { name, value } => {
                 if !opts.force {
-                    if let Some(hint) = mistyped_header(op, &all_params, arg, &name) {
+                    if let Some(hint) = mistyped_header(opts.catalogue, op, &all_params, arg, &name)
+                    {
                         return Err(UsageError::one(hint));
                     }
                 }
@@ -267,6 +285,7 @@ pub fn build_with(
 /// (`name:newname` for `name==newname`): the message that says so, or
 /// `None` for a header that names neither.
 fn mistyped_header(
+    cat: Catalogue,
     op: &'static Operation,
     params: &[&'static Param],
     arg: &str,
@@ -280,9 +299,9 @@ fn mistyped_header(
             op.name
         ));
     }
-    let is_field = op
-        .body_object()
-        .is_some_and(|o| o.fields_with_variants().iter().any(|f| f.name == name));
+    let is_field = cat
+        .body_object(op)
+        .is_some_and(|o| cat.fields_with_variants(o).iter().any(|f| f.name == name));
     is_field.then(|| {
         format!(
             "item {arg:?}: {name} is a body field of {}, not a header: did you mean \
@@ -292,10 +311,10 @@ fn mistyped_header(
     })
 }
 
-fn unknown_param(op: &'static Operation, arg: &str, name: &str) -> String {
+fn unknown_param(cat: Catalogue, op: &'static Operation, arg: &str, name: &str) -> String {
     let names: Vec<&str> = op.all_params().iter().map(|p| p.name).collect();
-    let fields: Vec<&str> = op
-        .body_object()
+    let fields: Vec<&str> = cat
+        .body_object(op)
         .map(|o| o.fields.iter().map(|f| f.name).collect())
         .unwrap_or_default();
     let mut msg = format!("item {arg:?}: {} has no parameter {name}", op.name);
@@ -503,7 +522,7 @@ fn build_body(
         root = Value::Object(serde_json::Map::new());
     }
     if !opts.force {
-        let problems = validate::validate(&root, &spec.schema);
+        let problems = validate::validate(opts.catalogue, &root, &spec.schema);
         if !problems.is_empty() {
             return Err(UsageError(
                 problems.iter().map(|p| explain(op, p, &placed)).collect(),
@@ -573,7 +592,10 @@ fn explain(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::find;
+
+    fn find(name: &str) -> Option<&'static Operation> {
+        Catalogue::newest(crate::release::service()).find(name)
+    }
 
     fn opts() -> Options {
         Options {

@@ -5,9 +5,9 @@
 mod common;
 
 use common::Invocation;
-use onezone_rest_cli::catalogue::{self, Operation, Schema};
+use onezone_rest_cli::catalogue::validate::validate;
+use onezone_rest_cli::catalogue::{Catalogue, Operation, Schema};
 use onezone_rest_cli::request::{build, Options};
-use onezone_rest_cli::validate::validate;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
@@ -18,11 +18,17 @@ const SECRET: &str = "very-secret-token-1234";
 /// parameter `name=v-name`, the sample body as items (or on stdin).
 fn invocation(op: &'static Operation) -> Invocation {
     common::invocation(
+        zone(),
         op,
         op.path,
         |_, _, name| format!("v-{name}"),
-        common::default_body(op),
+        common::default_body(zone(), op),
     )
+}
+
+/// The newest release.
+fn zone() -> Catalogue {
+    Catalogue::newest(onezone_rest_cli::release::service())
 }
 
 /// The curl line's method, URL, headers and body.
@@ -59,7 +65,7 @@ fn parse_curl(line: &str) -> (String, String, Vec<String>, Option<String>) {
 #[test]
 fn every_operation_dry_runs_to_its_catalogue_request() {
     let mut checked = 0;
-    for op in catalogue::OPERATIONS {
+    for op in zone().operations() {
         let inv = invocation(op);
         let mut cmd = common::cli();
         cmd.arg("--dry-run")
@@ -93,7 +99,7 @@ fn every_operation_dry_runs_to_its_catalogue_request() {
         assert_eq!(method, op.method, "{}", op.name);
         assert_eq!(
             url,
-            format!("{HOST}{}{}", catalogue::BASE_PATH, inv.path),
+            format!("{HOST}{}{}", zone().service.base_path, inv.path),
             "{}",
             op.name
         );
@@ -139,7 +145,7 @@ fn every_operation_dry_runs_to_its_catalogue_request() {
 
 /// The JSON type a schema asks for.
 fn kind(schema: &'static Schema) -> &'static str {
-    match catalogue::resolve(schema) {
+    match zone().resolve(schema) {
         Schema::String { .. } => "string",
         Schema::Integer => "integer",
         Schema::Number => "number",
@@ -160,12 +166,12 @@ fn kind(schema: &'static Schema) -> &'static str {
 #[test]
 fn body_fields_of_every_type_are_checked() {
     let opts = Options {
-        base_url: format!("{HOST}{}", catalogue::BASE_PATH),
+        base_url: format!("{HOST}{}", zone().service.base_path),
         ..Options::default()
     };
     let (mut declared, mut checked) = (BTreeSet::new(), BTreeSet::new());
-    for op in catalogue::OPERATIONS {
-        let Some(object) = op.body_object() else {
+    for op in zone().operations() {
+        let Some(object) = zone().body_object(op) else {
             continue;
         };
         declared.extend(object.fields.iter().map(|f| kind(&f.schema)));
@@ -179,7 +185,7 @@ fn body_fields_of_every_type_are_checked() {
             .unwrap_or_else(|e| panic!("{}: the body is not JSON: {e}", op.name));
         assert_eq!(Some(&sent), inv.body.as_ref(), "{}", op.name);
         let schema = &op.body.as_ref().expect("a body").schema;
-        assert_eq!(validate(&sent, schema), [], "{}: {sent}", op.name);
+        assert_eq!(validate(zone(), &sent, schema), [], "{}: {sent}", op.name);
         for (name, value) in fields {
             let sep = if value.is_string() { "==" } else { ":=" };
             let item = format!("{name}{sep}");
@@ -192,7 +198,7 @@ fn body_fields_of_every_type_are_checked() {
             // A field of a discriminated variant is not among the fields
             // of the base object; the whole body was validated above.
             if let Some(f) = object.fields.iter().find(|f| f.name == name) {
-                assert_eq!(validate(value, &f.schema), [], "{}.{name}", op.name);
+                assert_eq!(validate(zone(), value, &f.schema), [], "{}.{name}", op.name);
                 checked.insert(kind(&f.schema));
             }
         }

@@ -79,6 +79,7 @@ impl Dirs {
             ("PATH".into(), std::env::var("PATH").unwrap_or_default()),
             ("HOME".into(), s(self.path("home"))),
             ("XDG_CONFIG_HOME".into(), s(self.path("config"))),
+            ("XDG_CACHE_HOME".into(), s(self.path("cache"))),
             ("XDG_DATA_HOME".into(), s(self.path("data"))),
             ("XDG_RUNTIME_DIR".into(), s(self.path("runtime"))),
         ]
@@ -377,9 +378,14 @@ fn login_stores_the_token_operations_use_it_and_logout_removes_it() {
         .unwrap();
     assert_ok(&out, "getCurrentUser");
     assert_eq!(whoami(&out), "admin");
+    // The first call to the host asks which release it runs, with no
+    // credential; then the call carries the stored token.
     let sent = z.requests();
-    assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0].header("x-auth-token"), Some(ADMIN_TOKEN));
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent[0].operation, Some("getConfiguration"));
+    assert_eq!(sent[0].header("x-auth-token"), None);
+    assert_eq!(sent[0].header("authorization"), None);
+    assert_eq!(sent[1].header("x-auth-token"), Some(ADMIN_TOKEN));
 
     let out = s.cli().arg("logout").output().unwrap();
     assert_ok(&out, "logout");

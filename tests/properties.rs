@@ -11,11 +11,15 @@ mod common;
 
 use common::{bin, bounded, have_curl, new_request, replay};
 use fake_onezone::{FakeZone, Recorded, ADMIN_TOKEN};
-use onezone_rest_cli::catalogue::find;
+use onezone_rest_cli::catalogue::{Catalogue, Operation};
 use onezone_rest_cli::request::{build, Options, Request};
 use proptest::prelude::*;
 use std::process::Command;
 use std::time::Duration;
+
+fn find(name: &str) -> Option<&'static Operation> {
+    Catalogue::newest(onezone_rest_cli::release::service()).find(name)
+}
 
 fn options() -> Options {
     Options {

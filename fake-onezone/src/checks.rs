@@ -5,8 +5,8 @@
 use crate::http::Head;
 use crate::router::Route;
 use crate::util::base64_decode;
-use onezone_rest_cli::items::Seg;
-use onezone_rest_cli::validate::{validate, Problem};
+use onedata_catalogue::field_path::Seg;
+use onedata_catalogue::validate::{validate, Problem};
 use serde_json::{json, Value};
 
 /// An answer in Onedata's error shape:
@@ -292,7 +292,7 @@ pub(crate) fn check_request(
                     return (None, out);
                 }
             };
-            for p in validate(&value, &spec.schema) {
+            for p in validate(route.cat, &value, &spec.schema) {
                 out.push((format!("body {p}"), schema_error(&p)));
             }
             (Some(value), out)

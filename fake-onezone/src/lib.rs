@@ -2,7 +2,7 @@
 //! `onezone-rest-cli`.
 //!
 //! # What it does
-//! - **Routing comes from the catalogue** (`onezone_rest_cli::catalogue::OPERATIONS`,
+//! - **Routing comes from the catalogue** (the operations of the release served,
 //!   main paths and `path_variants`): method plus path template, `{x}`
 //!   matching one non-empty percent-decoded segment, literal segments winning
 //!   over parameters. A parameter named `subpath` (getSharedData's
@@ -18,7 +18,7 @@
 //!   without one, or a `Content-Type` on a GET/DELETE → 400 `unexpectedBody`;
 //!   a required body missing → 400 `missingRequiredValue`; a body that is not
 //!   `application/json` → 400 `badValueContentType`; not JSON → 400
-//!   `badValueJSON`; schema mismatches (via `onezone_rest_cli::validate`) →
+//!   `badValueJSON`; schema mismatches (via `onedata_catalogue::validate`) →
 //!   400 `missingRequiredValue`, `badValueString`, `badValueInteger`,
 //!   `badValueFloat`, `badValueBoolean`, `badValueList`, `badValueNotAllowed`,
 //!   `badValueUnknownField`, `badValueEmpty`, with `details.key` naming the
@@ -128,6 +128,9 @@ use std::time::Duration;
 
 /// The default admin's token.
 pub const ADMIN_TOKEN: &str = "test-token";
+
+/// The service this fake serves.
+pub static SERVICE: &onedata_catalogue::Service = &onedata_catalogue::builtin::ONEZONE;
 /// The default admin's user id.
 pub const ADMIN_ID: &str = "u-admin-0000000000000000000000000";
 /// The default non-admin's token.
@@ -191,6 +194,10 @@ pub struct Config {
     pub log: bool,
     /// At most this many requests are kept for [`FakeZone::requests`].
     pub record_limit: usize,
+    /// The release to report at `/configuration`; the fake serves the
+    /// operations of the nearest release of the catalogue (the newest for
+    /// one newer than all). `None`: the newest.
+    pub release: Option<String>,
     /// Serve HTTPS with this configuration (see [`tls::TestCerts`]) instead
     /// of plain HTTP; [`FakeZone::url`] then starts with `https://`.
     #[cfg(feature = "tls")]
@@ -207,6 +214,7 @@ impl Default for Config {
             max_connections: 64,
             log: false,
             record_limit: 100_000,
+            release: None,
             #[cfg(feature = "tls")]
             tls: None,
         }
@@ -298,7 +306,12 @@ impl FakeZone {
 
     /// `http://127.0.0.1:PORT/api/v3/onezone`.
     pub fn api_url(&self) -> String {
-        format!("{}{}", self.url(), onezone_rest_cli::catalogue::BASE_PATH)
+        format!("{}{}", self.url(), SERVICE.base_path)
+    }
+
+    /// The release whose operations this fake serves.
+    pub fn catalogue(&self) -> onedata_catalogue::Catalogue {
+        self.shared.catalogue
     }
 
     pub fn port(&self) -> u16 {

@@ -1,4 +1,4 @@
-//! `fake-onezone [--port N] [--fault SPEC] [--redirect-host URL] [--exit-on-stdin-eof]`
+//! `fake-onezone [--port N] [--release V] [--fault SPEC] [--redirect-host URL] [--exit-on-stdin-eof]`
 //!
 //! Serves a fake Onezone on 127.0.0.1, prints `http://127.0.0.1:PORT` on
 //! stdout once listening, the default credentials on stderr, then one line
@@ -10,9 +10,11 @@ use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: fake-onezone [--port N] [--fault SPEC] [--redirect-host URL] [--exit-on-stdin-eof]
+    "usage: fake-onezone [--port N] [--release V] [--fault SPEC] [--redirect-host URL] [--exit-on-stdin-eof]
 
   --port N              listen on 127.0.0.1:N (default: a free port)
+  --release V           report release V at /configuration and serve the operations of the
+                        nearest release of the catalogue (default: the newest)
   --fault SPEC          misbehave: slow:MS | drop-mid-body | status:CODE[:bare] |
                         invalid-json | redirect:URL | large-body:BYTES | garbage | html:CODE |
                         stall-mid-body:MS | fake-gzip | retry-after:CODE:VALUE
@@ -53,6 +55,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String>
             }
             "--fault" => config.fault = Some(value("--fault")?.parse::<Fault>()?),
             "--redirect-host" => config.redirect_host = Some(value("--redirect-host")?),
+            "--release" => config.release = Some(value("--release")?),
             "--exit-on-stdin-eof" => exit_on_eof = true,
             other => return Err(format!("unknown argument {other:?}")),
         }

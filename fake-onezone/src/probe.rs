@@ -10,7 +10,6 @@
 
 use crate::http::{IO_TIMEOUT, MAX_HEAD, REQUEST_DEADLINE};
 use crate::FakeZone;
-use onezone_rest_cli::catalogue::BASE_PATH;
 use serde_json::Value;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
@@ -229,7 +228,7 @@ pub fn req(method: &str, path: &str) -> Req {
     let target = if path.starts_with("/api") {
         path.to_owned()
     } else {
-        format!("{BASE_PATH}{path}")
+        format!("{}{path}", crate::SERVICE.base_path)
     };
     Req {
         method: method.to_owned(),

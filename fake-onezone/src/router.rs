@@ -1,9 +1,9 @@
 //! Finds the catalogue operation a request is for. Nothing here names an
-//! operation: the templates come from `catalogue::OPERATIONS` (main paths
-//! and `path_variants`).
+//! operation: the templates come from the operations of the release the
+//! fake serves (main paths and `path_variants`).
 
 use crate::util::percent_decode;
-use onezone_rest_cli::catalogue::{Operation, OPERATIONS};
+use onedata_catalogue::{Catalogue, Operation};
 
 /// A path parameter with this name takes the rest of the path, slashes
 /// included (getSharedData's `/shares/data/{file_id}/{subpath}`, where the
@@ -14,6 +14,8 @@ type Params = Vec<(&'static str, String)>;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Route {
+    /// The release the fake serves.
+    pub cat: Catalogue,
     pub op: &'static Operation,
     pub template: &'static str,
     /// Path parameters, percent-decoded, in template order.
@@ -40,16 +42,15 @@ pub(crate) enum Routed {
 }
 
 /// Every (template, operation) pair: main paths first, then variants.
-fn templates() -> impl Iterator<Item = (&'static str, &'static Operation)> {
-    OPERATIONS.iter().map(|op| (op.path, op)).chain(
-        OPERATIONS
-            .iter()
+fn templates(cat: Catalogue) -> impl Iterator<Item = (&'static str, &'static Operation)> {
+    cat.operations().map(|op| (op.path, op)).chain(
+        cat.operations()
             .flat_map(|op| op.path_variants.iter().map(move |v| (v.path, op))),
     )
 }
 
 /// `path` is the part after the base path (starting with `/`), without the query.
-pub(crate) fn route(method: &str, path: &str) -> Routed {
+pub(crate) fn route(cat: Catalogue, method: &str, path: &str) -> Routed {
     let raw: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
     let mut decoded = Vec::with_capacity(raw.len());
     for seg in &raw {
@@ -60,7 +61,7 @@ pub(crate) fn route(method: &str, path: &str) -> Routed {
     }
     let mut best: Option<(Vec<bool>, Route)> = None;
     let mut allowed: Vec<&'static str> = Vec::new();
-    for (template, op) in templates() {
+    for (template, op) in templates(cat) {
         let Some((score, params)) = match_template(template, &raw, &decoded) else {
             continue;
         };
@@ -76,6 +77,7 @@ pub(crate) fn route(method: &str, path: &str) -> Routed {
             best = Some((
                 score,
                 Route {
+                    cat,
                     op,
                     template,
                     params,
@@ -145,6 +147,14 @@ fn match_template(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn route(method: &str, path: &str) -> Routed {
+        super::route(
+            Catalogue::newest(&onedata_catalogue::builtin::ONEZONE),
+            method,
+            path,
+        )
+    }
 
     fn found(method: &str, path: &str) -> (&'static str, Vec<(&'static str, String)>) {
         match route(method, path) {

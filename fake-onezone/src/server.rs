@@ -6,7 +6,7 @@ use crate::router::{self, Route, Routed};
 use crate::state::{Call, Reply, State, Who};
 use crate::util::PNG;
 use crate::{sample, Config, Fault, Recorded};
-use onezone_rest_cli::catalogue::{Operation, BASE_PATH};
+use onedata_catalogue::{Catalogue, Operation};
 use serde_json::json;
 use std::collections::HashMap;
 use std::io::{BufReader, Read, Write};
@@ -51,6 +51,10 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 pub(crate) struct Shared {
     pub config: Config,
+    /// The release whose operations are served.
+    pub catalogue: Catalogue,
+    /// What `/configuration` reports.
+    pub release: String,
     pub port: u16,
     pub state: Mutex<State>,
     pub records: Mutex<Vec<Recorded>>,
@@ -68,8 +72,22 @@ impl Shared {
             fault: config.fault.clone(),
             left: None,
         };
+        let catalogue = config
+            .release
+            .as_deref()
+            .and_then(|r| crate::SERVICE.match_release(r))
+            .map_or_else(
+                || Catalogue::newest(crate::SERVICE),
+                |m| Catalogue::at(crate::SERVICE, m.index()),
+            );
+        let release = config
+            .release
+            .clone()
+            .unwrap_or_else(|| catalogue.release().to_owned());
         Shared {
             config,
+            catalogue,
+            release,
             port,
             state: Mutex::new(state),
             records: Mutex::new(Vec::new()),
@@ -406,17 +424,18 @@ pub(crate) fn dispatch(
     {
         return provider_data(head, rest);
     }
-    let Some(api_path) = path.strip_prefix(BASE_PATH).filter(|p| p.starts_with('/')) else {
-        let err = ApiError::not_found(&format!("{path} (the API is below {BASE_PATH})"));
+    let base_path = shared.catalogue.service.base_path;
+    let Some(api_path) = path.strip_prefix(base_path).filter(|p| p.starts_with('/')) else {
+        let err = ApiError::not_found(&format!("{path} (the API is below {base_path})"));
         return error_outcome(
             &err,
             None,
             vec![format!(
-                "path {path:?} is outside the base path {BASE_PATH}"
+                "path {path:?} is outside the base path {base_path}"
             )],
         );
     };
-    let route = match router::route(&head.method, api_path) {
+    let route = match router::route(shared.catalogue, &head.method, api_path) {
         Routed::Found(r) => r,
         Routed::NotFound => {
             let err = ApiError::not_found(&format!("no operation at {api_path}"));
@@ -526,8 +545,9 @@ pub(crate) fn dispatch(
         body: value.as_ref(),
         who: &who,
         domain: domain(&host),
+        release: &shared.release,
     };
-    let api_url = format!("{origin}{BASE_PATH}");
+    let api_url = format!("{origin}{base_path}");
     let response = match state.handle(&call) {
         Err(e) => Response::json(e.status, &e.body()),
         Ok(Some(reply)) => reply_response(reply, &api_url),
@@ -585,7 +605,7 @@ fn default_response(
     }
     let mut resp = match (&r.schema, r.code) {
         (_, 204) => Response::new(204),
-        (Some(s), code) => Response::json(code, &sample(s)),
+        (Some(s), code) => Response::json(code, &sample(route.cat, s)),
         // A 201 that only names what it created (Location, no schema) has no
         // body, as in Onezone and in this fake's stateful operations; `{}`
         // here hid the new id from clients that print the Location.

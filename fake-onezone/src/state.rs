@@ -157,6 +157,8 @@ pub(crate) struct Call<'a> {
     pub who: &'a Who,
     /// The host name the request came to (for `domain` fields).
     pub domain: &'a str,
+    /// The release the fake reports.
+    pub release: &'a str,
 }
 
 impl Call<'_> {
@@ -1063,10 +1065,10 @@ impl State {
             "getConfiguration" => json200(json!({
                 "name": "fake-onezone",
                 "domain": call.domain,
-                "version": onezone_rest_cli::catalogue::API_VERSION,
+                "version": call.release,
                 "build": "fake",
                 "subdomainDelegationSupported": false,
-                "compatibleOneproviderVersions": [onezone_rest_cli::catalogue::API_VERSION],
+                "compatibleOneproviderVersions": [call.release],
                 "compatibilityRegistryRevision": 1,
                 "supportedIdPs": [],
                 "availableSpaceTags": {},

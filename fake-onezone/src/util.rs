@@ -28,7 +28,7 @@ pub(crate) fn percent_decode(s: &str) -> Option<String> {
 /// Percent-encodes a path segment the way the client does, for building
 /// `Location` headers from identifiers and paths.
 pub(crate) fn percent_encode(s: &str) -> String {
-    percent_encoding::utf8_percent_encode(s, onezone_rest_cli::request::PATH_SEGMENT).to_string()
+    onedata_catalogue::path_encoding::encode_segment(s)
 }
 
 /// Standard base64 (RFC 4648), padding optional. `None` when it is not base64.

@@ -5,13 +5,15 @@
 
 use crate::probe::{encode, req, Conn, Req, Resp};
 use crate::{sample_body, FakeZone, ADMIN_ID, ADMIN_TOKEN};
-use onezone_rest_cli::catalogue::Operation;
+use onedata_catalogue::{Catalogue, Operation};
 use serde_json::{json, Value};
 
 /// What [`World::new`] made: ids of real resources, and tokens that are
 /// valid for joining them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct World {
+    /// The release the zone serves (bodies are shaped for it).
+    pub catalogue: Catalogue,
     pub space: String,
     /// A group, member of `space` and child of `parent`.
     pub group: String,
@@ -73,6 +75,7 @@ impl World {
             201,
         )?;
         Ok(World {
+            catalogue: zone.catalogue(),
             client: token(c, "/user/client_tokens")?,
             user_group_invite: token(c, &format!("/groups/{group}/users/token"))?,
             group_group_invite: token(c, &format!("/groups/{parent}/children/token"))?,
@@ -151,7 +154,7 @@ impl World {
     /// the token that makes it succeed: an invite or registration token of
     /// this world, or the admin's for `/tokens/…` operations.
     pub fn body(&self, op: &'static Operation) -> Option<Value> {
-        let mut body = sample_body(&op.body.as_ref()?.schema);
+        let mut body = sample_body(self.catalogue, &op.body.as_ref()?.schema);
         let tok = match op.name {
             "joinGroup" | "verifyInviteToken" => Some(&self.user_group_invite),
             "joinParentGroup" => Some(&self.group_group_invite),

@@ -377,7 +377,10 @@ pub(super) fn call(
     credential: Option<&Credential>,
     g: &Globals,
 ) -> Result<Result<Value, Failure>, Failure> {
-    let op = catalogue::find(op_name).ok_or_else(|| {
+    // The tool's own checks ask operations that every release has, in the
+    // same shape: the newest catalogue serves them all.
+    let cat = catalogue::Catalogue::newest(crate::release::service());
+    let op = cat.find(op_name).ok_or_else(|| {
         Failure::new(
             exit::BAD_RESPONSE,
             format!("the catalogue has no {op_name} (a bug)"),
@@ -385,6 +388,7 @@ pub(super) fn call(
     })?;
     let opts = request::Options {
         base_url: url.to_owned(),
+        catalogue: cat,
         ..request::Options::default()
     };
     let items: Vec<String> = if body.is_some() {

@@ -22,7 +22,7 @@ mod zsh;
 
 use crate::auth::Environment;
 use crate::builtins::{self, Builtin};
-use crate::catalogue::{self, resolve, ObjectSchema, Operation, Schema};
+use crate::catalogue::{self, Catalogue, ObjectSchema, Operation, Schema};
 use crate::cli;
 use crate::exit::{self, Failure};
 use crate::help;
@@ -245,6 +245,8 @@ enum Head {
 
 /// What the words before the current one say.
 struct Context<'a> {
+    /// The release the line is for (see [`catalogue_for`]).
+    cat: Catalogue,
     head: Head,
     /// Positional words after the head: request items, or a built-in's arguments.
     positionals: Vec<&'a str>,
@@ -317,8 +319,41 @@ fn is_option(word: &str) -> bool {
     word.len() > 1 && word.starts_with('-')
 }
 
-fn context(words: &[String]) -> Context<'_> {
+/// The release a command line is for, as a call would choose it without
+/// asking the server: `--api-spec`, `--api-version` on the line, the
+/// variables, the cached answer of the line's host, or the newest. Quiet:
+/// a TAB prints nothing on stderr.
+fn catalogue_for(words: &[String], env: &Environment) -> Catalogue {
+    let value = |long: &str| -> Option<String> {
+        let flag = format!("--{long}");
+        let eq = format!("--{long}=");
+        let mut found = None;
+        for (i, w) in words.iter().enumerate() {
+            if w == &flag {
+                found = words.get(i + 1).cloned();
+            } else if let Some(v) = w.strip_prefix(&eq) {
+                found = Some(v.to_owned());
+            }
+        }
+        found
+    };
+    let g = cli::Globals {
+        host: value("host"),
+        api_version: value("api-version"),
+        api_spec: value("api-spec").map(std::path::PathBuf::from),
+        silent: true,
+        ..cli::Globals::default()
+    };
+    let host = crate::auth::host::host_url(&g, env).ok();
+    crate::release::select(&g, host.as_deref(), crate::release::Network::Never).map_or_else(
+        |_| Catalogue::newest(crate::release::service()),
+        |s| s.catalogue,
+    )
+}
+
+fn context<'a>(words: &'a [String], env: &Environment) -> Context<'a> {
     let mut ctx = Context {
+        cat: catalogue_for(words, env),
         head: Head::None,
         positionals: Vec::new(),
         pending: None,
@@ -345,7 +380,7 @@ fn context(words: &[String]) -> Context<'_> {
             Head::None => {
                 ctx.head = if let Some(b) = builtins::find(w) {
                     Head::Builtin(b)
-                } else if let Some(op) = catalogue::find(w) {
+                } else if let Some(op) = ctx.cat.find(w) {
                     Head::Operation(op)
                 } else {
                     Head::Unknown
@@ -361,7 +396,7 @@ fn context(words: &[String]) -> Context<'_> {
 /// The candidates for `current`, given the words before it (program name
 /// excluded). `current` is the current word up to the cursor, unquoted.
 pub fn complete(words: &[String], current: &str, env: &Environment) -> Reply {
-    let ctx = context(words);
+    let ctx = context(words, env);
     let options = options_for(&ctx.head);
     if let Some(a) = &ctx.pending {
         return option_values(a, "", env);
@@ -385,24 +420,32 @@ pub fn complete(words: &[String], current: &str, env: &Environment) -> Reply {
         return Reply::words("", c);
     }
     match ctx.head {
-        Head::None => Reply::words("", heads()),
-        Head::Operation(op) => items(op, &ctx.positionals, current),
+        Head::None => Reply::words("", heads(ctx.cat)),
+        Head::Operation(op) => items(ctx.cat, op, &ctx.positionals, current),
         Head::Builtin(b) => builtin_positional(b, ctx.positionals.len(), env),
         Head::Unknown => Reply::nothing(),
     }
 }
 
 /// Operation and built-in names.
-fn heads() -> Vec<Candidate> {
-    let mut c: Vec<Candidate> = catalogue::OPERATIONS
-        .iter()
+fn heads(cat: Catalogue) -> Vec<Candidate> {
+    let mut c: Vec<Candidate> = cat
+        .operations()
         .map(|op| {
             let mark = if op.deprecated.is_some() {
                 " (deprecated)"
             } else {
                 ""
             };
-            Candidate::new(Kind::Operation, op.name, format!("{}{mark}", op.summary))
+            let since = match cat.since(op.name) {
+                Some(v) if Some(&v) != cat.service.releases.first() => format!(" (since {v})"),
+                _ => String::new(),
+            };
+            Candidate::new(
+                Kind::Operation,
+                op.name,
+                format!("{}{mark}{since}", op.summary),
+            )
         })
         .collect();
     c.extend(
@@ -492,7 +535,7 @@ fn known_hosts(env: &Environment) -> Vec<Candidate> {
         // The config keeps the base URL; --host takes the Zone's URL.
         let url = h
             .url
-            .strip_suffix(catalogue::BASE_PATH)
+            .strip_suffix(crate::release::service().base_path)
             .unwrap_or(&h.url)
             .to_owned();
         if out.iter().any(|c| c.word == url) {
@@ -509,7 +552,7 @@ fn known_hosts(env: &Environment) -> Vec<Candidate> {
     }
     if let Some(d) = default {
         let url = d
-            .strip_suffix(catalogue::BASE_PATH)
+            .strip_suffix(crate::release::service().base_path)
             .unwrap_or(&d)
             .to_owned();
         if !out.iter().any(|c| c.word == url) {
@@ -561,12 +604,13 @@ fn given_string<'a>(given: &[&'a str], field: &str) -> Option<&'a str> {
 /// The fields of an object: its own, and those of the variant the
 /// discriminator selects (all variants' when none is chosen yet and `all`).
 fn object_fields(
+    cat: Catalogue,
     obj: &'static ObjectSchema,
     chosen: Option<&str>,
     all: bool,
 ) -> Vec<&'static catalogue::Field> {
     if chosen.is_none() && all {
-        return obj.fields_with_variants();
+        return cat.fields_with_variants(obj);
     }
     let mut fields: Vec<&'static catalogue::Field> = obj.fields.iter().collect();
     if let Some(d) = &obj.discriminator {
@@ -574,7 +618,7 @@ fn object_fields(
             if chosen != Some(*value) {
                 continue;
             }
-            if let Schema::Object(v) = resolve(&catalogue::SCHEMAS[usize::from(*idx)].schema) {
+            if let Some(Schema::Object(v)) = cat.named(*idx).map(|s| cat.resolve(s)) {
                 for f in v.fields {
                     if !fields.iter().any(|g| g.name == f.name) {
                         fields.push(f);
@@ -589,11 +633,12 @@ fn object_fields(
 /// The allowed string values of a field: its enum (or those of its string
 /// alternatives: `infinity`), or a discriminator's variants.
 fn string_values(
+    cat: Catalogue,
     schema: &'static Schema,
     discriminator_of: Option<&ObjectSchema>,
     name: &str,
 ) -> Vec<&'static str> {
-    let values = schema.string_values();
+    let values = cat.string_values(schema);
     if !values.is_empty() {
         return values;
     }
@@ -603,8 +648,8 @@ fn string_values(
     }
 }
 
-fn field_help(f: &'static catalogue::Field, values: &[&str]) -> String {
-    let mut help = help::type_label(&f.schema);
+fn field_help(cat: Catalogue, f: &'static catalogue::Field, values: &[&str]) -> String {
+    let mut help = help::type_label(cat, &f.schema);
     if f.required {
         help.push_str(", required");
     }
@@ -618,6 +663,7 @@ fn field_help(f: &'static catalogue::Field, values: &[&str]) -> String {
 /// The schema at a key path inside the body (variants included), and the
 /// object that holds the last key (for its discriminator).
 fn schema_at(
+    cat: Catalogue,
     op: &'static Operation,
     path: &[Seg],
 ) -> Option<(&'static Schema, Option<&'static ObjectSchema>)> {
@@ -625,9 +671,9 @@ fn schema_at(
     let mut schema: &'static Schema = &body.schema;
     let mut holder = None;
     for seg in path {
-        match (seg, resolve(schema)) {
+        match (seg, cat.resolve(schema)) {
             (Seg::Key(k), Schema::Object(o)) => {
-                let f = object_fields(o, None, true)
+                let f = object_fields(cat, o, None, true)
                     .into_iter()
                     .find(|f| f.name == k)?;
                 holder = Some(o);
@@ -645,7 +691,7 @@ fn schema_at(
 
 /// Parameter names and what they are for, with the path variants'
 /// (`uid=` selects another path of updateGroupHandleServicePrivileges).
-fn parameters(op: &'static Operation, given: &[String]) -> Vec<Candidate> {
+fn parameters(cat: Catalogue, op: &'static Operation, given: &[String]) -> Vec<Candidate> {
     let mut sets: Vec<(&'static [catalogue::Param], Option<&str>)> = vec![(op.params, None)];
     sets.extend(op.path_variants.iter().map(|v| (v.params, Some(v.path))));
     // Only the paths that take every parameter already given.
@@ -667,7 +713,7 @@ fn parameters(op: &'static Operation, given: &[String]) -> Vec<Candidate> {
                 catalogue::ParamIn::Path => "path parameter",
                 catalogue::ParamIn::Query => "query parameter",
             };
-            let mut help = format!("{}, {place}", help::type_label(&p.schema));
+            let mut help = format!("{}, {place}", help::type_label(cat, &p.schema));
             match path {
                 Some(path) if !op.params.iter().any(|q| q.name == p.name) => {
                     help.push_str(&format!(", selects {path}"));
@@ -686,9 +732,9 @@ fn parameters(op: &'static Operation, given: &[String]) -> Vec<Candidate> {
 }
 
 /// Completion after an operation: its items, or the value of one.
-fn items(op: &'static Operation, given: &[&str], current: &str) -> Reply {
+fn items(cat: Catalogue, op: &'static Operation, given: &[&str], current: &str) -> Reply {
     if let Some((key, sep, value)) = items::split(current) {
-        if let Some(reply) = item_value(op, key, sep, value) {
+        if let Some(reply) = item_value(cat, op, key, sep, value) {
             return reply;
         }
     }
@@ -709,25 +755,25 @@ fn items(op: &'static Operation, given: &[&str], current: &str) -> Reply {
     // A nested field: `a[` offers `a[b]==`, `list[` offers `list[]==`.
     if let Some(open) = current.rfind('[') {
         let base = &current[..open];
-        if let Some((schema, _)) = key_path(base).and_then(|path| schema_at(op, &path)) {
-            return Reply::words("", nested_fields(base, schema));
+        if let Some((schema, _)) = key_path(base).and_then(|path| schema_at(cat, op, &path)) {
+            return Reply::words("", nested_fields(cat, base, schema));
         }
     }
-    let mut out = parameters(op, &given_params);
-    if let Some(obj) = op.body_object() {
+    let mut out = parameters(cat, op, &given_params);
+    if let Some(obj) = cat.body_object(op) {
         let chosen = obj
             .discriminator
             .as_ref()
             .and_then(|d| given_string(given, d.field));
-        for f in object_fields(obj, chosen, false) {
+        for f in object_fields(cat, obj, chosen, false) {
             if f.read_only || given_fields.iter().any(|g| g == f.name) {
                 continue;
             }
-            let values = string_values(&f.schema, Some(obj), f.name);
+            let values = string_values(cat, &f.schema, Some(obj), f.name);
             out.push(Candidate::new(
                 Kind::Field,
-                format!("{}{}", items::escape_key(f.name), f.separator()),
-                field_help(f, &values),
+                format!("{}{}", items::escape_key(f.name), cat.separator(&f.schema)),
+                field_help(cat, f, &values),
             ));
         }
     } else if op.body.is_some() && !given.contains(&"-") {
@@ -736,24 +782,28 @@ fn items(op: &'static Operation, given: &[&str], current: &str) -> Reply {
     Reply::words("", out)
 }
 
-fn nested_fields(base: &str, schema: &'static Schema) -> Vec<Candidate> {
-    match resolve(schema) {
-        Schema::Object(o) => object_fields(o, None, true)
+fn nested_fields(cat: Catalogue, base: &str, schema: &'static Schema) -> Vec<Candidate> {
+    match cat.resolve(schema) {
+        Schema::Object(o) => object_fields(cat, o, None, true)
             .into_iter()
             .filter(|f| !f.read_only)
             .map(|f| {
-                let values = string_values(&f.schema, Some(o), f.name);
+                let values = string_values(cat, &f.schema, Some(o), f.name);
                 Candidate::new(
                     Kind::Field,
-                    format!("{base}[{}]{}", items::escape_key(f.name), f.separator()),
-                    field_help(f, &values),
+                    format!(
+                        "{base}[{}]{}",
+                        items::escape_key(f.name),
+                        cat.separator(&f.schema)
+                    ),
+                    field_help(cat, f, &values),
                 )
             })
             .collect(),
         Schema::Array { items, .. } => vec![Candidate::new(
             Kind::Field,
-            format!("{base}[]{}", items.separator()),
-            format!("append an item ({})", help::type_label(items)),
+            format!("{base}[]{}", cat.separator(items)),
+            format!("append an item ({})", help::type_label(cat, items)),
         )],
         _ => Vec::new(),
     }
@@ -762,7 +812,13 @@ fn nested_fields(base: &str, schema: &'static Schema) -> Vec<Candidate> {
 /// Completion of the value in `key==…`, `key:=…` (None: `key` is not known
 /// for this separator, so the word is still a name being typed, as `type=`
 /// on the way to `type==`).
-fn item_value(op: &'static Operation, key: &str, sep: Sep, value: &str) -> Option<Reply> {
+fn item_value(
+    cat: Catalogue,
+    op: &'static Operation,
+    key: &str,
+    sep: Sep,
+    value: &str,
+) -> Option<Reply> {
     let prefix = format!("{key}{}", sep.text());
     match sep {
         Sep::Param => {
@@ -775,7 +831,7 @@ fn item_value(op: &'static Operation, key: &str, sep: Sep, value: &str) -> Optio
         Sep::Header => Some(Reply::nothing()),
         Sep::BodyString | Sep::BodyJson => {
             let path = key_path(key)?;
-            let (schema, holder) = schema_at(op, &path)?;
+            let (schema, holder) = schema_at(cat, op, &path)?;
             if value.starts_with('@') {
                 return Some(Reply::Files {
                     prefix: format!("{prefix}@"),
@@ -785,11 +841,11 @@ fn item_value(op: &'static Operation, key: &str, sep: Sep, value: &str) -> Optio
                 Some(Seg::Key(k)) => k.as_str(),
                 _ => "",
             };
-            let values: Vec<Candidate> = match (sep, resolve(schema)) {
+            let values: Vec<Candidate> = match (sep, cat.resolve(schema)) {
                 // The text values of a string, or of an integer-or-"infinity".
                 (Sep::BodyString, _) => {
-                    let holder = holder.or_else(|| op.body_object());
-                    string_values(schema, holder, name)
+                    let holder = holder.or_else(|| cat.body_object(op));
+                    string_values(cat, schema, holder, name)
                         .into_iter()
                         .map(|v| Candidate::new(Kind::Value, v, ""))
                         .collect()

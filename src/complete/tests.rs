@@ -1,5 +1,9 @@
 use super::*;
 
+fn zone() -> Catalogue {
+    Catalogue::newest(crate::release::service())
+}
+
 fn env() -> Environment {
     Environment {
         api_key: None,
@@ -32,7 +36,7 @@ fn a_complete_operation_name_still_offers_itself_and_longer_ones() {
     assert!(got.iter().all(|w| w.starts_with("createSpace")));
     assert_eq!(
         ask(&[], "").len(),
-        catalogue::OPERATIONS.len() + BUILTINS_LEN()
+        zone().operations().count() + BUILTINS_LEN()
     );
 }
 
@@ -159,13 +163,17 @@ fn nested_fields() {
 #[test]
 fn discriminated_bodies_offer_the_variant_fields() {
     // An operation whose body is polymorphic at the top, if any.
-    let Some(op) = catalogue::OPERATIONS
-        .iter()
-        .find(|op| op.body_object().is_some_and(|o| o.discriminator.is_some()))
-    else {
+    let Some(op) = zone().operations().find(|op| {
+        zone()
+            .body_object(op)
+            .is_some_and(|o| o.discriminator.is_some())
+    }) else {
         return;
     };
-    let Some(d) = op.body_object().and_then(|o| o.discriminator.as_ref()) else {
+    let Some(d) = zone()
+        .body_object(op)
+        .and_then(|o| o.discriminator.as_ref())
+    else {
         return;
     };
     let values = ask(&[op.name], &format!("{}==", d.field));
@@ -179,7 +187,7 @@ fn unknown_heads_offer_nothing() {
 
 #[test]
 fn every_operation_completes_its_required_items() {
-    for op in catalogue::OPERATIONS {
+    for op in zone().operations() {
         let got = ask(&[op.name], "");
         for p in op.params.iter().filter(|p| p.required) {
             assert!(
@@ -188,7 +196,7 @@ fn every_operation_completes_its_required_items() {
                 op.name
             );
         }
-        if let Some(o) = op.body_object() {
+        if let Some(o) = zone().body_object(op) {
             for f in o.fields.iter().filter(|f| f.required && !f.read_only) {
                 assert!(
                     got.iter()

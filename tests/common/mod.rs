@@ -10,7 +10,7 @@
 use assert_cmd::Command;
 use fake_onezone::probe::encode;
 use fake_onezone::{sample_body, FakeZone, Recorded, World, ADMIN_TOKEN};
-use onezone_rest_cli::catalogue::Operation;
+use onezone_rest_cli::catalogue::{Catalogue, Operation};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -28,8 +28,10 @@ pub const PROBE_LIMIT: Duration = Duration::from_secs(10);
 
 /// The variables of the developer's environment that would change what the
 /// binary does: the host, the credentials, the proxies.
-pub const USER_ENV: [&str; 11] = [
+pub const USER_ENV: [&str; 13] = [
     "ONEZONE_HOST",
+    "ONEZONE_API_VERSION",
+    "ONEZONE_API_SPEC",
     "ONEZONE_API_KEY",
     "ONEZONE_BASIC_AUTH",
     "HTTP_PROXY",
@@ -192,6 +194,17 @@ pub fn bin() -> std::process::Command {
     c
 }
 
+/// The release the tests' calls use unless a test says otherwise.
+pub const NEWEST_RELEASE: &str = "21.02.7";
+
+/// The cache directory of this test process.
+pub fn cache_dir() -> PathBuf {
+    std::env::temp_dir().join(format!(
+        "onezone-rest-cli-tests-cache-{}",
+        std::process::id()
+    ))
+}
+
 /// A config directory that does not exist.
 pub fn no_config_dir() -> PathBuf {
     std::env::temp_dir().join("onezone-rest-cli-tests-no-config")
@@ -202,7 +215,12 @@ pub fn isolate(c: &mut std::process::Command) -> &mut std::process::Command {
     for var in USER_ENV {
         c.env_remove(var);
     }
-    c.env("XDG_CONFIG_HOME", no_config_dir())
+    // The release is fixed, so calls ask no server which release it runs
+    // (tests/releases.rs does that) and a fault of the fake meets the call
+    // itself; the cache is the test run's own.
+    c.env("ONEZONE_API_VERSION", NEWEST_RELEASE)
+        .env("XDG_CACHE_HOME", cache_dir())
+        .env("XDG_CONFIG_HOME", no_config_dir())
         .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
 }
 
@@ -297,8 +315,8 @@ pub struct Invocation {
 
 /// The sample body of an operation (what `fake_onezone::sample_body` makes
 /// of its schema), if it takes one.
-pub fn default_body(op: &'static Operation) -> Option<Value> {
-    op.body.as_ref().map(|b| sample_body(&b.schema))
+pub fn default_body(cat: Catalogue, op: &'static Operation) -> Option<Value> {
+    op.body.as_ref().map(|b| sample_body(cat, &b.schema))
 }
 
 /// A valid invocation of `op` on `template` (its main path or one of its
@@ -306,6 +324,7 @@ pub fn default_body(op: &'static Operation) -> Option<Value> {
 /// parameter's value; `body` is sent as `name==text` / `name:=json` items
 /// when it is an object, else on stdin with `-`.
 pub fn invocation(
+    cat: Catalogue,
     op: &'static Operation,
     template: &str,
     value: impl Fn(&str, usize, &str) -> String,
@@ -325,7 +344,7 @@ pub fn invocation(
         }
     }
     let mut stdin = None;
-    match (&body, op.body_object()) {
+    match (&body, cat.body_object(op)) {
         (Some(Value::Object(fields)), Some(_)) => {
             for (name, value) in fields {
                 match value {
@@ -353,6 +372,7 @@ pub fn invocation(
 /// that make it succeed.
 pub fn world_invocation(world: &World, op: &'static Operation, template: &str) -> Invocation {
     invocation(
+        world.catalogue,
         op,
         template,
         |t, i, name| world.param_value(t, i, name),

@@ -1,8 +1,9 @@
 //! Checks a JSON value against a catalogue schema. The CLI uses it on request
 //! bodies (unless `--force`); the fake Onezone uses it on what arrives.
 
-use crate::catalogue::{resolve, Discriminator, ObjectSchema, Schema, SCHEMAS};
-use crate::items::{self, Seg};
+use crate::field_path::{path_text, Seg};
+use crate::model::{Discriminator, ObjectSchema, Schema};
+use crate::Catalogue;
 use serde_json::Value;
 use std::fmt;
 
@@ -28,17 +29,17 @@ impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.path.first() {
             None => write!(f, "body: {}", self.message),
-            Some(Seg::Key(_)) => write!(f, "{}: {}", items::path_text(&self.path), self.message),
+            Some(Seg::Key(_)) => write!(f, "{}: {}", path_text(&self.path), self.message),
             // An element of a body that is an array: `body[0]`.
-            Some(_) => write!(f, "body{}: {}", items::path_text(&self.path), self.message),
+            Some(_) => write!(f, "body{}: {}", path_text(&self.path), self.message),
         }
     }
 }
 
 /// Every mismatch between `value` and `schema`, in document order.
-pub fn validate(value: &Value, schema: &'static Schema) -> Vec<Problem> {
+pub fn validate(cat: Catalogue, value: &Value, schema: &'static Schema) -> Vec<Problem> {
     let mut problems = Vec::new();
-    check(value, schema, &mut Vec::new(), &mut problems, 0);
+    check(cat, value, schema, &mut Vec::new(), &mut problems, 0);
     problems
 }
 
@@ -55,6 +56,7 @@ fn problem(path: &[Seg], message: String) -> Problem {
 }
 
 fn check(
+    cat: Catalogue,
     value: &Value,
     schema: &'static Schema,
     path: &mut Vec<Seg>,
@@ -69,7 +71,7 @@ fn check(
         return;
     }
     let mut report = |msg: String| out.push(problem(path, msg));
-    match resolve(schema) {
+    match cat.resolve(schema) {
         Schema::Any | Schema::Binary | Schema::Ref(_) => {}
         Schema::String { enum_values } => match value.as_str() {
             None => report(format!("expected a string, got {}", kind(value))),
@@ -96,11 +98,11 @@ fn check(
         Schema::AnyOf(alternatives) => {
             let fits = alternatives.iter().any(|a| {
                 let mut inner = Vec::new();
-                check(value, a, &mut path.clone(), &mut inner, depth + 1);
+                check(cat, value, a, &mut path.clone(), &mut inner, depth + 1);
                 inner.is_empty()
             });
             if !fits {
-                let what: Vec<String> = alternatives.iter().map(describe).collect();
+                let what: Vec<String> = alternatives.iter().map(|a| describe(cat, a)).collect();
                 let got = match value.as_str() {
                     Some(s) => format!("{s:?}"),
                     None => kind(value).to_owned(),
@@ -118,7 +120,7 @@ fn check(
                 }
                 for (i, item) in list.iter().enumerate() {
                     path.push(Seg::Index(i));
-                    check(item, items, path, out, depth + 1);
+                    check(cat, item, items, path, out, depth + 1);
                     path.pop();
                 }
             }
@@ -126,16 +128,16 @@ fn check(
         Schema::Object(obj) => match value.as_object() {
             None => report(format!("expected an object, got {}", kind(value))),
             Some(map) => match &obj.discriminator {
-                Some(d) => check_variant(map, d, path, out, depth),
-                None => check_object(map, obj, path, out, depth),
+                Some(d) => check_variant(cat, map, d, path, out, depth),
+                None => check_object(cat, map, obj, path, out, depth),
             },
         },
     }
 }
 
 /// What a value of `schema` is, for "expected …": `an integer`, `"infinity"`.
-fn describe(schema: &'static Schema) -> String {
-    match resolve(schema) {
+fn describe(cat: Catalogue, schema: &'static Schema) -> String {
+    match cat.resolve(schema) {
         Schema::String { enum_values } if !enum_values.is_empty() => enum_values
             .iter()
             .map(|v| format!("{v:?}"))
@@ -149,7 +151,7 @@ fn describe(schema: &'static Schema) -> String {
         Schema::Object(_) => "an object".into(),
         Schema::AnyOf(alternatives) => alternatives
             .iter()
-            .map(describe)
+            .map(|a| describe(cat, a))
             .collect::<Vec<_>>()
             .join(" or "),
         Schema::Any | Schema::Binary | Schema::Ref(_) => "any value".into(),
@@ -157,6 +159,7 @@ fn describe(schema: &'static Schema) -> String {
 }
 
 fn check_object(
+    cat: Catalogue,
     map: &serde_json::Map<String, Value>,
     obj: &'static ObjectSchema,
     path: &mut Vec<Seg>,
@@ -170,7 +173,7 @@ fn check_object(
                 message: format!("missing required field {}", f.name),
                 missing: Some(Missing {
                     field: f.name,
-                    separator: f.separator(),
+                    separator: cat.separator(&f.schema),
                 }),
             });
         }
@@ -178,9 +181,9 @@ fn check_object(
     for (key, v) in map {
         path.push(Seg::Key(key.clone()));
         match obj.fields.iter().find(|f| f.name == key) {
-            Some(f) => check(v, &f.schema, path, out, depth + 1),
+            Some(f) => check(cat, v, &f.schema, path, out, depth + 1),
             None => match obj.additional {
-                Some(extra) => check(v, extra, path, out, depth + 1),
+                Some(extra) => check(cat, v, extra, path, out, depth + 1),
                 None => {
                     let allowed: Vec<&str> = obj.fields.iter().map(|f| f.name).collect();
                     out.push(problem(
@@ -195,6 +198,7 @@ fn check_object(
 }
 
 fn check_variant(
+    cat: Catalogue,
     map: &serde_json::Map<String, Value>,
     d: &'static Discriminator,
     path: &mut Vec<Seg>,
@@ -207,7 +211,9 @@ fn check_variant(
     match map.get(d.field) {
         Some(Value::String(s)) => match d.variants.iter().find(|(v, _)| v == s) {
             Some((_, idx)) => {
-                check_object_value(map, &SCHEMAS[usize::from(*idx)].schema, path, out, depth)
+                if let Some(schema) = cat.named(*idx) {
+                    check_object_value(cat, map, schema, path, out, depth)
+                }
             }
             None => out.push(problem(
                 &at_field,
@@ -238,14 +244,15 @@ fn check_variant(
 }
 
 fn check_object_value(
+    cat: Catalogue,
     map: &serde_json::Map<String, Value>,
     schema: &'static Schema,
     path: &mut Vec<Seg>,
     out: &mut Vec<Problem>,
     depth: usize,
 ) {
-    if let Schema::Object(obj) = resolve(schema) {
-        check_object(map, obj, path, out, depth + 1);
+    if let Schema::Object(obj) = cat.resolve(schema) {
+        check_object(cat, map, obj, path, out, depth + 1);
     }
 }
 
@@ -265,17 +272,21 @@ pub fn kind(v: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::find;
     use serde_json::json;
 
+    fn zone() -> Catalogue {
+        Catalogue::newest(&crate::builtin::ONEZONE)
+    }
+
     fn body_schema(op: &str) -> &'static Schema {
-        &find(op).unwrap().body.as_ref().unwrap().schema
+        &zone().find(op).unwrap().body.as_ref().unwrap().schema
     }
 
     #[test]
     fn accepts_a_valid_body() {
         assert_eq!(
             validate(
+                zone(),
                 &json!({"name": "team", "type": "team"}),
                 body_schema("createGroup")
             ),
@@ -286,6 +297,7 @@ mod tests {
     #[test]
     fn reports_type_enum_unknown_and_missing() {
         let p = validate(
+            zone(),
             &json!({"type": "club", "colour": 1}),
             body_schema("createGroup"),
         );
@@ -312,9 +324,12 @@ mod tests {
         let s = body_schema("createTemporaryTokenForCurrentUser");
         let ok =
             json!({"type": {"accessToken": {}}, "caveats": [{"type": "time", "validUntil": 1}]});
-        assert_eq!(validate(&ok, s), vec![]);
+        assert_eq!(validate(zone(), &ok, s), vec![]);
         let bad = json!({"caveats": [{"type": "time", "validUntil": "soon"}, {"type": "nope"}]});
-        let text: Vec<String> = validate(&bad, s).iter().map(ToString::to_string).collect();
+        let text: Vec<String> = validate(zone(), &bad, s)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert!(
             text.iter()
                 .any(|t| t.starts_with("caveats[0][validUntil]: expected an integer")),
@@ -331,6 +346,7 @@ mod tests {
     fn a_discriminator_that_is_not_a_string_is_a_type_error() {
         let s = body_schema("createTemporaryTokenForCurrentUser");
         let p = validate(
+            zone(),
             &json!({"type": {"accessToken": {}}, "caveats": [{"type": 5}]}),
             s,
         );
@@ -349,7 +365,11 @@ mod tests {
             "{p:?}"
         );
         assert_eq!(p[0].missing, None);
-        let p = validate(&json!({"type": {"accessToken": {}}, "caveats": [{}]}), s);
+        let p = validate(
+            zone(),
+            &json!({"type": {"accessToken": {}}, "caveats": [{}]}),
+            s,
+        );
         assert_eq!(
             p[0].missing,
             Some(Missing {
@@ -364,12 +384,12 @@ mod tests {
         let s = body_schema("createNamedTokenForCurrentUser");
         for limit in [json!(3), json!("infinity")] {
             assert_eq!(
-                validate(&json!({"name": "t", "usageLimit": limit}), s),
+                validate(zone(), &json!({"name": "t", "usageLimit": limit}), s),
                 vec![]
             );
         }
         for (limit, got) in [(json!("3"), "\"3\""), (json!(1.5), "a number")] {
-            let p = validate(&json!({"name": "t", "usageLimit": limit}), s);
+            let p = validate(zone(), &json!({"name": "t", "usageLimit": limit}), s);
             assert_eq!(
                 p.iter().map(ToString::to_string).collect::<Vec<_>>(),
                 [format!(
@@ -382,6 +402,7 @@ mod tests {
     #[test]
     fn paths_are_written_as_items_are() {
         let p = validate(
+            zone(),
             &json!({"name": "x", "type[0]": "z", "na.me": 1}),
             body_schema("createGroup"),
         );

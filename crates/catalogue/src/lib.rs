@@ -1,0 +1,296 @@
+//! The Onedata REST operation catalogues: every operation of a service, as
+//! facts generated from its Swagger specs, for every release we know.
+//!
+//! - [`model`]: the `'static` tables (operations, schemas, releases).
+//! - [`Catalogue`]: one service at one release; everything that asks about
+//!   operations (argument grammar, validation, help, man page, completion,
+//!   the fake servers) asks a `Catalogue`.
+//! - [`release`]: release numbers and matching a reported one.
+//! - [`validate`]: checks a JSON value against a schema.
+//! - [`generate`] and [`merge`]: a Swagger 2.0 spec into the [`format`] of
+//!   the committed files (`cargo xtask catalogue`, and `--api-spec` at run
+//!   time); [`load`] turns that format into the model.
+//!
+//! The committed catalogues (`api/<service>.json`) are compiled by
+//! `build.rs` into [`builtin`], so looking up an operation costs no parsing
+//! at start-up.
+
+pub mod field_path;
+pub mod format;
+pub mod generate;
+pub mod load;
+pub mod merge;
+pub mod model;
+pub mod path_encoding;
+pub mod release;
+pub mod validate;
+
+pub use model::*;
+
+/// The catalogues compiled in: one `pub static <SERVICE>: Service` per
+/// committed file, and [`builtin::SERVICES`].
+#[cfg(feature = "builtin")]
+pub mod builtin {
+    use crate::model::*;
+    include!(concat!(env!("OUT_DIR"), "/builtin.rs"));
+}
+
+/// One service at one of its releases.
+#[derive(Debug, Clone, Copy)]
+pub struct Catalogue {
+    pub service: &'static Service,
+    release: u8,
+}
+
+/// The same service (the same tables) at the same release.
+impl PartialEq for Catalogue {
+    fn eq(&self, other: &Catalogue) -> bool {
+        std::ptr::eq(self.service, other.service) && self.release == other.release
+    }
+}
+
+impl Eq for Catalogue {}
+
+/// Where an operation that the chosen release lacks can be found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Absence {
+    /// No release of the catalogue has it.
+    Unknown,
+    /// These spans of releases have it (release numbers, oldest first).
+    Elsewhere(Vec<(&'static str, &'static str)>),
+    /// A later release renamed it.
+    Renamed {
+        to: &'static str,
+        since: &'static str,
+    },
+}
+
+impl Catalogue {
+    /// The newest release of a service.
+    pub fn newest(service: &'static Service) -> Catalogue {
+        let last = service.releases.len().saturating_sub(1);
+        Catalogue {
+            service,
+            release: u8::try_from(last).unwrap_or(u8::MAX),
+        }
+    }
+
+    /// The release at this index of `service.releases` (the newest if the
+    /// index is out of range).
+    pub fn at(service: &'static Service, index: u8) -> Catalogue {
+        if usize::from(index) < service.releases.len() {
+            Catalogue {
+                service,
+                release: index,
+            }
+        } else {
+            Catalogue::newest(service)
+        }
+    }
+
+    /// The release number (`21.02.7`).
+    pub fn release(self) -> &'static str {
+        self.service
+            .releases
+            .get(usize::from(self.release))
+            .copied()
+            .unwrap_or("")
+    }
+
+    pub fn release_index(self) -> u8 {
+        self.release
+    }
+
+    pub fn is_newest(self) -> bool {
+        usize::from(self.release) + 1 >= self.service.releases.len()
+    }
+
+    /// The operations of this release, in catalogue order.
+    pub fn operations(self) -> impl Iterator<Item = &'static Operation> {
+        let release = self.release;
+        self.service
+            .operations
+            .iter()
+            .filter(move |op| op.span.contains(release))
+    }
+
+    /// The operation of this release with this exact (camelCase) name.
+    pub fn find(self, name: &str) -> Option<&'static Operation> {
+        self.operations().find(|op| op.name == name)
+    }
+
+    /// Why `name` is not in this release: which releases have it, or what
+    /// it is called now.
+    pub fn absence(self, name: &str) -> Absence {
+        let spans: Vec<Span> = self
+            .service
+            .operations
+            .iter()
+            .filter(|op| op.name == name)
+            .map(|op| op.span)
+            .collect();
+        if spans.is_empty() {
+            return Absence::Unknown;
+        }
+        if let Some(op) =
+            self.service.operations.iter().find(|op| {
+                op.name == name && op.span.until < self.release && op.renamed_to.is_some()
+            })
+        {
+            if let Some(to) = op.renamed_to {
+                if let Some(new) = self.find(to) {
+                    let since = self
+                        .service
+                        .operations
+                        .iter()
+                        .filter(|o| o.name == new.name)
+                        .map(|o| o.span.since)
+                        .min()
+                        .unwrap_or(new.span.since);
+                    return Absence::Renamed {
+                        to,
+                        since: self.release_name(since),
+                    };
+                }
+            }
+        }
+        // Adjacent spans (a changed shape) read as one.
+        let mut merged: Vec<Span> = Vec::new();
+        let mut sorted = spans;
+        sorted.sort_by_key(|s| s.since);
+        for s in sorted {
+            match merged.last_mut() {
+                Some(last) if s.since <= last.until.saturating_add(1) => {
+                    last.until = last.until.max(s.until)
+                }
+                _ => merged.push(s),
+            }
+        }
+        Absence::Elsewhere(
+            merged
+                .into_iter()
+                .map(|s| (self.release_name(s.since), self.release_name(s.until)))
+                .collect(),
+        )
+    }
+
+    fn release_name(self, index: u8) -> &'static str {
+        self.service
+            .releases
+            .get(usize::from(index))
+            .copied()
+            .unwrap_or("?")
+    }
+
+    /// The newest release of this catalogue's service.
+    pub fn newest_release(self) -> &'static str {
+        self.service.releases.last().copied().unwrap_or("")
+    }
+
+    /// The first release that has an operation of this name, whatever its
+    /// shape then.
+    pub fn since(self, name: &str) -> Option<&'static str> {
+        self.service
+            .operations
+            .iter()
+            .filter(|op| op.name == name)
+            .map(|op| op.span.since)
+            .min()
+            .map(|i| self.release_name(i))
+    }
+
+    /// The tags that have operations in this release, in display order.
+    pub fn tags(self) -> impl Iterator<Item = &'static str> {
+        self.service
+            .tags
+            .iter()
+            .copied()
+            .filter(move |t| self.operations().any(|op| op.tag == *t))
+    }
+
+    /// The named schema at `index`, in this release's shape.
+    pub fn named(self, index: u16) -> Option<&'static Schema> {
+        let named = self.service.schemas.get(usize::from(index))?;
+        named
+            .versions
+            .iter()
+            .find(|v| v.span.contains(self.release))
+            .or_else(|| named.versions.last())
+            .map(|v| &v.schema)
+    }
+
+    /// Resolves `Schema::Ref` chains to the schema they name. A ref that
+    /// names nothing (impossible in a catalogue that loaded) is `Any`.
+    pub fn resolve(self, schema: &'static Schema) -> &'static Schema {
+        static ANY: Schema = Schema::Any;
+        let mut s = schema;
+        // A chain of refs is at most as long as the table; bound the walk so
+        // a malformed catalogue cannot loop.
+        for _ in 0..=self.service.schemas.len() {
+            match s {
+                Schema::Ref(i) => match self.named(*i) {
+                    Some(next) => s = next,
+                    None => return &ANY,
+                },
+                _ => return s,
+            }
+        }
+        &ANY
+    }
+
+    /// The name of a `Schema::Ref`, for messages and help.
+    pub fn ref_name(self, schema: &Schema) -> Option<&'static str> {
+        match schema {
+            Schema::Ref(i) => self.service.schemas.get(usize::from(*i)).map(|n| n.name),
+            _ => None,
+        }
+    }
+
+    /// The item separator for a value of this schema: `==` (the text is
+    /// sent as a JSON string) where only a string fits, `:=` (raw JSON)
+    /// otherwise.
+    pub fn separator(self, schema: &'static Schema) -> &'static str {
+        match self.resolve(schema) {
+            Schema::String { .. } => "==",
+            _ => ":=",
+        }
+    }
+
+    /// The allowed string values: a string's enum, or those of the string
+    /// alternatives of an `AnyOf` (`"infinity"`).
+    pub fn string_values(self, schema: &'static Schema) -> Vec<&'static str> {
+        match self.resolve(schema) {
+            Schema::String { enum_values } => enum_values.to_vec(),
+            Schema::AnyOf(alternatives) => alternatives
+                .iter()
+                .flat_map(|a| self.string_values(a))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The declared fields of an object, then those the discriminator's
+    /// variants add (each name once).
+    pub fn fields_with_variants(self, obj: &'static ObjectSchema) -> Vec<&'static Field> {
+        let mut fields: Vec<&'static Field> = obj.fields.iter().collect();
+        for (_, idx) in obj.discriminator.iter().flat_map(|d| d.variants) {
+            if let Some(Schema::Object(v)) = self.named(*idx).map(|s| self.resolve(s)) {
+                for f in v.fields {
+                    if !fields.iter().any(|g| g.name == f.name) {
+                        fields.push(f);
+                    }
+                }
+            }
+        }
+        fields
+    }
+
+    /// The top-level object schema of an operation's body, where the body
+    /// is an object.
+    pub fn body_object(self, op: &'static Operation) -> Option<&'static ObjectSchema> {
+        match op.body.as_ref().map(|b| self.resolve(&b.schema)) {
+            Some(Schema::Object(o)) => Some(o),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! `--api-spec FILE`: a Swagger 2.0 spec (JSON or YAML) given at run time,
+//! for a release this tool was not built with (Onedata 25.x).
+//!
+//! It goes through the same generator as the built-in catalogues
+//! (`onedata_catalogue::generate`) into the same model, so operations,
+//! validation, help, `--dry-run` and completion work as with a built-in
+//! release. The compiled catalogue is cached under the SHA-256 of the
+//! file's bytes (`specs/<hash>.json` in the cache directory): the second
+//! start reads that small file instead of parsing the spec again.
+//!
+//! Every failure is exit 3 with one line that names the file and the place:
+//! a line and column for a file that does not parse, the path into the
+//! document (`paths["/spaces"].post.parameters[0]`) for one the generator
+//! cannot use.
+
+use crate::cache;
+use crate::cli::Globals;
+use crate::exit::{self, Failure};
+use onedata_catalogue::format::{self, File};
+use onedata_catalogue::{generate, load, Service};
+use std::path::{Path, PathBuf};
+
+/// A spec larger than this is refused: the largest Onedata spec is 1.4 MB.
+pub const SPEC_LIMIT: u64 = 64 << 20;
+
+/// The compiled form is smaller than the spec.
+const COMPILED_LIMIT: u64 = SPEC_LIMIT;
+
+fn failure(path: &Path, msg: impl std::fmt::Display) -> Failure {
+    Failure::new(
+        exit::CONFIG,
+        format!("the API spec {}: {msg}", path.display()),
+    )
+}
+
+/// The service the spec at `path` describes.
+pub fn load(path: &Path, g: &Globals) -> Result<&'static Service, Failure> {
+    let bytes = read_spec(path)?;
+    let hash = hex(ring::digest::digest(&ring::digest::SHA256, &bytes).as_ref());
+    let cached = compiled_path(&hash);
+    if let Some(service) = cached.as_deref().and_then(load_compiled) {
+        return Ok(service);
+    }
+    let file = compile(path, &bytes)?;
+    let service = load::service(&file).map_err(|e| failure(path, e))?;
+    if let Some(p) = cached {
+        if let Ok(text) = serde_json::to_vec(&file) {
+            if let Err(e) = cache::write(&p, &text) {
+                super::note(
+                    g,
+                    &format!("cannot cache the compiled spec in {}: {e}", p.display()),
+                );
+            }
+        }
+    }
+    Ok(service)
+}
+
+fn read_spec(path: &Path) -> Result<Vec<u8>, Failure> {
+    let meta = std::fs::metadata(path).map_err(|e| failure(path, e))?;
+    if !meta.is_file() {
+        return Err(failure(path, "not a regular file"));
+    }
+    if meta.len() > SPEC_LIMIT {
+        return Err(failure(
+            path,
+            format!(
+                "{} bytes; specs of up to {} MiB are read",
+                meta.len(),
+                SPEC_LIMIT >> 20
+            ),
+        ));
+    }
+    cache::read(path, SPEC_LIMIT).ok_or_else(|| failure(path, "cannot be read"))
+}
+
+fn compiled_path(hash: &str) -> Option<PathBuf> {
+    cache::dir().map(|d| d.join("specs").join(format!("{hash}.json")))
+}
+
+/// The cached compiled catalogue; `None` (so it is compiled again) when it
+/// is missing, of another format, or corrupt.
+fn load_compiled(path: &Path) -> Option<&'static Service> {
+    let bytes = cache::read(path, COMPILED_LIMIT)?;
+    let file: File = serde_json::from_slice(&bytes).ok()?;
+    if file.format != format::FORMAT {
+        return None;
+    }
+    load::service(&file).ok()
+}
+
+/// Parses the spec (JSON, or YAML where it is not JSON) and generates its
+/// catalogue.
+fn compile(path: &Path, bytes: &[u8]) -> Result<File, Failure> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        failure(
+            path,
+            format!("not UTF-8 text (byte {})", e.valid_up_to() + 1),
+        )
+    })?;
+    let yaml_name = path
+        .extension()
+        .and_then(|x| x.to_str())
+        .is_some_and(|x| x.eq_ignore_ascii_case("yaml") || x.eq_ignore_ascii_case("yml"));
+    let json_like = text.trim_start().starts_with('{');
+    let doc: serde_json::Value = if json_like && !yaml_name {
+        serde_json::from_str(text).map_err(|e| {
+            failure(
+                path,
+                format!(
+                    "line {}, column {}: not JSON: {}",
+                    e.line(),
+                    e.column(),
+                    strip_position(&e.to_string())
+                ),
+            )
+        })?
+    } else {
+        serde_norway::from_str(text).map_err(|e| {
+            let at = e
+                .location()
+                .map(|l| format!("line {}, column {}: ", l.line(), l.column()))
+                .unwrap_or_default();
+            failure(
+                path,
+                format!("{at}not YAML: {}", strip_position(&e.to_string())),
+            )
+        })?
+    };
+    generate::generate(&doc).map_err(|e| failure(path, e))
+}
+
+/// serde's messages end in ` at line L column C`, which is said first.
+fn strip_position(msg: &str) -> &str {
+    msg.find(" at line ").map_or(msg, |i| &msg[..i])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
