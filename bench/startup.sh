@@ -3,6 +3,10 @@
 # `createSpaceSupportToken --help`, next to `true` measured in the same run.
 # Reports medians (ms) and ratios to `true`. Machines are shared and noisy,
 # so only same-run ratios mean anything.
+# With ../shared/onedata-api beside the repo it also times `--api-spec` with
+# the Onezone 21.02.7 spec: the first start (the compiled-spec cache emptied
+# before every run) and the second (cache warm). Last, the release binary's
+# size.
 #   usage: bench/startup.sh [RUNS]      (needs hyperfine: apt-get install hyperfine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,14 +16,29 @@ bin=${CARGO_TARGET_DIR:-target}/release/onezone-rest-cli
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 export ONEZONE_HOST=https://zone.example.com ONEZONE_API_KEY=bench-token
+# A cache of the bench's own (no release cached: the newest is used).
+export XDG_CACHE_HOME="$out/cache"
 hyperfine --shell=none --warmup 20 --runs "$runs" --export-json "$out/r.json" \
   -n true true \
   -n dry-run "$bin --dry-run createSpaceSupportToken id=x" \
   -n op-help "$bin createSpaceSupportToken --help" \
   -n help "$bin --help" >/dev/null 2>&1
 python3 bench/medians.py "$out/r.json" true
+spec=../shared/onedata-api/onezone-21.02.7.json
+if [ -f "$spec" ]; then
+  specs="$XDG_CACHE_HOME/onezone-rest-cli/specs"
+  spec_runs=$(( runs < 50 ? runs : 50 ))
+  hyperfine --shell=none --warmup 3 --runs "$spec_runs" --export-json "$out/s.json" \
+    -n true true \
+    -n api-spec-first --prepare "rm -rf $specs" "$bin --api-spec $spec --dry-run createSpaceSupportToken id=x" \
+    -n api-spec-second "$bin --api-spec $spec --dry-run createSpaceSupportToken id=x" >/dev/null 2>&1
+  python3 bench/medians.py "$out/s.json" true
+else
+  echo "(no $spec: --api-spec not timed)"
+fi
 # Peak memory of one dry run (kB), from GNU time if present.
 if [ -x /usr/bin/time ]; then
   /usr/bin/time -f "dry-run peak RSS: %M kB" "$bin" --dry-run createSpaceSupportToken id=x >/dev/null 2>"$out/t" || true
   grep RSS "$out/t" || true
 fi
+echo "release binary: $(stat -c %s "$bin") bytes (stripped)"

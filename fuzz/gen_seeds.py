@@ -15,7 +15,7 @@ import json
 import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-CATALOGUE = sorted((ROOT / "api").glob("onezone-*.json"))[-1]
+CATALOGUE = ROOT / "crates" / "catalogue" / "api" / "onezone.json"
 CORPUS = ROOT / "fuzz" / "corpus" / "argv"
 DICT = ROOT / "fuzz" / "argv.dict"
 
@@ -35,9 +35,10 @@ def main():
     schemas = cat["schemas"]
 
     def resolve(s, depth=0):
+        # Each named schema is a list of shapes by release; the last is the
+        # newest release's.
         while isinstance(s, dict) and "ref" in s and depth < 50:
-            s = schemas[s["ref"]] if isinstance(schemas, dict) else next(
-                x["schema"] for x in schemas if x["name"] == s["ref"])
+            s = schemas[s["ref"]][-1]["schema"]
             depth += 1
         return s
 
@@ -62,6 +63,9 @@ def main():
     words = set(OPTIONS)
     for op in cat["operations"]:
         args = [op["name"]]
+        # A shape of an older release: seed it with that release.
+        if "until" in op:
+            args += ["--api-version", op["until"]]
         words.add(op["name"])
         for p in op.get("params", []):
             words.add(p["name"] + "=")

@@ -117,17 +117,16 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
     crate::net::send(&req, g).map_err(|f| stale_release(f, &sel, &base_url))
 }
 
-/// A 404 from a server whose release came from the cache may mean that the
-/// server changed: the cached release is asked again on the next call.
+/// A 404 from a server whose release came from the cache may mean that
+/// the server no longer has the path the catalogue expects (an upgrade or
+/// a downgrade): the next call asks the server again. A missing resource
+/// also answers 404, and the answer does not reliably tell the two apart; the
+/// cost is one small question on the next call, so nothing is said.
 fn stale_release(f: Failure, sel: &Selection, base_url: &str) -> Failure {
-    if f.http_status() != Some(404) || !matches!(sel.source, release::Source::Cache(_)) {
-        return f;
+    if f.http_status() == Some(404) && matches!(sel.source, release::Source::Cache(_)) {
+        release::detect::forget(base_url);
     }
-    release::detect::forget(base_url);
-    f.hint(format!(
-        "the release in use, {}, came from the cache; the server will be asked again on the next call",
-        sel.catalogue.release()
-    ))
+    f
 }
 
 /// The operation `name` of the selected release, or why it is not there.

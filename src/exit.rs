@@ -18,11 +18,11 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     ),
     (
         USAGE,
-        "usage: unknown operation, option or parameter; malformed item; a body that does not match the API",
+        "usage: unknown operation, option or parameter; an operation the API release lacks; an unknown --api-version; malformed item; a body that does not match the API",
     ),
     (
         CONFIG,
-        "configuration or credentials: no host, a bad credential variable, no keyring for login",
+        "configuration or credentials: no host, a bad credential or release variable, an unusable --api-spec file, no keyring for login",
     ),
     (
         HTTP_4XX,

@@ -1,6 +1,6 @@
 //! Arbitrary command lines through the pure part of the pipeline, as
 //! `app::dispatch` runs it up to `--dry-run`: `cli::parse`, the built-ins'
-//! argument parsing, `catalogue::find` (and the suggestions for unknown
+//! argument parsing, the release's `Catalogue::find` (and the suggestions for unknown
 //! names), `--help` of an operation, `request::base_url`, `request::build_with`
 //! (stdin and `@file` values from memory), `auth::resolve` with a fixed
 //! environment, and `curl::render`. No I/O at all.
@@ -20,7 +20,8 @@
 use libfuzzer_sys::fuzz_target;
 use onezone_rest_cli::auth::Environment;
 use onezone_rest_cli::auth::secret::Secret;
-use onezone_rest_cli::{auth, builtins, catalogue, cli, curl, help, request};
+use onezone_rest_cli::catalogue::Catalogue;
+use onezone_rest_cli::{auth, builtins, cli, curl, help, release, request};
 
 const API_KEY: &str = "FUZZ-SECRET-API-KEY-5b1e";
 const BASIC_PASSWORD: &str = "FUZZ-SECRET-PASSWORD-77c0";
@@ -76,21 +77,30 @@ fn run(args: Vec<String>, stdin: &[u8], env: &Environment) {
     let Some((name, items)) = inv.words.split_first() else {
         return;
     };
-    let Some(op) = catalogue::find(name) else {
+    // The release: --api-version as the tool matches it (no environment,
+    // cache or network here), else the newest.
+    let service = release::service();
+    let cat = g
+        .api_version
+        .as_deref()
+        .and_then(|v| service.match_release(v))
+        .map_or_else(|| Catalogue::newest(service), |m| Catalogue::at(service, m.index()));
+    let Some(op) = cat.find(name) else {
         if name.len() < 256 {
-            let _ = help::suggestions(name);
+            let _ = help::suggestions(cat, name);
+            let _ = cat.absence(name);
         }
         return;
     };
     if g.help {
-        let _ = help::operation(op);
+        let _ = help::operation(cat, op);
         return;
     }
     let host = g.host.clone().unwrap_or_else(|| HOST.to_owned());
     let Ok(base_url) = request::base_url(&host) else {
         return;
     };
-    let opts = request::Options::new(base_url, g);
+    let opts = request::Options::new(base_url, cat, g);
     let read_file = |file: &str| -> std::io::Result<String> {
         if file.ends_with(".json") {
             Ok(r#"{"name": "from a file", "list": [1, "two", null]}"#.to_owned())

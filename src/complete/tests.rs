@@ -228,3 +228,29 @@ fn keys_are_read_as_items_read_them() {
     let offered = ask(&["createGroup", r"na\me==x"], "");
     assert!(!offered.contains(&"name==".to_owned()), "{offered:?}");
 }
+
+#[test]
+fn operations_follow_the_release_on_the_line() {
+    assert!(ask(&["--api-version", "20.02"], "inferAccess").is_empty());
+    assert!(ask(&["--api-version=20.02"], "inferAccess").is_empty());
+    assert_eq!(
+        ask(&["--api-version", "21.02.4"], "inferAccess"),
+        ["inferAccessTokenScope"]
+    );
+    // A shape of an older release: 19.02.5's createSpaceSupportToken is
+    // found, and its items offered.
+    assert!(!ask(&["--api-version", "19.02", "createSpaceSupportToken"], "").is_empty());
+}
+
+#[test]
+fn later_operations_say_since_when_in_their_description() {
+    let words: Vec<String> = Vec::new();
+    let Reply::Words { candidates, .. } = complete(&words, "inferAccess", &env()) else {
+        panic!("words expected");
+    };
+    let c = candidates
+        .iter()
+        .find(|c| c.word == "inferAccessTokenScope")
+        .expect("offered");
+    assert!(c.help.contains("(since 21.02.4)"), "{c:?}");
+}
