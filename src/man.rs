@@ -516,7 +516,7 @@ fn operations_section(r: &mut Roff) {
             r.control("TP", []);
             r.text([bold(name)]);
             let mut text = help::releases_of(cat, name).unwrap_or_default();
-            if let onedata_catalogue::Absence::Renamed { to, since } = cat.absence(name) {
+            if let crate::catalogue::Absence::Renamed { to, since } = cat.absence(name) {
                 text.push_str(&format!("; called {to} from {since}"));
             }
             r.text([roman(format!("Exists {text}."))]);

@@ -311,6 +311,10 @@ pub fn absent(sel: &Selection, name: &str) -> Option<Failure> {
             "{name} is called {to} from {title} {since}; {runs}"
         ))
         .hint(format!("use {to}")),
+        Absence::Formerly { name: old, since } => Failure::usage(format!(
+            "{name} is the name from {title} {since} on; {runs}, which calls it {old}"
+        ))
+        .hint(format!("use {old}")),
         Absence::Elsewhere(spans) => {
             let newest = cat.newest_release();
             let parts: Vec<String> = spans

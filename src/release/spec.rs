@@ -5,8 +5,12 @@
 //! (`onedata_catalogue::generate`) into the same model, so operations,
 //! validation, help, `--dry-run` and completion work as with a built-in
 //! release. The compiled catalogue is cached under the SHA-256 of the
-//! file's bytes (`specs/<hash>.json` in the cache directory): the second
-//! start reads that small file instead of parsing the spec again.
+//! file's bytes and of this program's version (`specs/<hash>.json` in the
+//! cache directory, so a newer generator compiles the spec anew): the
+//! second start reads that smaller file instead of parsing the spec again.
+//!
+//! The spec must be of this command's service (its base path): a
+//! Oneprovider spec given to `onezone-rest-cli` is refused.
 //!
 //! Every failure is exit 3 with one line that names the file and the place:
 //! a line and column for a file that does not parse, the path into the
@@ -36,13 +40,17 @@ fn failure(path: &Path, msg: impl std::fmt::Display) -> Failure {
 /// The service the spec at `path` describes.
 pub fn load(path: &Path, g: &Globals) -> Result<&'static Service, Failure> {
     let bytes = read_spec(path)?;
-    let hash = hex(ring::digest::digest(&ring::digest::SHA256, &bytes).as_ref());
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    ctx.update(env!("CARGO_PKG_VERSION").as_bytes());
+    ctx.update(&[0]);
+    ctx.update(&bytes);
+    let hash = hex(ctx.finish().as_ref());
     let cached = compiled_path(&hash);
     if let Some(service) = cached.as_deref().and_then(load_compiled) {
-        return Ok(service);
+        return same_service(path, service);
     }
     let file = compile(path, &bytes)?;
-    let service = load::service(&file).map_err(|e| failure(path, e))?;
+    let service = same_service(path, load::service(&file).map_err(|e| failure(path, e))?)?;
     if let Some(p) = cached {
         if let Ok(text) = serde_json::to_vec(&file) {
             if let Err(e) = cache::write(&p, &text) {
@@ -54,6 +62,22 @@ pub fn load(path: &Path, g: &Globals) -> Result<&'static Service, Failure> {
         }
     }
     Ok(service)
+}
+
+/// The spec's service must be this command's: its operations are sent
+/// below this command's base path.
+fn same_service(path: &Path, service: &'static Service) -> Result<&'static Service, Failure> {
+    let ours = super::service();
+    if service.base_path.trim_end_matches('/') == ours.base_path {
+        return Ok(service);
+    }
+    Err(failure(
+        path,
+        format!(
+            "a spec of the API at {:?}, not {} (base path {})",
+            service.base_path, ours.title, ours.base_path
+        ),
+    ))
 }
 
 fn read_spec(path: &Path) -> Result<Vec<u8>, Failure> {
@@ -116,6 +140,7 @@ fn compile(path: &Path, bytes: &[u8]) -> Result<File, Failure> {
             )
         })?
     } else {
+        check_yaml_nesting(text).map_err(|e| failure(path, e))?;
         serde_norway::from_str(text).map_err(|e| {
             let at = e
                 .location()
@@ -130,6 +155,53 @@ fn compile(path: &Path, bytes: &[u8]) -> Result<File, Failure> {
     generate::generate(&doc).map_err(|e| failure(path, e))
 }
 
+/// How deep a YAML spec may nest; real specs stay below 30.
+const YAML_NESTING: usize = 128;
+/// How far a YAML line may be indented.
+const YAML_INDENT: usize = 1024;
+
+/// Refuses YAML nested deeper than [`YAML_NESTING`] flow brackets or
+/// indented past [`YAML_INDENT`] columns, before the parser sees it: the
+/// parser takes time that grows with the square of such nesting (100,000
+/// `[` take over a minute), and nothing deeper is a spec. The scan skips
+/// quoted strings and comments; brackets in plain text may count, which
+/// only matters past the limit.
+fn check_yaml_nesting(text: &str) -> Result<(), String> {
+    let mut depth = 0usize;
+    for (n, line) in text.lines().enumerate() {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        if indent > YAML_INDENT {
+            return Err(format!(
+                "line {}: indented {indent} columns; specs nested that deep are not read",
+                n + 1
+            ));
+        }
+        let mut quote: Option<char> = None;
+        let mut prev = ' ';
+        for c in line.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') if !prev.is_alphanumeric() => quote = Some(c),
+                (None, '#') if prev.is_whitespace() => break,
+                (None, '[' | '{') => {
+                    depth += 1;
+                    if depth > YAML_NESTING {
+                        return Err(format!(
+                            "line {}: nested deeper than {YAML_NESTING} levels; specs nested that deep are not read",
+                            n + 1
+                        ));
+                    }
+                }
+                (None, ']' | '}') => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            prev = c;
+        }
+    }
+    Ok(())
+}
+
 /// serde's messages end in ` at line L column C`, which is said first.
 fn strip_position(msg: &str) -> &str {
     msg.find(" at line ").map_or(msg, |i| &msg[..i])
@@ -137,4 +209,22 @@ fn strip_position(msg: &str) -> &str {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_yaml_is_refused_before_parsing() {
+        assert!(check_yaml_nesting("a: [1, {b: [2]}]\nc: '[[[['\n# [[[[\n").is_ok());
+        let deep = format!("x: {}", "[".repeat(YAML_NESTING + 1));
+        assert!(check_yaml_nesting(&deep)
+            .unwrap_err()
+            .contains("nested deeper than 128"));
+        let indented = format!("a:\n{}- b\n", " ".repeat(YAML_INDENT + 1));
+        assert!(check_yaml_nesting(&indented)
+            .unwrap_err()
+            .starts_with("line 2:"));
+    }
 }

@@ -774,17 +774,23 @@ mod tests {
         );
     }
 
+    /// A small Onezone spec of these paths and definitions.
+    fn spec(paths: Value, definitions: Value) -> Value {
+        json!({
+            "swagger": "2.0",
+            "info": { "version": "25.0.1" },
+            "basePath": "/api/v3/onezone",
+            "paths": paths,
+            "definitions": definitions,
+        })
+    }
+
     #[test]
     fn the_usage_limit_takes_an_integer_or_infinity() {
-        let spec = json!({
-            "swagger": "2.0",
-            "info": { "version": "21.02.7" },
-            "basePath": "/api/v3/onezone",
-            "paths": {},
-            "definitions": {
-                "InviteTokenPropertyUsageLimit": { "type": "integer" },
-            },
-        });
+        let spec = spec(
+            json!({}),
+            json!({ "InviteTokenPropertyUsageLimit": { "type": "integer" } }),
+        );
         let c = generate(&spec).unwrap();
         assert_eq!(c.service, "onezone");
         assert_eq!(c.title, "Onezone");
@@ -799,18 +805,15 @@ mod tests {
 
     #[test]
     fn reference_cycles_are_cut() {
-        let spec = json!({
-            "swagger": "2.0",
-            "info": { "version": "25.0.1" },
-            "basePath": "/api/v3/onezone",
-            "paths": {},
-            "definitions": {
+        let spec = spec(
+            json!({}),
+            json!({
                 "Tree": { "type": "object", "properties": {
                     "children": { "type": "array", "items": { "$ref": "#/definitions/Tree" } } } },
                 "A": { "type": "object", "properties": { "b": { "$ref": "#/definitions/B" } } },
                 "B": { "type": "array", "items": { "$ref": "#/definitions/A" } },
-            },
-        });
+            }),
+        );
         let c = generate(&spec).unwrap();
         let text = serde_json::to_string(&c.schemas).unwrap();
         assert!(!text.contains("\"ref\":\"Tree\""), "{text}");
@@ -820,14 +823,11 @@ mod tests {
 
     #[test]
     fn errors_name_the_place_in_the_spec() {
-        let spec = json!({
-            "swagger": "2.0",
-            "info": { "version": "25.0.1" },
-            "basePath": "/api/v3/onezone",
-            "paths": { "/spaces": { "get": { "operationId": "list_spaces", "responses": {
-                "200": { "schema": { "$ref": "#/definitions/Nope" } } } } } },
-            "definitions": {},
-        });
+        let spec = spec(
+            json!({ "/spaces": { "get": { "operationId": "list_spaces", "responses": {
+                "200": { "schema": { "$ref": "#/definitions/Nope" } } } } } }),
+            json!({}),
+        );
         let e = generate(&spec).unwrap_err();
         assert!(
             e.starts_with("paths[\"/spaces\"].get (list_spaces): "),

@@ -63,6 +63,12 @@ pub enum Absence {
         to: &'static str,
         since: &'static str,
     },
+    /// It is the later name of an operation this release has under
+    /// another name.
+    Formerly {
+        name: &'static str,
+        since: &'static str,
+    },
 }
 
 impl Catalogue {
@@ -152,6 +158,14 @@ impl Catalogue {
                         since: self.release_name(since),
                     };
                 }
+            }
+        }
+        if let Some(old) = self.operations().find(|op| op.renamed_to == Some(name)) {
+            if let Some(since) = self.since(name) {
+                return Absence::Formerly {
+                    name: old.name,
+                    since,
+                };
             }
         }
         // Adjacent spans (a changed shape) read as one.
@@ -292,5 +306,81 @@ impl Catalogue {
             Some(Schema::Object(o)) => Some(o),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(release: &str) -> Catalogue {
+        let s = &builtin::ONEZONE;
+        let i = s.releases.iter().position(|r| *r == release).unwrap();
+        Catalogue::at(s, u8::try_from(i).unwrap())
+    }
+
+    #[test]
+    fn every_release_has_its_operations() {
+        let counts: Vec<usize> = (0..builtin::ONEZONE.releases.len())
+            .map(|i| {
+                Catalogue::at(&builtin::ONEZONE, i as u8)
+                    .operations()
+                    .count()
+            })
+            .collect();
+        // From the specs: 19.02.5 … 21.02.7.
+        assert_eq!(counts, [339, 382, 390, 390, 390, 391, 391, 392, 392]);
+        assert_eq!(Catalogue::newest(&builtin::ONEZONE).release(), "21.02.7");
+        for i in 0..builtin::ONEZONE.releases.len() {
+            let cat = Catalogue::at(&builtin::ONEZONE, i as u8);
+            let mut names: Vec<&str> = cat.operations().map(|o| o.name).collect();
+            names.sort_unstable();
+            let n = names.len();
+            names.dedup();
+            assert_eq!(names.len(), n, "one shape per name in {}", cat.release());
+            for j in 0..builtin::ONEZONE.schemas.len() {
+                // Every ref of the release resolves to a shape, not a ref.
+                if let Some(s) = cat.named(j as u16) {
+                    assert!(!matches!(cat.resolve(s), Schema::Ref(_)));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn absences_name_the_releases_that_have_it() {
+        assert_eq!(
+            at("20.02.20").absence("inferAccessTokenScope"),
+            Absence::Elsewhere(vec![("21.02.4", "21.02.7")])
+        );
+        assert_eq!(at("21.02.7").absence("noSuchThing"), Absence::Unknown);
+        assert_eq!(
+            at("21.02.7").absence("ozSpacesList"),
+            Absence::Renamed {
+                to: "listSpaces",
+                since: "21.02.1"
+            }
+        );
+        assert_eq!(
+            at("20.02.20").absence("listSpaces"),
+            Absence::Formerly {
+                name: "ozSpacesList",
+                since: "21.02.1"
+            }
+        );
+        assert_eq!(
+            at("21.02.3").since("inferAccessTokenScope"),
+            Some("21.02.4")
+        );
+    }
+
+    #[test]
+    fn shapes_follow_the_release() {
+        // createSpace changed between 20.02.20 and 21.02.1: both find it,
+        // each in its own shape.
+        let old = at("20.02.20").find("createSpace").unwrap();
+        let new = at("21.02.7").find("createSpace").unwrap();
+        assert!(!std::ptr::eq(old, new));
+        assert_eq!(old.span.until, 1);
     }
 }
