@@ -20,7 +20,7 @@
 use crate::cache;
 use crate::cli::Globals;
 use crate::exit::{self, Failure};
-use onedata_catalogue::format::{self, File};
+use onedata_catalogue::model::{ServiceData, FORMAT};
 use onedata_catalogue::{generate, load, Service};
 use std::path::{Path, PathBuf};
 
@@ -106,8 +106,8 @@ fn compiled_path(hash: &str) -> Option<PathBuf> {
 /// is missing, of another format, or corrupt.
 fn load_compiled(path: &Path) -> Option<&'static Service> {
     let bytes = cache::read(path, COMPILED_LIMIT)?;
-    let file: File = serde_json::from_slice(&bytes).ok()?;
-    if file.format != format::FORMAT {
+    let file: ServiceData = serde_json::from_slice(&bytes).ok()?;
+    if file.format != FORMAT {
         return None;
     }
     load::service(&file).ok()
@@ -115,7 +115,7 @@ fn load_compiled(path: &Path) -> Option<&'static Service> {
 
 /// Parses the spec (JSON, or YAML where it is not JSON) and generates its
 /// catalogue.
-fn compile(path: &Path, bytes: &[u8]) -> Result<File, Failure> {
+fn compile(path: &Path, bytes: &[u8]) -> Result<ServiceData, Failure> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         failure(
             path,

@@ -1,7 +1,7 @@
 //! Which specs make the committed catalogues, and reading them.
 
 use anyhow::{anyhow, Context, Result};
-use onedata_catalogue::format::File;
+use onedata_catalogue::model::ServiceData as File;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -80,7 +80,7 @@ pub fn generate_grouped(paths: &[PathBuf]) -> Result<BTreeMap<String, Vec<File>>
             .with_context(|| format!("{} is not JSON", path.display()))?;
         let file = onedata_catalogue::generate::generate(&spec)
             .map_err(|e| anyhow!("{}: {e}", path.display()))?;
-        groups.entry(file.service.clone()).or_default().push(file);
+        groups.entry(file.name.clone()).or_default().push(file);
     }
     Ok(groups)
 }

@@ -1,5 +1,5 @@
 //! Turns one Swagger 2.0 spec (one release of one service) into a
-//! catalogue of that release ([`format::File`]); `merge` combines several.
+//! catalogue of that release ([`ServiceData`]); `merge` combines several.
 //!
 //! The catalogue holds facts only: names, methods, paths, parameters, types,
 //! required flags, enums, content types, response codes, privileges and
@@ -9,7 +9,7 @@
 //! Known spec bugs are corrected here, each one in a function of its own that
 //! says what it does (see DESIGN.md §4).
 
-use crate::format::{self, File};
+use crate::model::{ServiceData, FORMAT};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeSet;
 
@@ -33,7 +33,7 @@ impl<T> At<T> for Result<T> {
 }
 
 /// The catalogue of the one release a spec describes.
-pub fn generate(spec: &Value) -> Result<File> {
+pub fn generate(spec: &Value) -> Result<ServiceData> {
     let value = generate_value(spec)?;
     serde_json::from_value(value)
         .map_err(|e| format!("the generated catalogue does not fit its format: {e}"))
@@ -122,12 +122,13 @@ fn generate_value(spec: &Value) -> Result<Value> {
         .and_then(Value::as_str)
         .filter(|t| t.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ') && !t.is_empty())
         .map_or_else(|| title_of(service), str::to_owned);
-    let schemas: Map<String, Value> = schemas
+    let mut schemas: Vec<Value> = schemas
         .into_iter()
-        .map(|(name, schema)| (name, json!([{ "schema": schema }])))
+        .map(|(name, schema)| json!({ "name": name, "versions": [{ "schema": schema }] }))
         .collect();
+    schemas.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));
     Ok(json!({
-        "format": format::FORMAT,
+        "format": FORMAT,
         "service": service,
         "title": title,
         "basePath": base_path,
@@ -354,7 +355,7 @@ impl Converter<'_> {
     /// type keywords) into the catalogue's schema form:
     /// `{"ref"}`, `{"type": "string"|"integer"|"number"|"boolean"|"any", "enum"?}`,
     /// `{"type": "array", "items"}`, or
-    /// `{"type": "object", "fields", "additional"?, "discriminator"?}`.
+    /// `{"type": "object", "object": {"fields", "additional"?, "discriminator"?}}`.
     /// The fixes of spec bugs may also write `{"anyOf": [schema, ...]}`: a
     /// value that matches any of the alternatives.
     /// An object with declared fields and no `additionalProperties` is closed:
@@ -378,29 +379,31 @@ impl Converter<'_> {
         match ty {
             Some("object") | None if s.get("properties").is_some() || ty == Some("object") => {
                 out.insert("type".into(), json!("object"));
+                let mut object = Map::new();
                 let (fields, _) = self.fields(s)?;
                 let has_fields = !fields.is_empty();
-                out.insert("fields".into(), Value::Array(fields));
+                object.insert("fields".into(), Value::Array(fields));
                 match s.get("additionalProperties") {
                     Some(Value::Bool(false)) => {}
                     Some(Value::Bool(true)) => {
-                        out.insert("additional".into(), json!({"type": "any"}));
+                        object.insert("additional".into(), json!({"type": "any"}));
                     }
                     Some(ap) => {
-                        out.insert("additional".into(), self.schema(ap, None)?);
+                        object.insert("additional".into(), self.schema(ap, None)?);
                     }
                     None if !has_fields => {
-                        out.insert("additional".into(), json!({"type": "any"}));
+                        object.insert("additional".into(), json!({"type": "any"}));
                     }
                     None => {}
                 }
                 if let Some(field) = s.get("discriminator").and_then(Value::as_str) {
                     let base = name.ok_or("an inline schema has a discriminator")?;
-                    out.insert(
+                    object.insert(
                         "discriminator".into(),
                         json!({ "field": field, "variants": self.variants(base, field) }),
                     );
                 }
+                out.insert("object".into(), Value::Object(object));
                 // Spec bug: `TokenPropertyTokenType` is an object whose `enum`
                 // lists strings, so no value could satisfy both. The enum is
                 // documentation of the three shapes; we drop it and validate
@@ -441,9 +444,6 @@ impl Converter<'_> {
             }
             Some(other) => bail!("unsupported type {other}"),
         }
-        if s.get("readOnly") == Some(&json!(true)) {
-            out.insert("readOnly".into(), json!(true));
-        }
         Ok(Value::Object(out))
     }
 
@@ -463,11 +463,15 @@ impl Converter<'_> {
             .into_iter()
             .flatten()
         {
-            fields.push(json!({
+            let mut field = json!({
                 "name": fname,
                 "required": required.contains(fname),
                 "schema": self.schema(fs, None)?,
-            }));
+            });
+            if fs.get("readOnly") == Some(&json!(true)) {
+                field["readOnly"] = json!(true);
+            }
+            fields.push(field);
         }
         Ok((fields, required))
     }
@@ -508,7 +512,7 @@ impl Converter<'_> {
             let req = f["name"].as_str().is_some_and(|n| required.contains(n));
             f["required"] = json!(req);
         }
-        Ok(json!({ "type": "object", "fields": fields }))
+        Ok(json!({ "type": "object", "object": { "fields": fields } }))
     }
 
     /// The definitions that extend `base` through `allOf`, with the value of
@@ -630,7 +634,7 @@ fn fix_handle_privileges_response(path: &str, schema: &mut Value) {
     if !(path.starts_with("/handles/") && path.ends_with("/privileges")) {
         return;
     }
-    if let Some(Value::Array(fields)) = schema.get_mut("fields") {
+    if let Some(Value::Array(fields)) = schema.pointer_mut("/object/fields") {
         for f in fields {
             if f.pointer("/schema/ref") == Some(&json!("HandleServicePrivileges")) {
                 f["schema"] = json!({ "ref": "HandlePrivileges" });
@@ -649,13 +653,12 @@ fn fix_harvester_gui_plugin_config(schemas: &mut Map<String, Value>) -> Result<(
         return Ok(());
     };
     let fields = req
-        .get_mut("fields")
+        .pointer_mut("/object/fields")
         .and_then(Value::as_array_mut)
         .ok_or("definitions.HarvesterCreateRequest: no fields")?;
     for f in fields {
         if f["name"] == "guiPluginConfig" {
-            f["schema"] =
-                json!({ "type": "object", "fields": [], "additional": { "type": "any" } });
+            f["schema"] = json!({ "type": "object", "object": { "fields": [], "additional": { "type": "any" } } });
         }
     }
     Ok(())
@@ -792,10 +795,18 @@ mod tests {
             json!({ "InviteTokenPropertyUsageLimit": { "type": "integer" } }),
         );
         let c = generate(&spec).unwrap();
-        assert_eq!(c.service, "onezone");
+        assert_eq!(c.name, "onezone");
         assert_eq!(c.title, "Onezone");
         assert_eq!(
-            serde_json::to_value(&c.schemas["InviteTokenPropertyUsageLimit"][0].schema).unwrap(),
+            serde_json::to_value(
+                &c.schemas
+                    .iter()
+                    .find(|s| s.name == "InviteTokenPropertyUsageLimit")
+                    .unwrap()
+                    .versions[0]
+                    .schema
+            )
+            .unwrap(),
             json!({ "anyOf": [
                 { "type": "integer" },
                 { "type": "string", "enum": ["infinity"] },

@@ -7,20 +7,21 @@
 //!   the fake servers) asks a `Catalogue`.
 //! - [`release`]: release numbers and matching a reported one.
 //! - [`validate`]: checks a JSON value against a schema.
-//! - [`generate`] and [`merge`]: a Swagger 2.0 spec into the [`format`] of
-//!   the committed files (`cargo xtask catalogue`, and `--api-spec` at run
-//!   time); [`load`] turns that format into the model.
+//! - [`generate`] and [`merge`]: a Swagger 2.0 spec into the owned form of
+//!   the model ([`model::ServiceData`]) that the committed files hold
+//!   (`cargo xtask catalogue`, and `--api-spec` at run time); [`load`]
+//!   turns it into the model.
 //!
 //! The committed catalogues (`api/<service>.json`) are compiled by
 //! `build.rs` into [`builtin`], so looking up an operation costs no parsing
 //! at start-up.
 
 pub mod field_path;
-pub mod format;
 pub mod generate;
 pub mod load;
 pub mod merge;
 pub mod model;
+pub mod owned;
 pub mod path_encoding;
 pub mod release;
 pub mod validate;

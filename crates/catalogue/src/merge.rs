@@ -7,9 +7,10 @@
 //! method and path a later release serves under another name records that
 //! name (`renamedTo`).
 
-use crate::format::{File, Operation, SchemaVersion};
+use crate::model::{
+    NamedSchemaData, OperationData, SchemaVersionData, ServiceData as File, SpanData,
+};
 use crate::release;
-use std::collections::BTreeMap;
 
 /// Merges single-release catalogues of one service (any order) into one.
 pub fn merge(mut files: Vec<File>) -> Result<File, String> {
@@ -26,10 +27,10 @@ pub fn merge(mut files: Vec<File>) -> Result<File, String> {
     let Some(newest) = files.last() else {
         return Err("no catalogue to merge".into());
     };
-    if let Some(other) = files.iter().find(|f| f.service != newest.service) {
+    if let Some(other) = files.iter().find(|f| f.name != newest.name) {
         return Err(format!(
             "one catalogue per service: {} and {} given together",
-            other.service, newest.service
+            other.name, newest.name
         ));
     }
     let releases: Vec<String> = files.iter().map(|f| f.releases[0].clone()).collect();
@@ -39,11 +40,9 @@ pub fn merge(mut files: Vec<File>) -> Result<File, String> {
         }
     }
     let last = releases.len() - 1;
-    let span = |since: usize, until: usize| {
-        (
-            (since != 0).then(|| releases[since].clone()),
-            (until != last).then(|| releases[until].clone()),
-        )
+    let span = |since: usize, until: usize| SpanData {
+        since: (since != 0).then(|| releases[since].clone()),
+        until: (until != last).then(|| releases[until].clone()),
     };
 
     // Names in the newest release's order, then those only older releases
@@ -58,42 +57,46 @@ pub fn merge(mut files: Vec<File>) -> Result<File, String> {
     }
     let mut operations = Vec::new();
     for name in names {
-        let shapes: Vec<Option<&Operation>> = files
+        let shapes: Vec<Option<&OperationData>> = files
             .iter()
             .map(|f| f.operations.iter().find(|op| op.name == name))
             .collect();
         for (since, until, op) in runs(&shapes) {
             let mut entry = op.clone();
-            (entry.since, entry.until) = span(since, until);
+            entry.span = span(since, until);
             entry.renamed_to = renamed_to(&files, until, &op);
             operations.push(entry);
         }
     }
 
-    let mut schemas: BTreeMap<String, Vec<SchemaVersion>> = BTreeMap::new();
-    let all_names: Vec<&String> = {
-        let mut n: Vec<&String> = files.iter().flat_map(|f| f.schemas.keys()).collect();
-        n.sort();
-        n.dedup();
-        n
-    };
+    let mut all_names: Vec<&String> = files
+        .iter()
+        .flat_map(|f| f.schemas.iter().map(|s| &s.name))
+        .collect();
+    all_names.sort();
+    all_names.dedup();
+    let mut schemas = Vec::with_capacity(all_names.len());
     for name in all_names {
-        let shapes: Vec<Option<&SchemaVersion>> = files
+        let shapes: Vec<Option<&SchemaVersionData>> = files
             .iter()
-            .map(|f| f.schemas.get(name).and_then(|v| v.first()))
+            .map(|f| {
+                f.schemas
+                    .iter()
+                    .find(|s| &s.name == name)
+                    .and_then(|s| s.versions.first())
+            })
             .collect();
         let versions = runs(&shapes)
             .into_iter()
-            .map(|(since, until, v)| {
-                let (since, until) = span(since, until);
-                SchemaVersion {
-                    since,
-                    until,
-                    schema: v.schema.clone(),
-                }
+            .map(|(since, until, v)| SchemaVersionData {
+                span: span(since, until),
+                schema: v.schema,
             })
             .collect();
-        schemas.insert(name.clone(), versions);
+        schemas.push(NamedSchemaData {
+            name: name.clone(),
+            versions,
+        });
     }
 
     let mut tags: Vec<String> = Vec::new();
@@ -106,7 +109,7 @@ pub fn merge(mut files: Vec<File>) -> Result<File, String> {
     }
     Ok(File {
         format: newest.format,
-        service: newest.service.clone(),
+        name: newest.name.clone(),
         title: newest.title.clone(),
         base_path: newest.base_path.clone(),
         releases,
@@ -136,22 +139,20 @@ trait Shape: PartialEq + Sized {
     fn unspanned(&self) -> Self;
 }
 
-impl Shape for Operation {
+impl Shape for OperationData {
     fn unspanned(&self) -> Self {
-        Operation {
-            since: None,
-            until: None,
+        OperationData {
+            span: SpanData::default(),
             renamed_to: None,
             ..self.clone()
         }
     }
 }
 
-impl Shape for SchemaVersion {
+impl Shape for SchemaVersionData {
     fn unspanned(&self) -> Self {
-        SchemaVersion {
-            since: None,
-            until: None,
+        SchemaVersionData {
+            span: SpanData::default(),
             schema: self.schema.clone(),
         }
     }
@@ -159,7 +160,7 @@ impl Shape for SchemaVersion {
 
 /// The name the release after `until` gives `op`'s method and path, where
 /// `op` is gone from it and that name was not there in `until`.
-fn renamed_to(files: &[File], until: usize, op: &Operation) -> Option<String> {
+fn renamed_to(files: &[File], until: usize, op: &OperationData) -> Option<String> {
     let next = files.get(until + 1)?;
     if next.operations.iter().any(|o| o.name == op.name) {
         return None;
@@ -173,15 +174,6 @@ fn renamed_to(files: &[File], until: usize, op: &Operation) -> Option<String> {
                 && !then.operations.iter().any(|t| t.name == o.name)
         })
         .map(|o| o.name.clone())
-}
-
-impl File {
-    /// The committed text: pretty JSON with a final newline.
-    pub fn to_text(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
-        s.push('\n');
-        s
-    }
 }
 
 #[cfg(test)]
@@ -223,7 +215,13 @@ mod tests {
             m.operations
                 .iter()
                 .filter(|o| o.name == name)
-                .map(|o| (o.since.clone(), o.until.clone(), o.renamed_to.clone()))
+                .map(|o| {
+                    (
+                        o.span.since.clone(),
+                        o.span.until.clone(),
+                        o.renamed_to.clone(),
+                    )
+                })
                 .collect()
         };
         let s = |v: &str| Some(v.to_owned());
@@ -237,7 +235,8 @@ mod tests {
             [(None, s("21.02.5"), None), (s("21.02.7"), None, None)]
         );
         assert_eq!(find("getY"), [(s("21.02.5"), None, None)]);
-        assert_eq!(m.schemas["Error"].len(), 1);
+        assert_eq!(m.schemas[0].name, "Error");
+        assert_eq!(m.schemas[0].versions.len(), 1);
         assert!(merge(vec![spec("21.02.4", json!({})), spec("21.02.4", json!({}))]).is_err());
     }
 }

@@ -111,10 +111,12 @@ mod tests {
     use super::*;
 
     static RELEASES: Service = Service {
+        format: crate::model::FORMAT,
         name: "onezone",
         title: "Onezone",
         base_path: "/api/v3/onezone",
         releases: &["19.02.5", "20.02.20", "21.02.1", "21.02.7"],
+        auth: &[],
         tags: &[],
         operations: &[],
         schemas: &[],
