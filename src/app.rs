@@ -123,7 +123,7 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
 /// also answers 404, and the answer does not reliably tell the two apart; the
 /// cost is one small question on the next call, so nothing is said.
 fn stale_release(f: Failure, sel: &Selection, base_url: &str) -> Failure {
-    if f.http_status() == Some(404) && matches!(sel.source, release::Source::Cache(_)) {
+    if f.http_status() == Some(404) && matches!(sel.source, release::Source::Cache { .. }) {
         release::detect::forget(base_url);
     }
     f

@@ -38,6 +38,22 @@ pub struct Cached {
     pub release: String,
     /// Seconds since it was asked.
     pub age: u64,
+    /// Marked to be asked again (see [`forget`]).
+    pub stale: bool,
+}
+
+impl Cached {
+    /// Young enough to use without asking.
+    pub fn is_fresh(&self) -> bool {
+        !self.stale && self.age < MAX_AGE
+    }
+
+    pub fn source(&self) -> super::Source {
+        super::Source::Cache {
+            age: self.age,
+            stale: self.stale,
+        }
+    }
 }
 
 fn cache_file() -> Option<PathBuf> {
@@ -74,6 +90,7 @@ pub fn cached(base_url: &str) -> Option<Cached> {
     Some(Cached {
         release,
         age: cache::now().saturating_sub(checked),
+        stale: entry.get("stale").and_then(Value::as_bool).unwrap_or(false),
     })
 }
 
@@ -91,7 +108,7 @@ fn remember(base_url: &str, release: &str) {
 pub fn forget(base_url: &str) {
     let mut hosts = load();
     if let Some(entry) = hosts.get_mut(base_url).and_then(Value::as_object_mut) {
-        entry.insert("checked".into(), json!(0));
+        entry.insert("stale".into(), json!(true));
         save(hosts);
     }
 }
@@ -105,7 +122,7 @@ fn is_release_text(r: &str) -> bool {
 pub fn needs_asking(sel: &super::Selection, has_host: bool) -> bool {
     match sel.source {
         super::Source::Newest => has_host,
-        super::Source::Cache(age) => age >= MAX_AGE,
+        super::Source::Cache { age, stale } => stale || age >= MAX_AGE,
         _ => false,
     }
 }

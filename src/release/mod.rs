@@ -16,6 +16,7 @@
 //! that `--api-spec` gives that release's exact operations.
 
 pub mod detect;
+pub mod document;
 pub mod spec;
 
 use crate::cli::Globals;
@@ -41,10 +42,16 @@ pub enum Source {
     Spec(PathBuf),
     Flag,
     Env(String),
-    /// The server's answer, cached this many seconds ago.
-    Cache(u64),
+    /// The server's answer, cached `age` seconds ago; `stale` after a 404
+    /// (asked again by the next call that sends).
+    Cache {
+        age: u64,
+        stale: bool,
+    },
     /// The server's answer, asked just now.
     Server,
+    /// The server was asked and did not say (see `detect::ask`).
+    Unanswered,
     Newest,
 }
 
@@ -89,10 +96,15 @@ impl Selection {
             Source::Spec(p) => format!("from the spec {}", p.display()),
             Source::Flag => "from --api-version".into(),
             Source::Env(var) => format!("from {var}"),
-            Source::Cache(age) => {
-                format!("reported by the server, cached {} ago", describe_age(*age))
-            }
+            Source::Cache { age, stale } => format!(
+                "reported by the server, cached {} ago{}",
+                describe_age(*age),
+                if *stale { ", to be asked again" } else { "" }
+            ),
             Source::Server => "reported by the server".into(),
+            Source::Unanswered => {
+                "the newest this tool knows; the server did not say which it runs".into()
+            }
             Source::Newest => "the newest this tool knows; no server was asked".into(),
         };
         match &self.named {
@@ -107,8 +119,8 @@ impl Selection {
             Source::Spec(_) => "from --api-spec".to_owned(),
             Source::Flag => "from --api-version".to_owned(),
             Source::Env(var) => format!("from {var}"),
-            Source::Cache(_) | Source::Server => "reported by the server".to_owned(),
-            Source::Newest => "the newest known".to_owned(),
+            Source::Cache { .. } | Source::Server => "reported by the server".to_owned(),
+            Source::Unanswered | Source::Newest => "the newest known".to_owned(),
         };
         format!("{}, {why}", self.catalogue.release())
     }
@@ -186,14 +198,17 @@ pub fn select(g: &Globals, base_url: Option<&str>, network: Network) -> Result<S
         return Ok(Selection::newest());
     };
     let cached = detect::cached(base_url);
-    let fresh = cached.as_ref().is_some_and(|c| c.age < detect::MAX_AGE);
-    let (reported, source) = match (cached, network) {
-        (Some(c), _) if fresh => (c.release, Source::Cache(c.age)),
-        (Some(c), Network::Never) => (c.release, Source::Cache(c.age)),
+    let fresh = cached.as_ref().is_some_and(detect::Cached::is_fresh);
+    let (source, reported) = match (cached, network) {
+        (Some(c), _) if fresh => (c.source(), c.release),
+        (Some(c), Network::Never) => (c.source(), c.release),
         (None, Network::Never) => return Ok(Selection::newest()),
         (_, Network::Allowed) => match detect::ask(base_url, g)? {
-            Some(release) => (release, Source::Server),
-            None => return Ok(Selection::newest()),
+            Some(release) => (Source::Server, release),
+            None => {
+                let newest = Catalogue::newest(service());
+                return Ok(Selection::new(newest, Source::Unanswered));
+            }
         },
     };
     Ok(reported_by_server(&reported, source, g))
@@ -302,7 +317,7 @@ pub fn absent(sel: &Selection, name: &str) -> Option<Failure> {
     let cat = sel.catalogue;
     let title = cat.service.title;
     let runs = match &sel.source {
-        Source::Cache(_) | Source::Server => format!("this {title} runs {}", cat.release()),
+        Source::Cache { .. } | Source::Server => format!("this {title} runs {}", cat.release()),
         _ => format!("the release in use is {}", sel.describe()),
     };
     let f = match cat.absence(name) {
@@ -333,7 +348,7 @@ pub fn absent(sel: &Selection, name: &str) -> Option<Failure> {
         }
     };
     Some(match &sel.source {
-        Source::Cache(_) | Source::Server => f.hint(format!(
+        Source::Cache { .. } | Source::Server => f.hint(format!(
             "nothing was sent; if the server was upgraded, give --api-version, or set {}",
             env_var("API_VERSION")
         )),

@@ -25,7 +25,8 @@ use onedata_catalogue::{generate, load, Service};
 use std::path::{Path, PathBuf};
 
 /// A spec larger than this is refused: the largest Onedata spec is 1.4 MB.
-pub const SPEC_LIMIT: u64 = 64 << 20;
+/// (What a file may build is bounded too: `document::BUDGET`.)
+pub const SPEC_LIMIT: u64 = 16 << 20;
 
 /// The compiled form is smaller than the spec.
 const COMPILED_LIMIT: u64 = SPEC_LIMIT;
@@ -128,7 +129,7 @@ fn compile(path: &Path, bytes: &[u8]) -> Result<ServiceData, Failure> {
         .is_some_and(|x| x.eq_ignore_ascii_case("yaml") || x.eq_ignore_ascii_case("yml"));
     let json_like = text.trim_start().starts_with('{');
     let doc: serde_json::Value = if json_like && !yaml_name {
-        serde_json::from_str(text).map_err(|e| {
+        super::document::json(text).map_err(|e| {
             failure(
                 path,
                 format!(
@@ -141,7 +142,7 @@ fn compile(path: &Path, bytes: &[u8]) -> Result<ServiceData, Failure> {
         })?
     } else {
         check_yaml_nesting(text).map_err(|e| failure(path, e))?;
-        serde_norway::from_str(text).map_err(|e| {
+        super::document::yaml(text).map_err(|e| {
             let at = e
                 .location()
                 .map(|l| format!("line {}, column {}: ", l.line(), l.column()))

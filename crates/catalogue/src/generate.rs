@@ -35,6 +35,7 @@ impl<T> At<T> for Result<T> {
 /// The catalogue of the one release a spec describes.
 pub fn generate(spec: &Value) -> Result<ServiceData> {
     let value = generate_value(spec)?;
+    printable(&value, &mut String::new())?;
     serde_json::from_value(value)
         .map_err(|e| format!("the generated catalogue does not fit its format: {e}"))
 }
@@ -147,6 +148,46 @@ fn title_of(service: &str) -> String {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
     }
+}
+
+/// Refuses a catalogue with a control character in any of its texts
+/// (names, paths, enum values, …): help, completion and errors print them
+/// to the user's terminal, and no real spec has one. C0 and C1 controls,
+/// DEL, and the bidirectional overrides and isolates count. `at` is the
+/// place being looked at, for the message.
+fn printable(v: &Value, at: &mut String) -> Result<()> {
+    let len = at.len();
+    let result = match v {
+        Value::String(s) => match s.chars().find(|c| is_control(*c)) {
+            Some(c) => Err(format!(
+                "{}: the text {:?} holds the control character U+{:04X}; specs with \
+                 control characters are not read",
+                at.trim_start_matches('.'),
+                s.escape_debug().to_string(),
+                u32::from(c)
+            )),
+            None => Ok(()),
+        },
+        Value::Array(list) => list.iter().enumerate().try_for_each(|(i, x)| {
+            at.truncate(len);
+            at.push_str(&format!("[{i}]"));
+            printable(x, at)
+        }),
+        Value::Object(m) => m.iter().try_for_each(|(k, x)| {
+            at.truncate(len);
+            at.push('.');
+            at.push_str(k);
+            printable(&Value::String(k.clone()), at)?;
+            printable(x, at)
+        }),
+        _ => Ok(()),
+    };
+    at.truncate(len);
+    result
+}
+
+fn is_control(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// `create_space_support_token` → `createSpaceSupportToken`.
@@ -812,6 +853,24 @@ mod tests {
                 { "type": "string", "enum": ["infinity"] },
             ] })
         );
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        for id in ["list_\u{1b}]0;x\u{7}quux", "list_\u{9b}x", "list_\u{202e}x"] {
+            let spec = spec(
+                json!({ "/quux": { "get": { "operationId": id, "responses": { "200": {} } } } }),
+                json!({}),
+            );
+            let e = generate(&spec).unwrap_err();
+            assert!(e.starts_with("operations[0].name: the text"), "{e}");
+            assert!(!e.chars().any(is_control), "{e:?}");
+        }
+        let spec = spec(
+            json!({}),
+            json!({ "X": { "type": "string", "enum": ["ok", "bad\u{7f}"] } }),
+        );
+        assert!(generate(&spec).unwrap_err().contains("U+007F"));
     }
 
     #[test]
