@@ -28,9 +28,11 @@ spec=../shared/onedata-api/onezone-21.02.7.json
 if [ -f "$spec" ]; then
   specs="$XDG_CACHE_HOME/onezone-rest-cli/specs"
   spec_runs=$(( runs < 50 ? runs : 50 ))
+  # One --prepare per command (a single one would apply to all three).
   hyperfine --shell=none --warmup 3 --runs "$spec_runs" --export-json "$out/s.json" \
+    --prepare true --prepare "rm -rf $specs" --prepare true \
     -n true true \
-    -n api-spec-first --prepare "rm -rf $specs" "$bin --api-spec $spec --dry-run createSpaceSupportToken id=x" \
+    -n api-spec-first "$bin --api-spec $spec --dry-run createSpaceSupportToken id=x" \
     -n api-spec-second "$bin --api-spec $spec --dry-run createSpaceSupportToken id=x" >/dev/null 2>&1
   python3 bench/medians.py "$out/s.json" true
 else

@@ -153,10 +153,22 @@ impl Dir {
     }
 
     /// The compiled specs in the cache.
+    /// The compiled catalogues in the cache (`<hash>.bin`).
     fn compiled(&self) -> Vec<PathBuf> {
+        self.cached("bin")
+    }
+
+    /// The stamps of the specs read (`<hash of the path>.stamp`).
+    fn stamps(&self) -> Vec<PathBuf> {
+        self.cached("stamp")
+    }
+
+    /// The files of the specs cache with this extension.
+    fn cached(&self, ext: &str) -> Vec<PathBuf> {
         let mut out: Vec<PathBuf> = std::fs::read_dir(self.specs())
             .map(|d| d.map(|e| e.expect("a directory entry").path()).collect())
             .unwrap_or_default();
+        out.retain(|p| p.extension().is_some_and(|x| x == ext));
         out.sort();
         out
     }
@@ -371,9 +383,15 @@ fn a_spec_call_is_sent_without_asking_the_server() {
     assert_eq!(reqs[0].header("x-auth-token"), Some(ADMIN_TOKEN));
 }
 
+/// The start of a compiled catalogue (onedata_catalogue::load::encode).
+const BINARY_MAGIC: &[u8] = b"onedata-catalogue\0";
+
 fn is_hash_name(p: &Path) -> bool {
     let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-    name.strip_suffix(".json").is_some_and(|h| {
+    let stem = name
+        .strip_suffix(".bin")
+        .or_else(|| name.strip_suffix(".stamp"));
+    stem.is_some_and(|h| {
         h.len() == 64
             && h.bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
@@ -395,23 +413,29 @@ fn the_compiled_spec_is_cached() {
     assert_eq!(compiled.len(), 1, "{compiled:?}");
     let cached = compiled[0].clone();
     assert!(is_hash_name(&cached), "{}", cached.display());
-    let text = std::fs::read_to_string(&cached).expect("the compiled spec");
-    let doc: Value = serde_json::from_str(&text).expect("the compiled spec is JSON");
-    assert_eq!(doc["releases"], json!(["25.0.1"]), "{doc}");
+    let bytes = std::fs::read(&cached).expect("the compiled spec");
+    assert!(bytes.starts_with(BINARY_MAGIC), "{bytes:?}");
+    // The stamp of the spec's path names that catalogue.
+    let stamps = dir.stamps();
+    assert_eq!(stamps.len(), 1, "{stamps:?}");
+    let stamp = std::fs::read_to_string(&stamps[0]).expect("the stamp");
+    let hash = cached
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    assert!(stamp.ends_with(&format!("\n{hash}\n")), "{stamp}");
 
     // The second start reads the cache, not the spec: an edit of the
-    // cached catalogue shows.
-    assert!(text.contains("\"List quux\""), "{text}");
-    std::fs::write(
-        &cached,
-        text.replace("\"List quux\"", "\"Read from the cache\""),
-    )
-    .expect("edit the cache");
+    // cached catalogue (a text of the same length) shows.
+    let at = bytes
+        .windows(9)
+        .position(|w| w == b"List quux")
+        .expect("the summary in the catalogue");
+    let mut edited = bytes.clone();
+    edited[at..at + 9].copy_from_slice(b"Cache hit");
+    std::fs::write(&cached, &edited).expect("edit the cache");
     let second = help("second start");
-    assert!(
-        second.starts_with("listQuux — Read from the cache"),
-        "{second}"
-    );
+    assert!(second.starts_with("listQuux — Cache hit"), "{second}");
     assert_eq!(dir.compiled(), std::slice::from_ref(&cached));
 
     // A corrupt cache entry is compiled anew, and rewritten.
@@ -419,16 +443,33 @@ fn the_compiled_spec_is_cached() {
         &b"\x00\xff garbage {{{"[..],
         b"",
         b"[]",
-        br#"{"format": 1}"#,
+        &bytes[..bytes.len() / 2],
+        BINARY_MAGIC,
     ] {
         std::fs::write(&cached, garbage).expect("corrupt the cache");
         let again = help("corrupt cache");
         assert_eq!(again, first, "after {garbage:?}");
         let rewritten = std::fs::read(&cached).expect("rewritten");
-        let doc: Value = serde_json::from_slice(&rewritten)
-            .unwrap_or_else(|e| panic!("not rewritten after {garbage:?}: {e}"));
-        assert_eq!(doc["releases"], json!(["25.0.1"]));
+        assert_eq!(rewritten, bytes, "not rewritten after {garbage:?}");
     }
+    // So is a damaged stamp.
+    std::fs::write(&stamps[0], "nonsense").expect("corrupt the stamp");
+    assert_eq!(help("corrupt stamp"), first);
+    assert_eq!(std::fs::read_to_string(&stamps[0]).unwrap(), stamp);
+
+    // An edited spec is read again (its identity changed), not served from
+    // the stamp: the new text shows, from a catalogue of its own.
+    let original = std::fs::read(&spec).expect("the spec");
+    let mut edited_spec = spec_value_with_version("25.0.1");
+    edited_spec["paths"]["/quux"]["get"]["operationId"] = json!("list_quux");
+    edited_spec["paths"]["/quux"]["get"]["tags"] = json!(["Renamed"]);
+    std::fs::write(&spec, edited_spec.to_string()).expect("edit the spec");
+    let r = dir.run(&spec, &["listQuux", "--help"]);
+    assert_ok(&r, "edited spec");
+    assert!(r.out().contains("(group: Renamed)"), "{}", r.out());
+    assert_eq!(dir.compiled().len(), 2);
+    std::fs::write(&spec, original).expect("restore the spec");
+    assert_eq!(help("restored spec"), first);
     let leftovers: Vec<_> = dir
         .compiled()
         .into_iter()
@@ -444,7 +485,7 @@ fn the_compiled_spec_is_cached() {
     curl_line(&r, "another spec");
     assert!(r.stderr.contains("Onezone 25.0.2"), "{r}");
     let all = dir.compiled();
-    assert_eq!(all.len(), 2, "{all:?}");
+    assert_eq!(all.len(), 3, "{all:?}");
     assert!(all.iter().all(|p| is_hash_name(p)), "{all:?}");
     assert_eq!(help("the first spec again"), first);
 
@@ -494,10 +535,10 @@ fn a_yaml_spec_works_like_json() {
 
     // The compiled catalogues are the same: one of the JSON spec, one of
     // the YAML bytes (under either name: the cache is keyed by content).
-    let compiled: Vec<Value> = dir
+    let compiled: Vec<Vec<u8>> = dir
         .compiled()
         .iter()
-        .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
+        .map(|p| std::fs::read(p).unwrap())
         .collect();
     assert_eq!(compiled.len(), 2);
     assert_eq!(compiled[0], compiled[1]);

@@ -5,7 +5,12 @@
 //!
 //! The files are read through the typed model of `src/model.rs` (an
 //! unknown field or another format version stops the build), and each value
-//! writes itself as Rust (`src/owned.rs`).
+//! writes itself as Rust (`src/owned.rs`; `src/binary.rs` comes along,
+//! since the declared types carry its impls).
+
+#[path = "src/binary.rs"]
+#[allow(dead_code)]
+mod binary;
 
 #[path = "src/owned.rs"]
 #[allow(dead_code)]

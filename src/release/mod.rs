@@ -303,10 +303,10 @@ fn newer_note(release: &str, cat: Catalogue) -> String {
     )
 }
 
-/// One line on stderr, unless `-s`.
+/// One line on stderr (in one write), unless `-s`.
 pub fn note(g: &Globals, line: &str) {
     if g.warnings() {
-        let _ = writeln!(std::io::stderr(), "note: {line}");
+        let _ = std::io::stderr().write_all(format!("note: {line}\n").as_bytes());
     }
 }
 

@@ -4,10 +4,18 @@
 //! It goes through the same generator as the built-in catalogues
 //! (`onedata_catalogue::generate`) into the same model, so operations,
 //! validation, help, `--dry-run` and completion work as with a built-in
-//! release. The compiled catalogue is cached under the SHA-256 of the
-//! file's bytes and of this program's version (`specs/<hash>.json` in the
-//! cache directory, so a newer generator compiles the spec anew): the
-//! second start reads that smaller file instead of parsing the spec again.
+//! release.
+//!
+//! The compiled catalogue is cached in its binary form
+//! (`onedata_catalogue::load::encode`) as `specs/<hash>.bin` in the cache
+//! directory, where the hash is the SHA-256 of the spec's bytes and of this
+//! program's version (a newer generator compiles the spec anew). A small
+//! stamp per spec path (`specs/<hash of the path>.stamp`) records the
+//! file's identity when it was read (device, inode, size, modification and
+//! change times) with its content hash: while the file is unchanged, the
+//! second start neither reads nor hashes the spec, and reads only the
+//! binary catalogue, straight into the model. Any stamp or catalogue that
+//! does not fit is ignored and written anew.
 //!
 //! The spec must be of this command's service (its base path): a
 //! Oneprovider spec given to `onezone-rest-cli` is refused.
@@ -20,7 +28,7 @@
 use crate::cache;
 use crate::cli::Globals;
 use crate::exit::{self, Failure};
-use onedata_catalogue::model::{ServiceData, FORMAT};
+use onedata_catalogue::model::ServiceData;
 use onedata_catalogue::{generate, load, Service};
 use std::path::{Path, PathBuf};
 
@@ -40,29 +48,90 @@ fn failure(path: &Path, msg: impl std::fmt::Display) -> Failure {
 
 /// The service the spec at `path` describes.
 pub fn load(path: &Path, g: &Globals) -> Result<&'static Service, Failure> {
+    let meta = spec_metadata(path)?;
+    let dir = cache::dir().map(|d| d.join("specs"));
+    let stamp = dir.as_ref().and_then(|d| stamp_path(d, path));
+    if let (Some(dir), Some(stamp)) = (&dir, &stamp) {
+        if let Some(hash) = read_stamp(stamp, &meta) {
+            if let Some(service) = load_compiled(&dir.join(format!("{hash}.bin"))) {
+                return same_service(path, service);
+            }
+        }
+    }
     let bytes = read_spec(path)?;
     let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
     ctx.update(env!("CARGO_PKG_VERSION").as_bytes());
     ctx.update(&[0]);
     ctx.update(&bytes);
     let hash = hex(ctx.finish().as_ref());
-    let cached = compiled_path(&hash);
-    if let Some(service) = cached.as_deref().and_then(load_compiled) {
-        return same_service(path, service);
-    }
-    let file = compile(path, &bytes)?;
-    let service = same_service(path, load::service(&file).map_err(|e| failure(path, e))?)?;
-    if let Some(p) = cached {
-        if let Ok(text) = serde_json::to_vec(&file) {
-            if let Err(e) = cache::write(&p, &text) {
-                super::note(
-                    g,
-                    &format!("cannot cache the compiled spec in {}: {e}", p.display()),
-                );
+    let compiled = dir.as_ref().map(|d| d.join(format!("{hash}.bin")));
+    let service = match compiled.as_deref().and_then(load_compiled) {
+        Some(service) => same_service(path, service)?,
+        None => {
+            let file = compile(path, &bytes)?;
+            let service = same_service(path, load::service(&file).map_err(|e| failure(path, e))?)?;
+            if let Some(p) = &compiled {
+                if let Err(e) = cache::write(p, &load::encode(service)) {
+                    super::note(
+                        g,
+                        &format!("cannot cache the compiled spec in {}: {e}", p.display()),
+                    );
+                }
             }
+            service
         }
+    };
+    if let Some(stamp) = stamp {
+        // A stamp that cannot be written costs the next start a read.
+        let _ = cache::write(&stamp, format!("{}\n{hash}\n", identity(&meta)).as_bytes());
     }
     Ok(service)
+}
+
+/// The stamp file of the spec at `path` (by its canonical path).
+fn stamp_path(dir: &Path, path: &Path) -> Option<PathBuf> {
+    let canonical = std::fs::canonicalize(path).ok()?;
+    let digest = ring::digest::digest(
+        &ring::digest::SHA256,
+        canonical.to_string_lossy().as_bytes(),
+    );
+    Some(dir.join(format!("{}.stamp", hex(digest.as_ref()))))
+}
+
+/// What tells that a file is still the one that was read.
+fn identity(meta: &std::fs::Metadata) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        format!(
+            "{} {} {} {}.{} {}.{}",
+            meta.dev(),
+            meta.ino(),
+            meta.size(),
+            meta.mtime(),
+            meta.mtime_nsec(),
+            meta.ctime(),
+            meta.ctime_nsec()
+        )
+    }
+    #[cfg(not(unix))]
+    {
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        format!("{} {modified}", meta.len())
+    }
+}
+
+/// The content hash a stamp records, if the file is still the one it saw.
+fn read_stamp(stamp: &Path, meta: &std::fs::Metadata) -> Option<String> {
+    let bytes = cache::read(stamp, 4096)?;
+    let text = std::str::from_utf8(&bytes).ok()?;
+    let (seen, hash) = text.trim_end().split_once('\n')?;
+    let hex_hash = hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit());
+    (seen == identity(meta) && hex_hash).then(|| hash.to_owned())
 }
 
 /// The spec's service must be this command's: its operations are sent
@@ -81,7 +150,9 @@ fn same_service(path: &Path, service: &'static Service) -> Result<&'static Servi
     ))
 }
 
-fn read_spec(path: &Path) -> Result<Vec<u8>, Failure> {
+/// The spec's metadata; an error unless it is a regular file within
+/// [`SPEC_LIMIT`].
+fn spec_metadata(path: &Path) -> Result<std::fs::Metadata, Failure> {
     let meta = std::fs::metadata(path).map_err(|e| failure(path, e))?;
     if !meta.is_file() {
         return Err(failure(path, "not a regular file"));
@@ -96,22 +167,17 @@ fn read_spec(path: &Path) -> Result<Vec<u8>, Failure> {
             ),
         ));
     }
+    Ok(meta)
+}
+
+fn read_spec(path: &Path) -> Result<Vec<u8>, Failure> {
     cache::read(path, SPEC_LIMIT).ok_or_else(|| failure(path, "cannot be read"))
 }
 
-fn compiled_path(hash: &str) -> Option<PathBuf> {
-    cache::dir().map(|d| d.join("specs").join(format!("{hash}.json")))
-}
-
 /// The cached compiled catalogue; `None` (so it is compiled again) when it
-/// is missing, of another format, or corrupt.
+/// is missing, of another format, or damaged.
 fn load_compiled(path: &Path) -> Option<&'static Service> {
-    let bytes = cache::read(path, COMPILED_LIMIT)?;
-    let file: ServiceData = serde_json::from_slice(&bytes).ok()?;
-    if file.format != FORMAT {
-        return None;
-    }
-    load::service(&file).ok()
+    load::decode(&cache::read(path, COMPILED_LIMIT)?).ok()
 }
 
 /// Parses the spec (JSON, or YAML where it is not JSON) and generates its

@@ -10,12 +10,13 @@
 //! - [`generate`] and [`merge`]: a Swagger 2.0 spec into the owned form of
 //!   the model ([`model::ServiceData`]) that the committed files hold
 //!   (`cargo xtask catalogue`, and `--api-spec` at run time); [`load`]
-//!   turns it into the model.
+//!   turns it into the model, and reads and writes its binary form.
 //!
 //! The committed catalogues (`api/<service>.json`) are compiled by
 //! `build.rs` into [`builtin`], so looking up an operation costs no parsing
 //! at start-up.
 
+pub mod binary;
 pub mod field_path;
 pub mod generate;
 pub mod load;

@@ -10,6 +10,7 @@
 //! named schemas say which releases have them (`span`), and one that
 //! changed between releases appears once per shape.
 
+use crate::binary::{Binary, Reader};
 use crate::owned::{at, catalogue_types, leak, leak_str, Context, Owned};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -172,7 +173,19 @@ pub enum AuthKind {
 }
 
 macro_rules! plain_enum {
-    ($($t:ident),*) => {$(
+    ($($t:ident { $($v:ident = $n:literal),* }),*) => {$(
+        impl Binary for $t {
+            fn encode(&self, out: &mut Vec<u8>) {
+                out.push(match self { $($t::$v => $n),* });
+            }
+            fn decode(r: &mut Reader) -> Result<Self, String> {
+                match r.byte()? {
+                    $($n => Ok($t::$v),)*
+                    b => Err(format!("{b} is not a {}", stringify!($t))),
+                }
+            }
+        }
+
         impl Owned for $t {
             type Static = $t;
             fn load(&self, _: &Context) -> Result<$t, String> {
@@ -185,7 +198,7 @@ macro_rules! plain_enum {
         }
     )*};
 }
-plain_enum!(ParamIn, AuthKind);
+plain_enum!(ParamIn { Path = 0, Query = 1 }, AuthKind { Basic = 0, Header = 1 });
 
 /// The releases that have something: indexes into [`Service::releases`],
 /// both ends included.
@@ -198,6 +211,18 @@ pub struct Span {
 impl Span {
     pub fn contains(self, release: u8) -> bool {
         (self.since..=self.until).contains(&release)
+    }
+}
+
+impl Binary for Span {
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&[self.since, self.until]);
+    }
+    fn decode(r: &mut Reader) -> Result<Self, String> {
+        Ok(Span {
+            since: r.byte()?,
+            until: r.byte()?,
+        })
     }
 }
 
@@ -283,6 +308,62 @@ pub enum Schema {
     /// A named schema, by its index in [`Service::schemas`]; which shape it
     /// has depends on the release (`Catalogue::resolve`).
     Ref(u16),
+}
+
+impl Binary for Schema {
+    fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            Schema::Any => out.push(0),
+            Schema::String { enum_values } => {
+                out.push(1);
+                enum_values.encode(out);
+            }
+            Schema::Integer => out.push(2),
+            Schema::Number => out.push(3),
+            Schema::Boolean => out.push(4),
+            Schema::Binary => out.push(5),
+            Schema::Array { items, min_items } => {
+                out.push(6);
+                items.encode(out);
+                min_items.encode(out);
+            }
+            Schema::Object(o) => {
+                out.push(7);
+                o.encode(out);
+            }
+            Schema::AnyOf(list) => {
+                out.push(8);
+                list.encode(out);
+            }
+            Schema::Ref(i) => {
+                out.push(9);
+                i.encode(out);
+            }
+        }
+    }
+
+    fn decode(r: &mut Reader) -> Result<Self, String> {
+        r.nested(|r| {
+            Ok(match r.byte()? {
+                0 => Schema::Any,
+                1 => Schema::String {
+                    enum_values: Binary::decode(r)?,
+                },
+                2 => Schema::Integer,
+                3 => Schema::Number,
+                4 => Schema::Boolean,
+                5 => Schema::Binary,
+                6 => Schema::Array {
+                    items: Binary::decode(r)?,
+                    min_items: Binary::decode(r)?,
+                },
+                7 => Schema::Object(Binary::decode(r)?),
+                8 => Schema::AnyOf(Binary::decode(r)?),
+                9 => Schema::Ref(Binary::decode(r)?),
+                b => return Err(format!("{b} is not a schema tag")),
+            })
+        })
+    }
 }
 
 /// A [`Schema`] in the file: exactly one of `ref`, `anyOf` and `type`;

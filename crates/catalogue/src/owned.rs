@@ -5,8 +5,9 @@
 //! model: [`Owned::load`] (at run time, for a spec given with
 //! `--api-spec`: the parts are leaked, since a catalogue lives as long as
 //! the process) and [`Owned::emit`] (in `build.rs`: Rust source for the
-//! static tables). So adding a field to the catalogue is one line in
-//! `model.rs` and the code in the generator that fills it.
+//! static tables); and the model's compact binary form for the cache of
+//! compiled specs (`binary`). So adding a field to the catalogue is one
+//! line in `model.rs` and the code in the generator that fills it.
 
 use std::fmt::Write as _;
 
@@ -174,6 +175,15 @@ macro_rules! catalogue_types {
         #[serde(deny_unknown_fields, rename_all = "camelCase")]
         pub struct $owned {
             $( $(#[doc = $fdoc])* $(#[serde($($sattr)*)])* pub $field: $ty, )*
+        }
+
+        impl crate::binary::Binary for $name {
+            fn encode(&self, out: &mut Vec<u8>) {
+                $( crate::binary::Binary::encode(&self.$field, out); )*
+            }
+            fn decode(r: &mut crate::binary::Reader) -> Result<Self, String> {
+                Ok($name { $( $field: crate::binary::Binary::decode(r)?, )* })
+            }
         }
 
         impl Owned for $owned {
