@@ -35,7 +35,11 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
     }
     let inv = cli::parse(args).map_err(Failure::usage)?;
     let g = &inv.globals;
-    let informational = g.help || g.version || g.about;
+    // The version of the tool needs no release, so no variable can break it.
+    if g.version && !g.help {
+        return print(&help::version());
+    }
+    let informational = g.help || g.about;
     // Help and --about need no host; a call does, and --dry-run prints it.
     let base_url = if informational {
         crate::auth::host::host_url(g, env).ok()
@@ -48,11 +52,15 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
     // that the release at hand refuses, is refused before any server is
     // asked which release it runs.
     let offline = release::select(g, base_url.as_deref(), Network::Never)?;
+    let asks = !g.dry_run && release::detect::needs_asking(&offline, base_url.is_some());
     let name = inv.words.first();
     if let Some(name) = name {
         if offline.catalogue.find(name).is_none() && release::absent(&offline, name).is_none() {
             return Err(unknown_operation(name, &offline));
         }
+    }
+    if informational || !asks {
+        offline.print_notes(g);
     }
     if informational {
         let cat = offline.catalogue;
@@ -60,11 +68,10 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
             Some(name) => Some(find(&offline, name)?),
             None => None,
         };
-        return print(&match (g.help, g.version, op) {
-            (true, _, Some(op)) => help::operation(cat, op),
-            (true, _, None) => help::global(&offline),
-            (false, true, _) => help::version(),
-            (false, false, _) => help::about(&offline),
+        return print(&match (g.help, op) {
+            (true, Some(op)) => help::operation(cat, op),
+            (true, None) => help::global(&offline),
+            (false, _) => help::about(&offline),
         });
     }
     let (Some(name), Some(base_url), [_, items @ ..]) = (name, base_url, inv.words.as_slice())
@@ -85,21 +92,30 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
             lines: e.0,
         })
     };
-    let mut built = match offline.catalogue.find(name) {
-        Some(_) => Some(build(&offline)?),
-        None if g.dry_run => Some(build(&offline)?),
-        None => None,
+    // Built for the release at hand first. Where the server is to be asked
+    // anyway, a refusal is provisional: its release may take the items (a
+    // field added or renamed); if the server cannot be reached, the
+    // refusal is what is reported.
+    let mut built = match (offline.catalogue.find(name), asks) {
+        (Some(_), false) => Some(Ok(build(&offline)?)),
+        (Some(_), true) => Some(build(&offline)),
+        (None, _) if g.dry_run => Some(build(&offline)),
+        (None, _) => None,
     };
     let mut sel = offline;
-    if !g.dry_run && release::detect::needs_asking(&sel, true) {
-        let asked = release::select(g, Some(&base_url), Network::Allowed)?;
+    if asks {
+        let asked = match release::select(g, Some(&base_url), Network::Allowed) {
+            Ok(asked) => asked,
+            Err(unreached) => return Err(built.and_then(Result::err).unwrap_or(unreached)),
+        };
+        asked.print_notes(g);
         if asked.catalogue != sel.catalogue {
             built = None;
         }
         sel = asked;
     }
     let mut req = match built {
-        Some(req) => req,
+        Some(req) => req?,
         None => build(&sel)?,
     };
     req.credential = auth::resolve(&mut req.headers, g.user.as_deref(), env, || {

@@ -6,7 +6,7 @@
 //! request model, validated by `catalogue::validate`) → `auth` (the credential) →
 //! `curl` (`--dry-run`) or `net` (sending) → output and `exit` codes.
 //! Beside the operations, `builtins` lists the tool's own commands, which
-//! are in `commands` (`login`, `logout`).
+//! are in `commands` (`login`, `logout`, `login --status`).
 pub mod app;
 pub mod auth;
 pub mod builtins;

@@ -232,9 +232,9 @@ fn description_section(r: &mut Roff) {
     ))]);
     r.control("PP", []);
     r.text([roman(format!(
-        "The release a call uses comes from, in this order: --api-spec (or {}), --api-version \
-         (or {}), what the server reports at GET /configuration (asked once a day per host and \
-         cached), or else the newest. --dry-run, --help and completion never ask the server. \
+        "The release a call uses comes from, in this order: --api-spec, --api-version, the \
+         variables {} and {}, what the server reports at GET /configuration (asked once a day \
+         per host and cached, within 10 s or -m), or else the newest. --dry-run, --help and completion never ask the server. \
          An operation that the release in use lacks is refused (exit status 2) with the releases \
          that have it. For a release newer than all of these (Onedata 25.x), give its Swagger 2.0 \
          spec with --api-spec FILE: it is compiled once and cached, and then works as a built-in \
@@ -454,8 +454,10 @@ fn files_section(r: &mut Roff) {
         r,
         [italic("cache-dir"), bold("/onezone-rest-cli/specs/")],
         [roman(
-            "Specs given with --api-spec, compiled, one file per spec content (its SHA-256). \
-             May be deleted at any time.",
+            "Specs given with --api-spec, compiled: one binary catalogue per spec content \
+             and program version (<SHA-256>.bin, sealed with the SHA-256 of its bytes), and a \
+             stamp per spec path (the file's identity when it was read), so that an unchanged \
+             spec is not read again. May be deleted at any time.",
         )],
     );
 }

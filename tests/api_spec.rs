@@ -426,17 +426,29 @@ fn the_compiled_spec_is_cached() {
     assert!(stamp.ends_with(&format!("\n{hash}\n")), "{stamp}");
 
     // The second start reads the cache, not the spec: an edit of the
-    // cached catalogue (a text of the same length) shows.
-    let at = bytes
+    // cached catalogue (a text of the same length, sealed anew with the
+    // SHA-256 that ends the file) shows.
+    let body = &bytes[..bytes.len() - 32];
+    let digest = ring::digest::digest(&ring::digest::SHA256, body);
+    assert_eq!(&bytes[bytes.len() - 32..], digest.as_ref(), "sealed");
+    let at = body
         .windows(9)
         .position(|w| w == b"List quux")
         .expect("the summary in the catalogue");
-    let mut edited = bytes.clone();
+    let mut edited = body.to_vec();
     edited[at..at + 9].copy_from_slice(b"Cache hit");
+    let seal = ring::digest::digest(&ring::digest::SHA256, &edited);
+    edited.extend_from_slice(seal.as_ref());
     std::fs::write(&cached, &edited).expect("edit the cache");
     let second = help("second start");
     assert!(second.starts_with("listQuux — Cache hit"), "{second}");
     assert_eq!(dir.compiled(), std::slice::from_ref(&cached));
+    // The same edit without a new seal is damage: compiled anew.
+    edited.truncate(edited.len() - 32);
+    edited.extend_from_slice(&bytes[bytes.len() - 32..]);
+    std::fs::write(&cached, &edited).expect("damage the cache");
+    assert_eq!(help("unsealed edit"), first);
+    assert_eq!(std::fs::read(&cached).unwrap(), bytes);
 
     // A corrupt cache entry is compiled anew, and rewritten.
     for garbage in [
@@ -693,22 +705,41 @@ fn a_quadratic_alias_bomb_is_bounded() {
 #[test]
 fn control_characters_of_a_spec_do_not_reach_the_terminal() {
     let dir = Dir::new("spec-controls");
+    let escape = "\u{1b}]0;owned\u{7}";
+    let mut specs = Vec::new();
+    // In an operation id (printed by --help) …
     let mut s = spec();
-    s["paths"]["/quux"]["get"]["operationId"] = json!("list_\u{1b}]0;owned\u{7}quux");
-    let p = dir.write("controls.json", s.to_string());
-    let r = dir.run(&p, &["--help"]);
-    match r.code {
-        Some(3) => assert!(r.stderr.starts_with("error: the API spec "), "{r}"),
-        Some(0) => {
-            let raw: Vec<u8> = r
-                .stdout
+    s["paths"]["/quux"]["get"]["operationId"] = json!(format!("list_{escape}quux"));
+    specs.push(("operation id", s));
+    // … in a definition's name, which an error message names …
+    let mut s = spec();
+    s["definitions"][format!("Bad{escape}")] = json!({ "type": "nonsense" });
+    specs.push(("definition name", s));
+    // … and in a value that an error message quotes.
+    let mut s = spec();
+    s["definitions"]["Bad"] = json!({ "type": format!("x{escape}") });
+    specs.push(("type", s));
+    for (what, s) in specs {
+        let p = dir.write("controls.json", s.to_string());
+        let r = dir.run(&p, &["--help"]);
+        let raw = |bytes: &[u8]| -> Vec<u8> {
+            bytes
                 .iter()
                 .copied()
-                .filter(|b| b.is_ascii_control() && *b != b'\n')
-                .collect();
-            assert!(raw.is_empty(), "control bytes {raw:?} in --help: {r}");
+                .filter(|b| (b.is_ascii_control() && *b != b'\n') || *b >= 0x80)
+                .collect()
+        };
+        assert_eq!(
+            raw(r.stderr.as_bytes()),
+            b"",
+            "{what}: control bytes on stderr: {r}"
+        );
+        assert_eq!(raw(&r.stdout), b"", "{what}: control bytes on stdout: {r}");
+        match r.code {
+            Some(3) => assert!(r.stderr.starts_with("error: the API spec "), "{what}: {r}"),
+            Some(0) => {}
+            _ => panic!("{what}: {r}"),
         }
-        _ => panic!("{r}"),
     }
 }
 

@@ -851,3 +851,78 @@ fn help_lists_the_operations_of_the_release_in_use() {
         "{r}"
     );
 }
+
+/// Items that the release at hand refuses but the server's release takes
+/// (19.02.5's verifyProviderIdentity has `macaroon`, later ones `token`):
+/// with the server to be asked anyway, the refusal waits for its answer.
+#[test]
+fn a_refusal_by_the_release_at_hand_waits_for_the_servers() {
+    let zone = fake(Some("19.02.5"));
+    let cache = scratch("provisional");
+    let args = ["verifyProviderIdentity", "providerId==p", "macaroon==m"];
+    let r = call(&cache, &zone, true, &args);
+    assert!(r.code != Some(i32::from(exit::USAGE)), "{r}");
+    assert_eq!(asks(&zone), 1, "{:#?}", zone.requests());
+    let ops: Vec<_> = zone.requests().iter().filter_map(|r| r.operation).collect();
+    assert_eq!(ops, ["getConfiguration", "verifyProviderIdentity"]);
+
+    // An expired answer: the same (the server may have changed).
+    set_checked(&cache, &zone, now() - 2 * 24 * 3600);
+    zone.clear_requests();
+    let r = call(&cache, &zone, true, &args);
+    assert!(r.code != Some(i32::from(exit::USAGE)), "{r}");
+    assert_eq!(asks(&zone), 1);
+
+    // A fresh answer decides at once: 19.02.5 refuses `token`, unsent.
+    zone.clear_requests();
+    let r = call(&cache, &zone, true, &["verifyProviderIdentity", "token==t"]);
+    assert_code(&r, exit::USAGE, "a refusal by the cached release");
+    assert!(r.stderr.contains("token"), "{r}");
+    assert!(zone.requests().is_empty(), "{:#?}", zone.requests());
+
+    // No server to ask: the refusal is what is reported (not the network).
+    let port = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let host = format!("http://127.0.0.1:{port}");
+    let r = call_host(&scratch("provisional-unreached"), &host, true, &args);
+    assert_code(&r, exit::USAGE, "unreached");
+    assert!(r.stderr.contains("macaroon"), "{r}");
+}
+
+/// A cache entry from a clock that ran ahead is asked again.
+#[test]
+fn an_answer_from_the_future_is_asked_again() {
+    let zone = fake(Some("20.02.20"));
+    let cache = scratch("future");
+    let r = call(&cache, &zone, true, &["getCurrentUser"]);
+    assert_code(&r, exit::OK, "first");
+    set_checked(&cache, &zone, now() + 30 * 24 * 3600);
+    zone.clear_requests();
+    let r = call(&cache, &zone, true, &["getCurrentUser"]);
+    assert_code(&r, exit::OK, "after the clock");
+    assert_eq!(asks(&zone), 1);
+    let (_, checked) = cached(&cache, &zone).expect("cached");
+    assert!(checked <= now() + 60, "{checked}");
+}
+
+/// Options beat variables: an exported spec does not stand in the way of
+/// a --api-version given for one call; --version needs no release.
+#[test]
+fn options_beat_variables() {
+    let cache = scratch("options");
+    let mut c = detecting(&cache, "https://zone.test");
+    c.env("ONEZONE_API_SPEC", "/nonexistent/spec.json")
+        .args(["--api-version", "20.02", "--about"]);
+    let r = run_cmd(c, None);
+    assert_code(&r, exit::OK, "--api-version with ONEZONE_API_SPEC set");
+    assert!(
+        String::from_utf8_lossy(&r.stdout).contains("Onezone 20.02.20 (from --api-version"),
+        "{r}"
+    );
+    let mut c = detecting(&cache, "https://zone.test");
+    c.env("ONEZONE_API_VERSION", "nonsense").arg("--version");
+    let r = run_cmd(c, None);
+    assert_code(&r, exit::OK, "--version with a bad variable");
+}

@@ -12,6 +12,8 @@
 //! It is asked again when the answer is older than [`MAX_AGE`], or after a
 //! call whose 404 suggests that the server changed (see [`forget`]).
 //!
+//! The question has a time limit of its own, [`QUESTION_LIMIT`] (or `-m`
+//! where that is shorter), so a call spends at most that more than `-m`.
 //! A server that cannot be reached fails the call as the call itself would
 //! (exit 6), since the call would not get through either. A server whose
 //! answer has no release (not JSON, no `version`, an error status) gets a
@@ -28,6 +30,13 @@ use std::path::PathBuf;
 
 /// How long a reported release is trusted: a day.
 pub const MAX_AGE: u64 = 24 * 3600;
+
+/// The longest the question may take, in seconds.
+pub const QUESTION_LIMIT: f64 = 10.0;
+
+/// A time this far ahead of the clock was written by a clock that was
+/// wrong: such an entry is asked again.
+const CLOCK_SLACK: u64 = 300;
 
 /// The cache file is small; a larger one is not ours.
 const CACHE_LIMIT: u64 = 1 << 20;
@@ -87,10 +96,12 @@ pub fn cached(base_url: &str) -> Option<Cached> {
         .filter(|r| is_release_text(r))?
         .to_owned();
     let checked = entry.get("checked")?.as_u64()?;
+    let now = cache::now();
     Some(Cached {
         release,
-        age: cache::now().saturating_sub(checked),
-        stale: entry.get("stale").and_then(Value::as_bool).unwrap_or(false),
+        age: now.saturating_sub(checked),
+        stale: entry.get("stale").and_then(Value::as_bool).unwrap_or(false)
+            || checked > now.saturating_add(CLOCK_SLACK),
     })
 }
 
@@ -146,7 +157,12 @@ pub fn ask(base_url: &str, g: &Globals) -> Result<Option<String>, Failure> {
         code: crate::exit::USAGE,
         lines: e.0,
     })?;
-    let answer = crate::net::fetch(&req, g)?;
+    let mut quick = g.clone();
+    quick.max_time = Some(match g.max_time {
+        Some(m) if m > 0.0 && m < QUESTION_LIMIT => m,
+        _ => QUESTION_LIMIT,
+    });
+    let answer = crate::net::fetch(&req, &quick)?;
     let what = format!("{}{}", base_url, op.path);
     let release = if !(200..300).contains(&answer.status) {
         Err(format!("{what} answered {}", answer.status))

@@ -1,11 +1,11 @@
 //! Which release of the API a call uses, and where that choice came from.
 //!
-//! In this order:
-//! 1. `--api-spec FILE` (or `ONEZONE_API_SPEC`): the release that spec
-//!    describes, compiled at run time (see [`spec`]);
+//! In this order (options before variables):
+//! 1. `--api-spec FILE`: the release that spec describes, compiled at run
+//!    time (see [`spec`]);
 //! 2. `--api-version V`: a release (`20.02.20`) or a line (`20.02`, its
 //!    newest release);
-//! 3. `ONEZONE_API_VERSION`, the same;
+//! 3. `ONEZONE_API_SPEC`, then `ONEZONE_API_VERSION`, the same;
 //! 4. what the server reports: the `version` of `GET /configuration`, asked
 //!    once per host and cached for a day (see [`detect`]); `--dry-run`,
 //!    `--help` and the other offline uses take the cached answer of any
@@ -63,6 +63,9 @@ pub struct Selection {
     /// The release as named (by the user or the server), where the
     /// catalogue's release differs from it.
     pub named: Option<String>,
+    /// What the user should know of the choice (a release this tool does
+    /// not know), printed once by the caller ([`Selection::print_notes`]).
+    pub notes: Vec<String>,
 }
 
 impl Selection {
@@ -71,6 +74,14 @@ impl Selection {
             catalogue,
             source,
             named: None,
+            notes: Vec::new(),
+        }
+    }
+
+    /// The notes on stderr, unless `-s`.
+    pub fn print_notes(&self, g: &Globals) {
+        for n in &self.notes {
+            note(g, n);
         }
     }
 
@@ -157,10 +168,12 @@ pub enum Network {
 
 /// Chooses the catalogue for a call to `base_url` (none: no host known).
 pub fn select(g: &Globals, base_url: Option<&str>, network: Network) -> Result<Selection, Failure> {
-    let spec_var = env_var("API_SPEC");
-    let spec_path = match &g.api_spec {
-        Some(p) => Some(p.clone()),
-        None => var(&spec_var)?.map(PathBuf::from),
+    // Options, then variables: an exported ONEZONE_API_SPEC does not stand
+    // in the way of a --api-version given for one call.
+    let spec_path = match (&g.api_spec, &g.api_version) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(_)) => None,
+        (None, None) => var(&env_var("API_SPEC"))?.map(PathBuf::from),
     };
     if let Some(path) = spec_path {
         let service = spec::load(&path, g)?;
@@ -182,7 +195,7 @@ pub fn select(g: &Globals, base_url: Option<&str>, network: Network) -> Result<S
         return Ok(sel);
     }
     if let Some(v) = &g.api_version {
-        return named(v, Source::Flag, exit::USAGE, "--api-version", g);
+        return named(v, Source::Flag, exit::USAGE, "--api-version");
     }
     let version_var = env_var("API_VERSION");
     if let Some(v) = var(&version_var)? {
@@ -191,7 +204,6 @@ pub fn select(g: &Globals, base_url: Option<&str>, network: Network) -> Result<S
             Source::Env(version_var.clone()),
             exit::CONFIG,
             &version_var,
-            g,
         );
     }
     let Some(base_url) = base_url else {
@@ -211,24 +223,21 @@ pub fn select(g: &Globals, base_url: Option<&str>, network: Network) -> Result<S
             }
         },
     };
-    Ok(reported_by_server(&reported, source, g))
+    Ok(reported_by_server(&reported, source))
 }
 
 /// A release the server reported: any release is served, by the nearest
 /// catalogue, with a note where it is not exact.
-fn reported_by_server(reported: &str, source: Source, g: &Globals) -> Selection {
+fn reported_by_server(reported: &str, source: Source) -> Selection {
     let s = service();
     let Some(m) = s.match_release(reported) else {
-        note(
-            g,
-            &format!(
-                "the server reports release {reported:?}, which is not a release number; \
-                 using {} {} (give --api-version to choose)",
-                s.title,
-                Catalogue::newest(s).release()
-            ),
-        );
         let mut sel = Selection::new(Catalogue::newest(s), source);
+        sel.notes.push(format!(
+            "the server reports release {reported:?}, which is not a release number; \
+             using {} {} (give --api-version to choose)",
+            s.title,
+            Catalogue::newest(s).release()
+        ));
         sel.named = Some(reported.to_owned());
         return sel;
     };
@@ -238,18 +247,15 @@ fn reported_by_server(reported: &str, source: Source, g: &Globals) -> Selection 
         Match::Exact(_) => {}
         Match::Line(_) | Match::Nearest(_) => {
             sel.named = Some(reported.to_owned());
-            note(
-                g,
-                &format!(
-                    "the server runs {} {reported}, which this tool does not know; using {}",
-                    s.title,
-                    cat.release()
-                ),
-            );
+            sel.notes.push(format!(
+                "the server runs {} {reported}, which this tool does not know; using {}",
+                s.title,
+                cat.release()
+            ));
         }
         Match::Newer(_) => {
             sel.named = Some(reported.to_owned());
-            note(g, &newer_note(reported, cat));
+            sel.notes.push(newer_note(reported, cat));
         }
     }
     sel
@@ -257,13 +263,7 @@ fn reported_by_server(reported: &str, source: Source, g: &Globals) -> Selection 
 
 /// A release the user named: a known release, a line, or one newer than
 /// all; anything else is an error with exit code `code`.
-fn named(
-    text: &str,
-    source: Source,
-    code: u8,
-    what: &str,
-    g: &Globals,
-) -> Result<Selection, Failure> {
+fn named(text: &str, source: Source, code: u8, what: &str) -> Result<Selection, Failure> {
     let s = service();
     let known = || format!("known releases: {}", s.releases.join(", "));
     let m = s.match_release(text).ok_or_else(|| {
@@ -280,7 +280,7 @@ fn named(
         Match::Line(_) => sel.named = Some(text.to_owned()),
         Match::Newer(_) => {
             sel.named = Some(text.to_owned());
-            note(g, &newer_note(text, cat));
+            sel.notes.push(newer_note(text, cat));
         }
         Match::Nearest(_) => {
             return Err(Failure::new(
@@ -316,8 +316,14 @@ pub fn absent(sel: &Selection, name: &str) -> Option<Failure> {
     use onedata_catalogue::Absence;
     let cat = sel.catalogue;
     let title = cat.service.title;
-    let runs = match &sel.source {
-        Source::Cache { .. } | Source::Server => format!("this {title} runs {}", cat.release()),
+    let runs = match (&sel.source, &sel.named) {
+        (Source::Cache { .. } | Source::Server, None) => {
+            format!("this {title} runs {}", cat.release())
+        }
+        (Source::Cache { .. } | Source::Server, Some(named)) => format!(
+            "this {title} runs {named}, served here by the catalogue of {}",
+            cat.release()
+        ),
         _ => format!("the release in use is {}", sel.describe()),
     };
     let f = match cat.absence(name) {

@@ -7,15 +7,16 @@
 //! release.
 //!
 //! The compiled catalogue is cached in its binary form
-//! (`onedata_catalogue::load::encode`) as `specs/<hash>.bin` in the cache
+//! (`onedata_catalogue::load::encode`, followed by the SHA-256 of those
+//! bytes, checked on every read) as `specs/<hash>.bin` in the cache
 //! directory, where the hash is the SHA-256 of the spec's bytes and of this
 //! program's version (a newer generator compiles the spec anew). A small
-//! stamp per spec path (`specs/<hash of the path>.stamp`) records the
-//! file's identity when it was read (device, inode, size, modification and
-//! change times) with its content hash: while the file is unchanged, the
-//! second start neither reads nor hashes the spec, and reads only the
-//! binary catalogue, straight into the model. Any stamp or catalogue that
-//! does not fit is ignored and written anew.
+//! stamp per spec path (`specs/<hash of the path>.stamp`) records this
+//! program's version and the file's identity when it was read (device,
+//! inode, size, modification and change times) with its content hash: while
+//! both are unchanged, the second start neither reads nor hashes the spec,
+//! and reads only the binary catalogue, straight into the model. Any stamp
+//! or catalogue that does not fit is ignored and written anew.
 //!
 //! The spec must be of this command's service (its base path): a
 //! Oneprovider spec given to `onezone-rest-cli` is refused.
@@ -71,7 +72,7 @@ pub fn load(path: &Path, g: &Globals) -> Result<&'static Service, Failure> {
             let file = compile(path, &bytes)?;
             let service = same_service(path, load::service(&file).map_err(|e| failure(path, e))?)?;
             if let Some(p) = &compiled {
-                if let Err(e) = cache::write(p, &load::encode(service)) {
+                if let Err(e) = cache::write(p, &sealed(load::encode(service))) {
                     super::note(
                         g,
                         &format!("cannot cache the compiled spec in {}: {e}", p.display()),
@@ -98,13 +99,14 @@ fn stamp_path(dir: &Path, path: &Path) -> Option<PathBuf> {
     Some(dir.join(format!("{}.stamp", hex(digest.as_ref()))))
 }
 
-/// What tells that a file is still the one that was read.
+/// What tells that a file is still the one this program read.
 fn identity(meta: &std::fs::Metadata) -> String {
+    let version = env!("CARGO_PKG_VERSION");
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
         format!(
-            "{} {} {} {}.{} {}.{}",
+            "{version} {} {} {} {}.{} {}.{}",
             meta.dev(),
             meta.ino(),
             meta.size(),
@@ -121,7 +123,7 @@ fn identity(meta: &std::fs::Metadata) -> String {
             .ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_nanos());
-        format!("{} {modified}", meta.len())
+        format!("{version} {} {modified}", meta.len())
     }
 }
 
@@ -171,13 +173,37 @@ fn spec_metadata(path: &Path) -> Result<std::fs::Metadata, Failure> {
 }
 
 fn read_spec(path: &Path) -> Result<Vec<u8>, Failure> {
-    cache::read(path, SPEC_LIMIT).ok_or_else(|| failure(path, "cannot be read"))
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(SPEC_LIMIT + 1).read_to_end(&mut bytes))
+        .map_err(|e| failure(path, e))?;
+    if bytes.len() as u64 > SPEC_LIMIT {
+        return Err(failure(
+            path,
+            "it grew past the size limit while it was read",
+        ));
+    }
+    Ok(bytes)
+}
+
+/// The bytes followed by their SHA-256.
+fn sealed(mut bytes: Vec<u8>) -> Vec<u8> {
+    let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
+    bytes.extend_from_slice(digest.as_ref());
+    bytes
 }
 
 /// The cached compiled catalogue; `None` (so it is compiled again) when it
-/// is missing, of another format, or damaged.
+/// is missing, of another format, or damaged (its SHA-256 does not match).
 fn load_compiled(path: &Path) -> Option<&'static Service> {
-    load::decode(&cache::read(path, COMPILED_LIMIT)?).ok()
+    let bytes = cache::read(path, COMPILED_LIMIT)?;
+    let (body, seal) = bytes.split_at_checked(bytes.len().checked_sub(32)?)?;
+    let digest = ring::digest::digest(&ring::digest::SHA256, body);
+    if digest.as_ref() != seal {
+        return None;
+    }
+    load::decode(body).ok()
 }
 
 /// Parses the spec (JSON, or YAML where it is not JSON) and generates its

@@ -11,7 +11,18 @@
 
 use crate::model::{ServiceData, FORMAT};
 use serde_json::{json, Map, Value};
-use std::collections::BTreeSet;
+use std::cell::Cell;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// Bounds on what one spec may hold, so that a hostile one cannot make the
+/// generator run or grow without end. The Onedata specs stay far below
+/// (Onezone 21.02.7: 392 operations, 165 definitions, 34 properties at the
+/// most, about 3,000 fields in all).
+const MAX_OPERATIONS: usize = 10_000;
+const MAX_DEFINITIONS: usize = 5_000;
+const MAX_PROPERTIES: usize = 5_000;
+/// Fields written in all, `allOf` copies included.
+const MAX_FIELDS: usize = 250_000;
 
 /// A spec the generator cannot use: what is wrong, and where (a path into
 /// the spec such as `paths["/spaces"].post.parameters[0]`).
@@ -48,7 +59,16 @@ fn generate_value(spec: &Value) -> Result<Value> {
         .get("definitions")
         .and_then(Value::as_object)
         .ok_or("definitions: missing or not an object")?;
-    let conv = Converter { defs };
+    if defs.len() > MAX_DEFINITIONS {
+        bail!(
+            "definitions: {} of them; specs of up to {MAX_DEFINITIONS} are read",
+            defs.len()
+        );
+    }
+    let conv = Converter {
+        defs,
+        fields: Cell::new(0),
+    };
 
     let mut raw_ops = Vec::new();
     let paths = spec
@@ -67,6 +87,9 @@ fn generate_value(spec: &Value) -> Result<Value> {
             }
             raw_ops.push((path.as_str(), method.as_str(), op));
         }
+        if raw_ops.len() > MAX_OPERATIONS {
+            bail!("paths: more than {MAX_OPERATIONS} operations; such specs are not read");
+        }
     }
     let known_ids: BTreeSet<&str> = raw_ops
         .iter()
@@ -81,7 +104,7 @@ fn generate_value(spec: &Value) -> Result<Value> {
             .ok_or_else(|| format!("paths[{path:?}].{method}: no operationId"))?;
         let entry = conv
             .operation(id, path, method, op, &known_ids)
-            .at(|| format!("paths[{path:?}].{method} ({id})"))?;
+            .at(|| format!("paths[{path:?}].{method} ({})", id.escape_debug()))?;
         operations.push(entry);
     }
     split_duplicate_handle_service_privileges(&mut operations)?;
@@ -91,7 +114,7 @@ fn generate_value(spec: &Value) -> Result<Value> {
     for op in &operations {
         let name = op["name"].as_str().unwrap_or_default().to_owned();
         if !seen.insert(name.clone()) {
-            bail!("operation name {name} occurs twice; add a rule for it to the generator");
+            bail!("operation name {name:?} occurs twice; add a rule for it to the generator");
         }
     }
 
@@ -99,7 +122,7 @@ fn generate_value(spec: &Value) -> Result<Value> {
     for (name, def) in defs {
         let schema = conv
             .schema(def, Some(name))
-            .at(|| format!("definitions.{name}"))?;
+            .at(|| format!("definitions[{name:?}]"))?;
         schemas.insert(name.clone(), schema);
     }
     fix_harvester_gui_plugin_config(&mut schemas)?;
@@ -237,8 +260,9 @@ fn security_schemes(spec: &Value) -> Value {
 /// Tags in the order of the spec's tag groups, then any others in order of use.
 fn tags(spec: &Value, operations: &[Value]) -> Value {
     let mut order: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     let mut push = |t: &str| {
-        if !order.iter().any(|o| o == t) {
+        if seen.insert(t.to_owned()) {
             order.push(t.to_owned());
         }
     };
@@ -261,12 +285,18 @@ fn tags(spec: &Value, operations: &[Value]) -> Value {
             push(t);
         }
     }
-    order.retain(|t| operations.iter().any(|op| op["tag"] == t.as_str()));
+    let used: HashSet<&str> = operations
+        .iter()
+        .filter_map(|op| op["tag"].as_str())
+        .collect();
+    order.retain(|t| used.contains(t.as_str()));
     json!(order)
 }
 
 struct Converter<'a> {
     defs: &'a Map<String, Value>,
+    /// Fields written so far (see [`MAX_FIELDS`]).
+    fields: Cell<usize>,
 }
 
 impl Converter<'_> {
@@ -308,7 +338,7 @@ impl Converter<'_> {
                     });
                 }
                 other => {
-                    bail!("parameter {name} is in {other}, which the catalogue does not model")
+                    bail!("parameter {name:?} is in {other:?}, which the catalogue does not model")
                 }
             }
         }
@@ -483,7 +513,7 @@ impl Converter<'_> {
             None => {
                 out.insert("type".into(), json!("any"));
             }
-            Some(other) => bail!("unsupported type {other}"),
+            Some(other) => bail!("unsupported type {other:?}"),
         }
         Ok(Value::Object(out))
     }
@@ -497,13 +527,17 @@ impl Converter<'_> {
             .flatten()
             .filter_map(|v| v.as_str().map(str::to_owned))
             .collect();
+        let properties = s.get("properties").and_then(Value::as_object);
+        let n = properties.map_or(0, Map::len);
+        if n > MAX_PROPERTIES {
+            bail!("properties: {n} of them; objects of up to {MAX_PROPERTIES} are read");
+        }
+        self.fields.set(self.fields.get() + n);
+        if self.fields.get() > MAX_FIELDS {
+            bail!("more than {MAX_FIELDS} fields in all (allOf copies included); such specs are not read");
+        }
         let mut fields = Vec::new();
-        for (fname, fs) in s
-            .get("properties")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
+        for (fname, fs) in properties.into_iter().flatten() {
             let mut field = json!({
                 "name": fname,
                 "required": required.contains(fname),
@@ -522,6 +556,7 @@ impl Converter<'_> {
     /// the fields of every part.
     fn all_of(&self, s: &Value, parts: &[Value]) -> Result<Value> {
         let mut fields: Vec<Value> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
         let mut required: BTreeSet<String> = s
             .get("required")
             .and_then(Value::as_array)
@@ -542,10 +577,13 @@ impl Converter<'_> {
             let (part_fields, part_required) = self.fields(resolved)?;
             required.extend(part_required);
             for f in part_fields {
-                let fname = f["name"].clone();
-                match fields.iter_mut().find(|g| g["name"] == fname) {
-                    Some(existing) => *existing = f,
-                    None => fields.push(f),
+                let fname = f["name"].as_str().unwrap_or_default().to_owned();
+                match index.get(&fname) {
+                    Some(&i) => fields[i] = f,
+                    None => {
+                        index.insert(fname, fields.len());
+                        fields.push(f);
+                    }
                 }
             }
         }

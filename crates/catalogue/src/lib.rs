@@ -217,11 +217,12 @@ impl Catalogue {
 
     /// The tags that have operations in this release, in display order.
     pub fn tags(self) -> impl Iterator<Item = &'static str> {
+        let used: std::collections::HashSet<&str> = self.operations().map(|op| op.tag).collect();
         self.service
             .tags
             .iter()
             .copied()
-            .filter(move |t| self.operations().any(|op| op.tag == *t))
+            .filter(move |t| used.contains(t))
     }
 
     /// The named schema at `index`, in this release's shape.

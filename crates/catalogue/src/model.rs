@@ -530,7 +530,12 @@ impl ServiceData {
     pub fn context(&self) -> Context<'_> {
         Context {
             releases: &self.releases,
-            schemas: self.schemas.iter().map(|s| s.name.as_str()).collect(),
+            schemas: self
+                .schemas
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| Some((s.name.as_str(), u16::try_from(i).ok()?)))
+                .collect(),
         }
     }
 

@@ -15,7 +15,8 @@ use std::fmt::Write as _;
 /// numbers (spans name them) and schema names (refs name them).
 pub struct Context<'a> {
     pub releases: &'a [String],
-    pub schemas: Vec<&'a str>,
+    /// Each schema name with its index.
+    pub schemas: std::collections::HashMap<&'a str, u16>,
 }
 
 impl Context<'_> {
@@ -25,7 +26,7 @@ impl Context<'_> {
             .iter()
             .position(|r| r == name)
             .and_then(|i| u8::try_from(i).ok())
-            .ok_or_else(|| format!("release {name} is not in the catalogue's releases"))
+            .ok_or_else(|| format!("release {name:?} is not in the catalogue's releases"))
     }
 
     /// The newest release's index.
@@ -37,10 +38,9 @@ impl Context<'_> {
     /// The index of a named schema.
     pub fn schema(&self, name: &str) -> Result<u16, String> {
         self.schemas
-            .iter()
-            .position(|n| *n == name)
-            .and_then(|i| u16::try_from(i).ok())
-            .ok_or_else(|| format!("a ref to the unknown schema {name}"))
+            .get(name)
+            .copied()
+            .ok_or_else(|| format!("a ref to the unknown schema {name:?}"))
     }
 }
 
