@@ -520,13 +520,7 @@ impl Converter<'_> {
 
     /// Declared fields of an object schema, in the spec's order.
     fn fields(&self, s: &Value) -> Result<(Vec<Value>, BTreeSet<String>)> {
-        let required: BTreeSet<String> = s
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect();
+        let required = required_names(s);
         let properties = s.get("properties").and_then(Value::as_object);
         let n = properties.map_or(0, Map::len);
         if n > MAX_PROPERTIES {
@@ -557,13 +551,7 @@ impl Converter<'_> {
     fn all_of(&self, s: &Value, parts: &[Value]) -> Result<Value> {
         let mut fields: Vec<Value> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
-        let mut required: BTreeSet<String> = s
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|v| v.as_str().map(str::to_owned))
-            .collect();
+        let mut required = required_names(s);
         for part in parts {
             let resolved = match part.get("$ref").and_then(Value::as_str) {
                 Some(r) => {
@@ -623,6 +611,16 @@ impl Converter<'_> {
         }
         out
     }
+}
+
+/// The names a schema's `required` lists.
+fn required_names(s: &Value) -> BTreeSet<String> {
+    s.get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect()
 }
 
 /// Deprecated operations name their replacements as `#operation/<id>` links.
