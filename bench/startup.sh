@@ -43,4 +43,14 @@ if [ -x /usr/bin/time ]; then
   /usr/bin/time -f "dry-run peak RSS: %M kB" "$bin" --dry-run createSpaceSupportToken id=x >/dev/null 2>"$out/t" || true
   grep RSS "$out/t" || true
 fi
+# Instructions executed (valgrind's callgrind): the same count on a busy
+# machine as on an idle one, so small start-up changes show.
+if command -v valgrind >/dev/null; then
+  for args in "--dry-run createSpaceSupportToken id=x" "createSpaceSupportToken --help" "--help"; do
+    # shellcheck disable=SC2086
+    n=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" $args 2>&1 >/dev/null |
+      sed -n 's/.*Collected : //p')
+    echo "instructions, $args: $n"
+  done
+fi
 echo "release binary: $(stat -c %s "$bin") bytes (stripped)"

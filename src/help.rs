@@ -228,7 +228,7 @@ pub fn global(sel: &Selection) -> String {
                 } else {
                     ""
                 };
-                let since = since_mark(cat, op);
+                let since = since_mark(op);
                 (op.name.to_owned(), format!("{}{mark}{since}", op.summary))
             })
             .collect();
@@ -238,11 +238,9 @@ pub fn global(sel: &Selection) -> String {
 }
 
 /// ` (since 21.02.4)` for an operation that the oldest release lacks.
-fn since_mark(cat: Catalogue, op: &Operation) -> String {
-    match cat.since(op.name) {
-        Some(since) if Some(&since) != cat.service.releases.first() => format!(" (since {since})"),
-        _ => String::new(),
-    }
+pub fn since_mark(op: &Operation) -> String {
+    op.introduced
+        .map_or_else(String::new, |since| format!(" (since {since})"))
 }
 
 /// Which releases have the operation, where not all do:

@@ -437,10 +437,7 @@ fn heads(cat: Catalogue) -> Vec<Candidate> {
             } else {
                 ""
             };
-            let since = match cat.since(op.name) {
-                Some(v) if Some(&v) != cat.service.releases.first() => format!(" (since {v})"),
-                _ => String::new(),
-            };
+            let since = help::since_mark(op);
             Candidate::new(
                 Kind::Operation,
                 op.name,
@@ -494,6 +491,7 @@ fn option_values(a: &Arg, prefix: &str, env: &Environment) -> Reply {
         "accept" | "content-type" => return Reply::words(prefix, values(cli::MIME_ABBREVIATIONS)),
         "output" => return Reply::words(prefix, values(cli::OUTPUT_FORMATS)),
         "host" => return Reply::words(prefix, known_hosts(env)),
+        "api-version" => return Reply::words(prefix, releases()),
         _ => {}
     }
     if matches!(
@@ -517,6 +515,25 @@ fn option_values(a: &Arg, prefix: &str, env: &Environment) -> Reply {
         })
         .collect();
     Reply::words(prefix, possible)
+}
+
+/// The releases after `--api-version`, newest first, then their lines.
+fn releases() -> Vec<Candidate> {
+    let s = crate::release::service();
+    let mut out: Vec<Candidate> = s
+        .releases
+        .iter()
+        .rev()
+        .map(|r| Candidate::new(Kind::Value, *r, format!("{} {r}", s.title)))
+        .collect();
+    for r in s.releases.iter().rev() {
+        let line: String = r.split('.').take(2).collect::<Vec<_>>().join(".");
+        if !out.iter().any(|c| c.word == line) {
+            let help = format!("the newest {} {line} release, {r}", s.title);
+            out.push(Candidate::new(Kind::Value, line, help));
+        }
+    }
+    out
 }
 
 /// Hosts worth offering after `--host`: `$ONEZONE_HOST`, then the hosts

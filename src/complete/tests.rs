@@ -254,3 +254,13 @@ fn later_operations_say_since_when_in_their_description() {
         .expect("offered");
     assert!(c.help.contains("(since 21.02.4)"), "{c:?}");
 }
+
+#[test]
+fn api_version_offers_the_releases_and_their_lines() {
+    let got = ask(&["--api-version"], "");
+    assert_eq!(got.first().map(String::as_str), Some("21.02.7"));
+    for want in ["20.02.20", "19.02.5", "21.02", "20.02", "19.02"] {
+        assert!(got.iter().any(|w| w == want), "{want} in {got:?}");
+    }
+    assert_eq!(ask(&["--api-version"], "20"), ["20.02.20", "20.02"]);
+}

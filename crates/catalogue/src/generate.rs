@@ -23,6 +23,8 @@ const MAX_DEFINITIONS: usize = 5_000;
 const MAX_PROPERTIES: usize = 5_000;
 /// Fields written in all, `allOf` copies included.
 const MAX_FIELDS: usize = 250_000;
+/// Tags: each is listed with its operations in `--help`.
+const MAX_TAGS: usize = 1_000;
 
 /// A spec the generator cannot use: what is wrong, and where (a path into
 /// the spec such as `paths["/spaces"].post.parameters[0]`).
@@ -158,7 +160,7 @@ fn generate_value(spec: &Value) -> Result<Value> {
         "basePath": base_path,
         "releases": [version],
         "auth": security_schemes(spec),
-        "tags": tags(spec, &operations),
+        "tags": tags(spec, &operations)?,
         "operations": operations,
         "schemas": schemas,
     }))
@@ -258,7 +260,7 @@ fn security_schemes(spec: &Value) -> Value {
 }
 
 /// Tags in the order of the spec's tag groups, then any others in order of use.
-fn tags(spec: &Value, operations: &[Value]) -> Value {
+fn tags(spec: &Value, operations: &[Value]) -> Result<Value> {
     let mut order: Vec<String> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut push = |t: &str| {
@@ -290,7 +292,13 @@ fn tags(spec: &Value, operations: &[Value]) -> Value {
         .filter_map(|op| op["tag"].as_str())
         .collect();
     order.retain(|t| used.contains(t.as_str()));
-    json!(order)
+    if order.len() > MAX_TAGS {
+        return Err(format!(
+            "tags: {} of them; specs of up to {MAX_TAGS} are read",
+            order.len()
+        ));
+    }
+    Ok(json!(order))
 }
 
 struct Converter<'a> {

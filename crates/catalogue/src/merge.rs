@@ -5,7 +5,8 @@
 //! releases is one entry with the span of those releases (`since`,
 //! `until`); a change of shape starts a new entry. An operation whose
 //! method and path a later release serves under another name records that
-//! name (`renamedTo`).
+//! name (`renamedTo`); one that came after the first release records the
+//! release that brought it (`introduced`).
 
 use crate::model::{
     NamedSchemaData, OperationData, SchemaVersionData, ServiceData as File, SpanData,
@@ -61,10 +62,12 @@ pub fn merge(mut files: Vec<File>) -> Result<File, String> {
             .iter()
             .map(|f| f.operations.iter().find(|op| op.name == name))
             .collect();
+        let first = shapes.iter().position(Option::is_some).unwrap_or(0);
         for (since, until, op) in runs(&shapes) {
             let mut entry = op.clone();
             entry.span = span(since, until);
             entry.renamed_to = renamed_to(&files, until, &op);
+            entry.introduced = (first != 0).then(|| releases[first].clone());
             operations.push(entry);
         }
     }
@@ -144,6 +147,7 @@ impl Shape for OperationData {
         OperationData {
             span: SpanData::default(),
             renamed_to: None,
+            introduced: None,
             ..self.clone()
         }
     }

@@ -66,6 +66,10 @@ catalogue_types! {
         /// The name a later release gives this operation (same method and path).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         renamed_to: Option<String>,
+        /// The first release with an operation of this name, where that is
+        /// not the file's first (whatever its shape then).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        introduced: Option<String>,
         summary: String,
         tag: String,
         method: String,
