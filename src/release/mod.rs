@@ -354,8 +354,10 @@ pub fn absent(sel: &Selection, name: &str) -> Option<Failure> {
         }
     };
     Some(match &sel.source {
-        Source::Cache { .. } | Source::Server => f.hint(format!(
-            "nothing was sent; if the server was upgraded, give --api-version, or set {}",
+        Source::Cache { age, .. } => f.hint(format!(
+            "nothing was sent; the server's release was cached {} ago: if it was upgraded \
+             since, give --api-version, or set {}",
+            describe_age(*age),
             env_var("API_VERSION")
         )),
         _ => f.hint("nothing was sent"),
