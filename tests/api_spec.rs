@@ -381,6 +381,28 @@ fn a_spec_call_is_sent_without_asking_the_server() {
     assert_eq!(reqs.len(), 1, "{reqs:#?}");
     assert_eq!(reqs[0].path, "/api/v3/onezone/user");
     assert_eq!(reqs[0].header("x-auth-token"), Some(ADMIN_TOKEN));
+
+    // An operation that no built-in release has is sent as well, with its
+    // body (the fake, which serves 21.02.7, knows no such path: 404).
+    zone.clear_requests();
+    let mut c = dir.cmd(&["createQuux", "name==q", "size:=3"]);
+    c.env_remove("ONEZONE_API_VERSION")
+        .env("ONEZONE_HOST", zone.url())
+        .env("ONEZONE_API_KEY", ADMIN_TOKEN)
+        .arg("--api-spec")
+        .arg(&spec);
+    let r = limited(c);
+    assert_eq!(r.code, Some(i32::from(exit::HTTP_4XX)), "{r}");
+    assert!(r.stderr.starts_with("error: HTTP 404"), "{r}");
+    let reqs = zone.requests();
+    assert_eq!(reqs.len(), 1, "{reqs:#?}");
+    assert_eq!(
+        (reqs[0].method.as_str(), reqs[0].path.as_str()),
+        ("POST", "/api/v3/onezone/quux")
+    );
+    assert_eq!(reqs[0].header("x-auth-token"), Some(ADMIN_TOKEN));
+    let body: Value = serde_json::from_slice(&reqs[0].body).expect("a JSON body");
+    assert_eq!(body, json!({"name": "q", "size": 3}));
 }
 
 /// The start of a compiled catalogue (onedata_catalogue::load::encode).
