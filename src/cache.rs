@@ -49,14 +49,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let parent = path
         .parent()
         .ok_or_else(|| std::io::Error::other("no parent directory"))?;
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(parent)?;
+    crate::private_files::create_dir(parent)?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("cache");
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -267,7 +267,7 @@ pub fn releases_of(cat: Catalogue, name: &str) -> Option<String> {
 /// A short type description: `string`, `array of string`, `Caveat`,
 /// `GroupPrivileges (array of string)`.
 pub fn type_label(cat: Catalogue, schema: &'static Schema) -> String {
-    let base = match resolve_ref(cat, schema) {
+    let base = match cat.resolve(schema) {
         Schema::Any => "any JSON".to_owned(),
         Schema::String { .. } => "string".into(),
         Schema::Integer => "integer".into(),
@@ -289,20 +289,16 @@ pub fn type_label(cat: Catalogue, schema: &'static Schema) -> String {
             .collect::<Vec<_>>()
             .join(" or "),
     };
-    match (cat.ref_name(schema), resolve_ref(cat, schema)) {
+    match (cat.ref_name(schema), cat.resolve(schema)) {
         (Some(name), Schema::Object(_)) => name.to_owned(),
         (Some(name), Schema::Array { .. }) => format!("{name} ({base})"),
         _ => base,
     }
 }
 
-fn resolve_ref(cat: Catalogue, schema: &'static Schema) -> &'static Schema {
-    cat.resolve(schema)
-}
-
 /// The allowed values of a string field, or of a list of strings.
 fn inline_enum(cat: Catalogue, schema: &'static Schema) -> &'static [&'static str] {
-    match resolve_ref(cat, schema) {
+    match cat.resolve(schema) {
         Schema::String { enum_values, .. } => enum_values,
         Schema::Array { items, .. } => match cat.resolve(items) {
             Schema::String { enum_values, .. } => enum_values,

@@ -21,6 +21,7 @@ pub mod items;
 pub mod man;
 pub mod net;
 pub mod output;
+pub mod private_files;
 pub mod release;
 pub mod request;
 

@@ -364,13 +364,17 @@ fn a_spec_call_is_sent_without_asking_the_server() {
     let zone = FakeZone::start().expect("the fake starts");
     let dir = Dir::new("spec-call");
     let spec = dir.json_spec();
-    let mut c = dir.cmd(&["-v", "getCurrentUser"]);
-    c.env_remove("ONEZONE_API_VERSION")
-        .env("ONEZONE_HOST", zone.url())
-        .env("ONEZONE_API_KEY", ADMIN_TOKEN)
-        .arg("--api-spec")
-        .arg(&spec);
-    let r = limited(c);
+    // A call to the fake, as the admin, with the spec.
+    let call = |args: &[&str]| {
+        let mut c = dir.cmd(args);
+        c.env_remove("ONEZONE_API_VERSION")
+            .env("ONEZONE_HOST", zone.url())
+            .env("ONEZONE_API_KEY", ADMIN_TOKEN)
+            .arg("--api-spec")
+            .arg(&spec);
+        limited(c)
+    };
+    let r = call(&["-v", "getCurrentUser"]);
     assert_ok(&r, "getCurrentUser");
     assert!(r.json()["userId"].is_string(), "{r}");
     assert!(
@@ -385,13 +389,7 @@ fn a_spec_call_is_sent_without_asking_the_server() {
     // An operation that no built-in release has is sent as well, with its
     // body (the fake, which serves 21.02.7, knows no such path: 404).
     zone.clear_requests();
-    let mut c = dir.cmd(&["createQuux", "name==q", "size:=3"]);
-    c.env_remove("ONEZONE_API_VERSION")
-        .env("ONEZONE_HOST", zone.url())
-        .env("ONEZONE_API_KEY", ADMIN_TOKEN)
-        .arg("--api-spec")
-        .arg(&spec);
-    let r = limited(c);
+    let r = call(&["createQuux", "name==q", "size:=3"]);
     assert_eq!(r.code, Some(i32::from(exit::HTTP_4XX)), "{r}");
     assert!(r.stderr.starts_with("error: HTTP 404"), "{r}");
     let reqs = zone.requests();

@@ -174,7 +174,8 @@ impl Config {
             .path
             .parent()
             .ok_or_else(|| format!("{shown} has no parent directory"))?;
-        create_private_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        crate::private_files::create_dir(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let mut text = serde_json::to_vec_pretty(&Value::Object(self.doc.clone()))
             .map_err(|e| format!("cannot encode the config: {e}"))?;
         text.push(b'\n');
@@ -186,17 +187,6 @@ impl Config {
         }
         Ok(())
     }
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(dir)
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

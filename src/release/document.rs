@@ -59,20 +59,9 @@ struct Key<'a>(&'a Budget);
 impl<'de> DeserializeSeed<'de> for Key<'_> {
     type Value = String;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
-        let key = String::deserialize_seedless(d)?;
+        let key = <String as serde::Deserialize>::deserialize(d)?;
         self.0.spend(1 + key.len() as u64)?;
         Ok(key)
-    }
-}
-
-/// `String: Deserialize`, named so that the seed above reads clearly.
-trait Seedless: Sized {
-    fn deserialize_seedless<'de, D: Deserializer<'de>>(d: D) -> Result<Self, D::Error>;
-}
-
-impl Seedless for String {
-    fn deserialize_seedless<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-        serde::Deserialize::deserialize(d)
     }
 }
 

@@ -140,26 +140,15 @@ impl Catalogue {
         if spans.is_empty() {
             return Absence::Unknown;
         }
-        if let Some(op) =
-            self.service.operations.iter().find(|op| {
-                op.name == name && op.span.until < self.release && op.renamed_to.is_some()
-            })
-        {
-            if let Some(to) = op.renamed_to {
-                if let Some(new) = self.find(to) {
-                    let since = self
-                        .service
-                        .operations
-                        .iter()
-                        .filter(|o| o.name == new.name)
-                        .map(|o| o.span.since)
-                        .min()
-                        .unwrap_or(new.span.since);
-                    return Absence::Renamed {
-                        to,
-                        since: self.release_name(since),
-                    };
-                }
+        let renamed = self
+            .service
+            .operations
+            .iter()
+            .filter(|op| op.name == name && op.span.until < self.release)
+            .find_map(|op| op.renamed_to);
+        if let Some(to) = renamed.filter(|to| self.find(to).is_some()) {
+            if let Some(since) = self.since(to) {
+                return Absence::Renamed { to, since };
             }
         }
         if let Some(old) = self.operations().find(|op| op.renamed_to == Some(name)) {
@@ -204,15 +193,10 @@ impl Catalogue {
     }
 
     /// The first release that has an operation of this name, whatever its
-    /// shape then.
+    /// shape then (what the merge recorded as `introduced`).
     pub fn since(self, name: &str) -> Option<&'static str> {
-        self.service
-            .operations
-            .iter()
-            .filter(|op| op.name == name)
-            .map(|op| op.span.since)
-            .min()
-            .map(|i| self.release_name(i))
+        let op = self.service.operations.iter().find(|op| op.name == name)?;
+        Some(op.introduced.unwrap_or_else(|| self.release_name(0)))
     }
 
     /// The tags that have operations in this release, in display order.

@@ -11,7 +11,7 @@
 //! changed between releases appears once per shape.
 
 use crate::binary::{Binary, Reader};
-use crate::owned::{at, catalogue_types, leak, leak_str, Context, Owned};
+use crate::owned::{at, catalogue_types, leak_str, Context, Owned};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
@@ -444,18 +444,18 @@ impl Owned for SchemaData {
             if let Some(r) = &self.reference {
                 return Ok(Schema::Ref(cx.schema(r)?));
             }
-            return Ok(Schema::AnyOf(leak(
-                self.any_of
-                    .iter()
-                    .flatten()
-                    .map(|a| a.load(cx))
-                    .collect::<Result<Vec<_>, _>>()?,
-            )));
+            return Ok(Schema::AnyOf(match &self.any_of {
+                Some(list) => list.load(cx)?,
+                None => &[],
+            }));
         };
         Ok(match ty {
             Type::Any => Schema::Any,
             Type::String => Schema::String {
-                enum_values: self.enum_values.clone().unwrap_or_default().load(cx)?,
+                enum_values: match &self.enum_values {
+                    Some(values) => values.load(cx)?,
+                    None => &[],
+                },
             },
             Type::Integer => Schema::Integer,
             Type::Number => Schema::Number,
@@ -482,7 +482,10 @@ impl Owned for SchemaData {
                 return Ok(());
             }
             out.push_str("Schema::AnyOf(");
-            self.any_of.clone().unwrap_or_default().emit(cx, out)?;
+            match &self.any_of {
+                Some(list) => list.emit(cx, out)?,
+                None => out.push_str("&[]"),
+            }
             out.push(')');
             return Ok(());
         };
@@ -490,7 +493,10 @@ impl Owned for SchemaData {
             Type::Any => out.push_str("Schema::Any"),
             Type::String => {
                 out.push_str("Schema::String { enum_values: ");
-                self.enum_values.clone().unwrap_or_default().emit(cx, out)?;
+                match &self.enum_values {
+                    Some(values) => values.emit(cx, out)?,
+                    None => out.push_str("&[]"),
+                }
                 out.push_str(" }");
             }
             Type::Integer => out.push_str("Schema::Integer"),
@@ -507,7 +513,10 @@ impl Owned for SchemaData {
             }
             Type::Object => {
                 out.push_str("Schema::Object(");
-                self.object.clone().unwrap_or_default().emit(cx, out)?;
+                match &self.object {
+                    Some(o) => o.emit(cx, out)?,
+                    None => ObjectData::default().emit(cx, out)?,
+                }
                 out.push(')');
             }
         }
