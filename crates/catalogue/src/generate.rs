@@ -331,7 +331,12 @@ impl Converter<'_> {
                     let mut param = Map::new();
                     param.insert("name".into(), json!(name));
                     param.insert("in".into(), json!(location));
-                    let schema = self.schema(p, None)?;
+                    let mut schema = self.schema(p, None)?;
+                    // Onepanel's LUMA mappings type `{username}` and
+                    // `{groupname}` as integers; they are names.
+                    if location == "path" && name.ends_with("name") && schema["type"] == "integer" {
+                        schema = json!({ "type": "string" });
+                    }
                     param.insert("schema".into(), schema);
                     // Path parameters are always required in Swagger 2.0.
                     let required = location == "path" || p.get("required") == Some(&json!(true));
