@@ -76,9 +76,10 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
     }
     let (Some(name), Some(base_url), [_, items @ ..]) = (name, base_url, inv.words.as_slice())
     else {
+        let cmd = crate::personality::current().command;
         return Err(Failure::usage("no operation given")
-            .hint("usage: onezone-rest-cli [OPTIONS] <OPERATION> [ITEM]...")
-            .hint("run `onezone-rest-cli --help` for the list of operations"));
+            .hint(format!("usage: {cmd} [OPTIONS] <OPERATION> [ITEM]..."))
+            .hint(format!("run `{cmd} --help` for the list of operations")));
     };
 
     // The body from stdin is read once, though the request may be built
@@ -174,7 +175,10 @@ fn unknown_operation(name: &str, sel: &Selection) -> Failure {
     if !close.is_empty() {
         f = f.hint(format!("did you mean: {}?", close.join(", ")));
     }
-    f.hint("run `onezone-rest-cli --help` for the list of operations")
+    f.hint(format!(
+        "run `{} --help` for the list of operations",
+        crate::personality::current().command
+    ))
 }
 
 fn warn_deprecated(req: &Request, g: &Globals) {

@@ -104,6 +104,15 @@ fn flag(id: &'static str, group: Group) -> Arg {
 /// Every global option, once.
 pub fn options() -> Vec<Arg> {
     use Group::{Curl, Ours};
+    let p = crate::personality::current();
+    let host_vars = match p.generic_host_var {
+        Some(g) => format!("${}, ${g}", p.host_var),
+        None => format!("${}", p.host_var),
+    };
+    let port = p
+        .default_port
+        .map(|n| format!("; port {n} unless the URL names one"))
+        .unwrap_or_default();
     let formats: Vec<&str> = OUTPUT_FORMATS.iter().map(|(f, _)| *f).collect();
     vec![
         flag("help", Ours).short('h').help("Show help; after an operation, the operation's help"),
@@ -111,16 +120,16 @@ pub fn options() -> Vec<Arg> {
         flag("about", Ours).help("Describe the service and the API version"),
         opt("host", Ours)
             .value_name("URL")
-            .help("Onezone URL (default: $ONEZONE_HOST, then the host of the last login); https:// is assumed"),
+            .help(format!("{} URL (default: {host_vars}, then the host of the last login); https:// is assumed{port}", p.title())),
         opt("api-version", Ours)
             .value_name("RELEASE")
-            .help("API release to use: 21.02.7, or a line such as 20.02 (default: $ONEZONE_API_VERSION, \
-                   then what the server reports, cached for a day, then the newest known)"),
+            .help(format!("API release to use: 21.02.7, or a line such as 20.02 (default: ${}, \
+                   then what the server reports, cached for a day, then the newest known)", p.version_var)),
         opt("api-spec", Ours)
             .value_name("FILE")
             .value_parser(clap::value_parser!(PathBuf))
-            .help("Use this Swagger 2.0 spec (JSON or YAML) for a release the tool does not know, \
-                   such as 25.x (default: $ONEZONE_API_SPEC); compiled once and cached"),
+            .help(format!("Use this Swagger 2.0 spec (JSON or YAML) for a release the tool does not know, \
+                   such as 25.x (default: ${}); compiled once and cached", p.spec_var)),
         flag("dry-run", Ours).help("Print the request as a curl command instead of sending it"),
         flag("show-secrets", Ours).help("With --dry-run, print credentials instead of a redaction"),
         flag("force", Ours).help("Send even if the body does not match the API schema"),
@@ -178,7 +187,7 @@ pub fn options() -> Vec<Arg> {
 
 /// The root command: global options and the operation with its items.
 pub fn command() -> Command {
-    Command::new("onezone-rest-cli")
+    Command::new(crate::personality::current().command)
         .disable_help_flag(true)
         .disable_version_flag(true)
         .disable_help_subcommand(true)
@@ -323,7 +332,7 @@ pub fn normalise(args: impl IntoIterator<Item = String>) -> Vec<String> {
 
 /// Parses the arguments after the program name.
 pub fn parse(args: Vec<String>) -> Result<Invocation, String> {
-    let argv = std::iter::once("onezone-rest-cli".to_owned()).chain(normalise(args));
+    let argv = std::iter::once(crate::personality::current().command.to_owned()).chain(normalise(args));
     let matches = command()
         .try_get_matches_from(argv)
         .map_err(|e| clap_message(&e))?;
@@ -355,8 +364,9 @@ fn clap_message(e: &clap::Error) -> String {
                 .collect();
             format!(
                 "unknown option {arg}. Of curl's options these are understood: {}. \
-                 See `onezone-rest-cli --help` for the others.",
-                curl.join(", ")
+                 See `{} --help` for the others.",
+                curl.join(", "),
+                crate::personality::current().command
             )
         }
         _ => {

@@ -1,11 +1,11 @@
 //! `--dry-run`: the request as one curl command that, pasted into bash,
 //! sends exactly the same method, URL, headers and body.
 //!
-//! Credentials are never printed: one from `ONEZONE_API_KEY` or
-//! `ONEZONE_BASIC_AUTH` is shown as a reference to that variable, any other
-//! as `<redacted>`, unless `--show-secrets` is given.
+//! Credentials are never printed: one from a variable (`ONEZONE_API_KEY`,
+//! `ONEDATA_API_KEY`, `ONEPANEL_BASIC_AUTH`, …) is shown as a reference to
+//! that variable, any other as `<redacted>`, unless `--show-secrets` is given.
 
-use crate::auth::{Kind, Source, API_KEY_VAR, BASIC_AUTH_VAR};
+use crate::auth::{Kind, Source};
 use crate::cli::Globals;
 use crate::request::Request;
 use std::borrow::Cow;
@@ -59,13 +59,13 @@ pub fn render(req: &Request, g: &Globals) -> String {
     }
     if let Some(c) = &req.credential {
         match (&c.kind, c.source, g.show_secrets) {
-            (Kind::Header { name, .. }, Source::ApiKeyVar, false) => {
+            (Kind::Header { name, .. }, src @ (Source::ApiKeyVar | Source::GenericApiKeyVar), false) => {
                 push("-H");
-                push(&format!("\"{name}: ${API_KEY_VAR}\""));
+                push(&format!("\"{name}: ${}\"", src.describe()));
             }
             (Kind::Basic { .. }, Source::BasicAuthVar, false) => {
                 push("-u");
-                push(&format!("\"${BASIC_AUTH_VAR}\""));
+                push(&format!("\"${}\"", Source::BasicAuthVar.describe()));
             }
             (Kind::Header { name, value }, _, show) => {
                 let v = if show { value.expose() } else { REDACTED };

@@ -26,7 +26,7 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     ),
     (
         HTTP_4XX,
-        "the server answered 4xx (401: log in, or set ONEZONE_API_KEY)",
+        "the server answered 4xx (401: log in, or set the token variable)",
     ),
     (
         HTTP_5XX,

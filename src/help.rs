@@ -38,22 +38,40 @@ pub const ITEMS_HELP: &[(&str, &str)] = &[
     ),
 ];
 
-pub const ENVIRONMENT: &[(&str, &str)] = &[
-    ("ONEZONE_HOST", "Onezone URL, when --host is not given"),
-    ("ONEZONE_API_KEY", "access token, sent as X-Auth-Token"),
-    (
-        "ONEZONE_BASIC_AUTH",
-        "user:password for basic authentication",
-    ),
-    (
-        "ONEZONE_API_VERSION",
-        "API release, when --api-version is not given (21.02.7, or a line: 20.02)",
-    ),
-    (
-        "ONEZONE_API_SPEC",
-        "Swagger 2.0 spec file (JSON or YAML), when --api-spec is not given",
-    ),
-];
+/// The variables the command reads, in the order they are consulted.
+pub fn environment() -> Vec<(String, String)> {
+    let p = crate::personality::current();
+    let mut out = vec![(
+        p.host_var.to_owned(),
+        format!("{} URL, when --host is not given", p.title()),
+    )];
+    if let Some(g) = p.generic_host_var {
+        out.push((
+            g.to_owned(),
+            format!("{} URL, when neither --host nor {} is given (as in the onedata/rest-cli image)", p.title(), p.host_var),
+        ));
+    }
+    out.push((
+        p.api_key_var.to_owned(),
+        "access token, sent as X-Auth-Token".to_owned(),
+    ));
+    if let Some(b) = p.basic_auth_var {
+        out.push((b.to_owned(), "user:password for basic authentication".to_owned()));
+    }
+    out.push((
+        crate::personality::GENERIC_API_KEY_VAR.to_owned(),
+        "access token for all three commands, when none of the command's own credential variables is set".to_owned(),
+    ));
+    out.push((
+        p.version_var.to_owned(),
+        "API release, when --api-version is not given (21.02.7, or a line: 20.02)".to_owned(),
+    ));
+    out.push((
+        p.spec_var.to_owned(),
+        "Swagger 2.0 spec file (JSON or YAML), when --api-spec is not given".to_owned(),
+    ));
+    out
+}
 
 /// `onezone-rest-cli 0.1.0 (Onezone REST API 19.02.5 to 21.02.7)`: the
 /// releases this build knows.
@@ -62,7 +80,8 @@ fn version_line() -> String {
     let first = s.releases.first().copied().unwrap_or_default();
     let last = s.releases.last().copied().unwrap_or_default();
     format!(
-        "onezone-rest-cli {} ({} REST API {first} to {last})",
+        "{} {} ({} REST API {first} to {last})",
+        crate::personality::current().command,
         env!("CARGO_PKG_VERSION"),
         s.title
     )
@@ -71,7 +90,8 @@ fn version_line() -> String {
 /// The first line of `--help`: the release in use, and why.
 fn release_line(sel: &Selection) -> String {
     format!(
-        "onezone-rest-cli {} ({} REST API {})",
+        "{} {} ({} REST API {})",
+        crate::personality::current().command,
         env!("CARGO_PKG_VERSION"),
         sel.catalogue.service.title,
         sel.short()
@@ -85,26 +105,46 @@ pub fn version() -> String {
 pub fn about(sel: &Selection) -> String {
     let cat = sel.catalogue;
     let releases = cat.service.releases.join(", ");
+    let p = crate::personality::current();
+    let cmd = p.command;
     format!(
         "{}\n\n\
-         Onezone is the federation service of Onedata, a distributed data-management\n\
-         platform: it keeps users, groups, spaces, shares, providers, tokens, handles,\n\
-         handle services, harvesters and clusters. This tool calls its REST API\n\
-         (base path {}) with one subcommand per operation.\n\n\
+         {}\n\n\
          Release in use: {}:\n\
          {} operations in {} groups.\n\
          Releases known: {releases}.\n\
          The release comes from --api-spec, --api-version, {}, what the\n\
          server reports (cached for a day), or else the newest known.\n\n\
-         Run `onezone-rest-cli --help` for the list of operations, and\n\
-         `onezone-rest-cli <operation> --help` for one of them.\n",
+         Run `{cmd} --help` for the list of operations, and\n\
+         `{cmd} <operation> --help` for one of them.\n",
         version_line(),
-        cat.service.base_path,
+        wrap(&format!(
+            "{} This tool calls its REST API (base path {}) with one subcommand per operation.",
+            p.blurb, cat.service.base_path
+        ), 78),
         sel.describe(),
         cat.operations().count(),
         cat.tags().count(),
-        release::env_var("API_VERSION"),
+        crate::personality::current().version_var,
     )
+}
+
+/// `text` as lines of at most `width` characters, broken between words.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in text.split_whitespace() {
+        if line > 0 && line + 1 + word.chars().count() > width {
+            out.push('\n');
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += word.chars().count();
+    }
+    out
 }
 
 /// Two aligned columns.
@@ -163,10 +203,11 @@ pub fn global(sel: &Selection) -> String {
     let builtins: Vec<String> = builtins::BUILTINS.iter().map(builtin_usage).collect();
     let _ = write!(
         out,
-        "\n\nUsage: onezone-rest-cli [OPTIONS] <OPERATION> [ITEM]...\n       \
-         onezone-rest-cli <OPERATION> --help\n       \
-         onezone-rest-cli {}\n\nRequest items:\n",
-        builtins.join(" | ")
+        "\n\nUsage: {cmd} [OPTIONS] <OPERATION> [ITEM]...\n       \
+         {cmd} <OPERATION> --help\n       \
+         {cmd} {}\n\nRequest items:\n",
+        builtins.join(" | "),
+        cmd = crate::personality::current().command
     );
     rows(
         &mut out,
@@ -195,13 +236,7 @@ pub fn global(sel: &Selection) -> String {
         rows(&mut out, &list);
     }
     out.push_str("\nEnvironment:\n");
-    rows(
-        &mut out,
-        &ENVIRONMENT
-            .iter()
-            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
-            .collect::<Vec<_>>(),
-    );
+    rows(&mut out, &environment());
     out.push_str("\nExit status:\n");
     rows(
         &mut out,
@@ -412,7 +447,7 @@ fn note_variants(cat: Catalogue, schema: &'static Schema, notes: &mut Vec<String
 /// what a polymorphic object needs: its discriminator and the required
 /// fields of the variant it picks).
 pub fn example(cat: Catalogue, op: &'static Operation) -> String {
-    let mut words = vec![format!("onezone-rest-cli {}", op.name)];
+    let mut words = vec![format!("{} {}", crate::personality::current().command, op.name)];
     for p in op.params.iter().filter(|p| p.required) {
         words.push(format!("{}=<{}>", p.name, p.name));
     }
@@ -529,7 +564,10 @@ pub fn operation(cat: Catalogue, op: &'static Operation) -> String {
     }
     if let Some(d) = &op.deprecated {
         let instead = if d.replacements.is_empty() {
-            "it may be removed in a future Onezone release".to_owned()
+            format!(
+                "it may be removed in a future {} release",
+                crate::personality::current().title()
+            )
         } else {
             format!("use {} instead", d.replacements.join(" or "))
         };

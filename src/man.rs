@@ -9,18 +9,20 @@ use crate::builtins::{self, Builtin};
 use crate::catalogue::{Body, Catalogue, Operation};
 use crate::cli::{self, Group};
 use crate::exit::{self, Failure, EXIT_CODES};
-use crate::help::{self, ENVIRONMENT, ITEMS_HELP};
+use crate::help::{self, ITEMS_HELP};
+use crate::personality;
 use crate::release;
 use clap::{Arg, ArgMatches, Command};
 use roff::{bold, italic, roman, Inline, Roff};
 
 /// The arguments of the `man` built-in.
 pub fn command() -> Command {
-    Command::new("man").long_about(
+    let cmd = personality::current().command;
+    Command::new("man").long_about(format!(
         "Print the manual page (roff) on stdout.\n\n\
-         Read it with `onezone-rest-cli man | man -l -`, or install it as \
-         man1/onezone-rest-cli.1 in a directory of `manpath`.",
-    )
+         Read it with `{cmd} man | man -l -`, or install it as \
+         man1/{cmd}.1 in a directory of `manpath`."
+    ))
 }
 
 /// Runs the `man` built-in.
@@ -29,55 +31,21 @@ pub fn run(_: &ArgMatches, _: &Environment) -> Result<u8, Failure> {
     Ok(exit::OK)
 }
 
-const NAME: &str = "onezone-rest-cli";
-
-/// Examples: what it does, then the shell lines.
-pub const EXAMPLES: &[(&str, &[&str])] = &[
-    (
-        "Create a space and keep its id (a 201 answer prints {\"id\": ..., \"location\": ...}):",
-        &["SPACE_ID=$(onezone-rest-cli createSpace name==demo | jq -r .id)"],
-    ),
-    (
-        "Create a token with which a provider can support that space (deprecated; \
-         a warning on stderr names the replacement):",
-        &["onezone-rest-cli createSpaceSupportToken id=\"$SPACE_ID\""],
-    ),
-    (
-        "Join a group with an invite token:",
-        &["onezone-rest-cli joinGroup token==\"$INVITE_TOKEN\""],
-    ),
-    (
-        "Show the request as a curl command instead of sending it (credentials are redacted):",
-        &["onezone-rest-cli --dry-run createSpace name==demo"],
-    ),
-    (
-        "Take a field from a file, append to a list, and send JSON as it is:",
-        &[
-            "onezone-rest-cli modifySpace id=\"$SPACE_ID\" description==@README.md \\",
-            "    'tags[]==demo' advertisedInMarketplace:=false",
-        ],
-    ),
-    (
-        "In CI, with the token from the CI's secret store, and a failure failing the job \
-         (see EXIT STATUS):",
-        &[
-            "export ONEZONE_HOST=https://onezone.example.com",
-            "export ONEZONE_API_KEY=\"$ONEZONE_TOKEN\"",
-            "onezone-rest-cli getCurrentUser -o table",
-            "onezone-rest-cli createSpace name==\"ci-$CI_JOB_ID\" | jq -r .id",
-        ],
-    ),
-];
+/// The command's name.
+fn name() -> &'static str {
+    personality::current().command
+}
 
 /// The whole page.
 pub fn page() -> String {
     let mut r = Roff::new();
-    let version = format!("{NAME} {}", env!("CARGO_PKG_VERSION"));
+    let version = format!("{} {}", name(), env!("CARGO_PKG_VERSION"));
+    let title = name().to_uppercase();
     // No date: the page must come out the same on every build.
     r.control(
         "TH",
         [
-            "ONEZONE-REST-CLI",
+            title.as_str(),
             "1",
             "\"\"",
             version.as_str(),
@@ -87,21 +55,19 @@ pub fn page() -> String {
     // No hyphenation (it would split operation names), ragged right.
     r.control("nh", []).control("ad", ["l"]);
     section(&mut r, "NAME");
-    let description = env!("CARGO_PKG_DESCRIPTION");
-    let mut lower = description.chars();
-    let description: String = lower
-        .next()
-        .map(|c| c.to_lowercase().chain(lower).collect())
-        .unwrap_or_default();
-    r.text([roman(format!("{NAME} - {description}"))]);
+    r.text([roman(format!(
+        "{} - command-line client for the Onedata {} REST API",
+        name(),
+        personality::current().title()
+    ))]);
     synopsis(&mut r);
     description_section(&mut r);
     items_section(&mut r);
     options_section(&mut r);
     commands_section(&mut r);
     section(&mut r, "ENVIRONMENT");
-    for (name, what) in ENVIRONMENT {
-        tagged(&mut r, [bold(*name)], [roman(sentence(what))]);
+    for (name, what) in help::environment() {
+        tagged(&mut r, [bold(name)], [roman(sentence(&what))]);
     }
     files_section(&mut r);
     section(&mut r, "EXIT STATUS");
@@ -115,7 +81,10 @@ pub fn page() -> String {
         bold("curl"),
         roman("(1), "),
         bold("jq"),
-        roman("(1); the Onezone REST API reference in the Onedata documentation."),
+        roman(format!(
+            "(1); the {} REST API reference in the Onedata documentation.",
+            personality::current().title()
+        )),
     ]);
     ascii(&r.render())
 }
@@ -156,10 +125,22 @@ fn sentence(text: &str) -> String {
 }
 
 /// groff reads ASCII; other characters become its escapes.
+/// Stands for groff's `\:` (a place to break a line, printing nothing),
+/// which roman text cannot hold (it escapes the backslash); [`ascii`] turns
+/// it into `\:`. A private-use character: no catalogue text holds one.
+const BREAK_POINT: char = '\u{E000}';
+
+/// A path that may break after each `/`: Onepanel's LUMA paths are wider
+/// than a terminal.
+fn breakable(path: &str) -> String {
+    path.replace('/', &format!("/{BREAK_POINT}"))
+}
+
 fn ascii(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
+            BREAK_POINT => out.push_str("\\:"),
             '…' => out.push_str("..."),
             '—' => out.push_str("\\(em"),
             '–' => out.push_str("\\(en"),
@@ -176,7 +157,7 @@ fn ascii(text: &str) -> String {
 fn synopsis(r: &mut Roff) {
     section(r, "SYNOPSIS");
     r.text([
-        bold(NAME),
+        bold(name()),
         roman(" ["),
         italic("OPTIONS"),
         roman("] "),
@@ -187,7 +168,7 @@ fn synopsis(r: &mut Roff) {
     ]);
     r.control("br", []);
     r.text([
-        bold(NAME),
+        bold(name()),
         roman(" "),
         italic("OPERATION"),
         roman(" "),
@@ -195,7 +176,7 @@ fn synopsis(r: &mut Roff) {
     ]);
     for b in builtins::BUILTINS {
         r.control("br", []);
-        let mut line = vec![bold(NAME), roman(" "), bold(b.name), roman(" [")];
+        let mut line = vec![bold(name()), roman(" "), bold(b.name), roman(" [")];
         line.push(italic("OPTIONS"));
         line.push(roman("]"));
         line.extend(positionals(b));
@@ -220,11 +201,11 @@ fn description_section(r: &mut Roff) {
     let cat = Catalogue::newest(release::service());
     section(r, "DESCRIPTION");
     r.text([roman(format!(
-        "Onezone is the federation service of Onedata, a distributed data-management platform: \
-         it keeps users, groups, spaces, shares, providers, tokens, handles, handle services, \
-         harvesters and clusters. {NAME} calls its REST API (base path {}) with one \
+        "{} {} calls its REST API (base path {}) with one \
          subcommand per operation. It knows the releases {}; in the newest, {} operations in {} \
          groups, listed under OPERATIONS below with the releases that have them where not all do.",
+        personality::current().blurb,
+        name(),
         cat.service.base_path,
         cat.service.releases.join(", "),
         cat.operations().count(),
@@ -240,8 +221,8 @@ fn description_section(r: &mut Roff) {
          spec with --api-spec FILE: it is compiled once and cached, and then works as a built-in \
          release. A spec kept as a tree of YAML files (paths/, definitions/) must first be \
          bundled into one file, for example with swagger-cli bundle.",
-        release::env_var("API_SPEC"),
-        release::env_var("API_VERSION"),
+        crate::personality::current().spec_var,
+        crate::personality::current().version_var,
     ))]);
     r.control("PP", []);
     r.text([
@@ -257,12 +238,16 @@ fn description_section(r: &mut Roff) {
         roman(" prints the request as a curl command instead of sending it."),
     ]);
     r.control("PP", []);
-    r.text([roman(
+    let p = personality::current();
+    let mut sources = vec!["a header item", "-u", p.api_key_var];
+    sources.extend(p.basic_auth_var);
+    sources.push(personality::GENERIC_API_KEY_VAR);
+    r.text([roman(format!(
         "The answer goes to stdout, errors and warnings to stderr; the exit status tells \
-         what went wrong (see EXIT STATUS). The credential comes from a header item, -u, \
-         ONEZONE_API_KEY, ONEZONE_BASIC_AUTH or the keyring entry that login stored, \
-         in this order; exactly one is sent.",
-    )]);
+         what went wrong (see EXIT STATUS). The credential comes from {} or the keyring \
+         entry that login stored, in this order; exactly one is sent.",
+        sources.join(", ")
+    ))]);
 }
 
 fn items_section(r: &mut Roff) {
@@ -409,8 +394,9 @@ fn commands_section(r: &mut Roff) {
 }
 
 fn files_section(r: &mut Roff) {
-    use crate::auth::config::{APP_DIR, FILE_NAME};
-    use crate::auth::keyring::{Backend, SERVICE};
+    use crate::auth::config::FILE_NAME;
+    use crate::auth::keyring::Backend;
+    let cmd = name();
     section(r, "FILES");
     let stores: Vec<&str> = Backend::ALL.iter().map(|b| b.describe()).collect();
     let names: Vec<&str> = Backend::ALL.iter().map(|b| b.name()).collect();
@@ -418,7 +404,7 @@ fn files_section(r: &mut Roff) {
         r,
         [bold("the OS keyring")],
         [roman(format!(
-            "Credentials stored by login, one per host, under the service name {SERVICE}, \
+            "Credentials stored by login, one per host, under the service name {cmd}, \
              keyed by the host's URL, in one of: {}. login --store picks one ({}); the \
              default is the first this platform has. logout removes the credential. Nothing \
              secret is written to a file.",
@@ -430,19 +416,20 @@ fn files_section(r: &mut Roff) {
         r,
         [
             italic("config-dir"),
-            bold(format!("/{APP_DIR}/{FILE_NAME}")),
+            bold(format!("/{cmd}/{FILE_NAME}")),
         ],
-        [roman(
+        [roman(format!(
             "The config file, in $XDG_CONFIG_HOME when it is set, else the platform's \
              configuration directory (~/.config on Linux, ~/Library/Application Support on \
              macOS, %APPDATA% on Windows). It remembers the host of the last login (used when \
-             neither --host nor ONEZONE_HOST is given) and which hosts have a credential in \
+             neither --host nor {} is given) and which hosts have a credential in \
              which store; never a secret.",
-        )],
+            personality::current().host_var
+        ))],
     );
     tagged(
         r,
-        [italic("cache-dir"), bold("/onezone-rest-cli/releases.json")],
+        [italic("cache-dir"), bold(format!("/{cmd}/releases.json"))],
         [roman(
             "The release each host reported at GET /configuration, with the time it was asked \
              (asked again after a day, or after a 404 from a cached release). In $XDG_CACHE_HOME \
@@ -452,7 +439,7 @@ fn files_section(r: &mut Roff) {
     );
     tagged(
         r,
-        [italic("cache-dir"), bold("/onezone-rest-cli/specs/")],
+        [italic("cache-dir"), bold(format!("/{cmd}/specs/"))],
         [roman(
             "Specs given with --api-spec, compiled: one binary catalogue per spec content \
              and program version (<SHA-256>.bin, sealed with the SHA-256 of its bytes), and a \
@@ -464,7 +451,7 @@ fn files_section(r: &mut Roff) {
 
 fn examples_section(r: &mut Roff) {
     section(r, "EXAMPLES");
-    for (i, (what, lines)) in EXAMPLES.iter().enumerate() {
+    for (i, (what, lines)) in personality::current().examples.iter().enumerate() {
         if i > 0 {
             r.control("PP", []);
         }
@@ -542,7 +529,7 @@ fn operation_entry(r: &mut Roff, cat: Catalogue, op: &'static Operation) {
     }
     r.text([roman(summary)]);
     r.control("br", []);
-    r.text([roman(format!("{} {}", op.method, op.path))]);
+    r.text([roman(format!("{} {}", op.method, breakable(op.path)))]);
     for v in op.path_variants {
         let extra: Vec<String> = v
             .params
@@ -554,7 +541,7 @@ fn operation_entry(r: &mut Roff, cat: Catalogue, op: &'static Operation) {
         r.text([roman(format!(
             "{} {} (with {})",
             op.method,
-            v.path,
+            breakable(v.path),
             extra.join(", ")
         ))]);
     }
@@ -610,47 +597,79 @@ fn body_summary(cat: Catalogue, op: &'static Operation, body: &'static Body) -> 
 mod tests {
     use super::*;
 
-    /// Every operation and item of the examples exists: the completion
-    /// engine offers the item's name after the operation.
+    /// Every command, operation, option and item of every command's
+    /// examples exists: the operation in that command's newest catalogue,
+    /// the item's name among its parameters or top-level body fields (or a
+    /// header item).
     #[test]
     fn examples_name_real_operations_and_items() {
-        let env = Environment {
-            api_key: None,
-            basic_auth: None,
-            host: None,
+        let options = cli::options();
+        let takes_value = |w: &str| {
+            options.iter().any(|a| {
+                let long = a.get_long().is_some_and(|l| w == format!("--{l}"));
+                let short = a.get_short().is_some_and(|c| w == format!("-{c}"));
+                (long || short) && a.get_action().takes_values()
+            })
+        };
+        let known = |w: &str| {
+            options.iter().any(|a| {
+                a.get_long().is_some_and(|l| w == format!("--{l}"))
+                    || a.get_short().is_some_and(|c| w == format!("-{c}"))
+            })
         };
         let mut checked = 0;
-        for (_, lines) in EXAMPLES {
-            let text = lines.join("\n").replace("\\\n", " ");
-            for command in text.lines() {
-                let command = command.replace("$(", "").replace(')', "");
-                let words = shlex::split(&command).expect("shell words");
-                let Some(i) = words.iter().position(|w| w.ends_with(NAME)) else {
-                    continue;
-                };
-                let rest: Vec<String> = words[i + 1..]
-                    .iter()
-                    .take_while(|w| *w != "|")
-                    .cloned()
-                    .collect();
-                for (k, word) in rest.iter().enumerate() {
-                    if word.starts_with('-') {
-                        continue;
-                    }
-                    // `tags[]==x` is offered once `tags[` is typed.
-                    let current = word.find('[').map_or("", |i| &word[..=i]);
-                    let ok = match crate::complete::complete(&rest[..k], current, &env) {
-                        crate::complete::Reply::Words { prefix, candidates } => candidates
+        for p in personality::ALL {
+            for (_, lines) in p.examples {
+                let text = lines.join("\n").replace("\\\n", " ");
+                for command in text.lines() {
+                    let command = command.replace("$(", "").replace(')', "");
+                    let words = shlex::split(&command).expect("shell words");
+                    let Some((i, q)) = words.iter().enumerate().find_map(|(i, w)| {
+                        personality::ALL
                             .iter()
-                            .any(|c| word.starts_with(&format!("{prefix}{}", c.word))),
-                        crate::complete::Reply::Files { .. } => false,
+                            .find(|q| w.ends_with(q.command))
+                            .map(|q| (i, q))
+                    }) else {
+                        continue;
                     };
-                    assert!(ok, "{word} is not offered in: {command}");
-                    checked += 1;
+                    let rest: Vec<&String> =
+                        words[i + 1..].iter().take_while(|w| *w != "|").collect();
+                    let mut op = None;
+                    let mut skip = false;
+                    for word in rest {
+                        if std::mem::take(&mut skip) || word == "-" {
+                            continue;
+                        }
+                        if word.starts_with('-') {
+                            assert!(known(word), "{word}: no such option, in: {command}");
+                            skip = takes_value(word);
+                            continue;
+                        }
+                        let Some(o) = op else {
+                            let found = Catalogue::newest(q.service).find(word);
+                            assert!(found.is_some(), "{}: no operation {word}", q.command);
+                            op = found;
+                            checked += 1;
+                            continue;
+                        };
+                        let cut = word.find(['=', ':', '[']).unwrap_or(word.len());
+                        let name = &word[..cut];
+                        let header = word[cut..].starts_with(':') && !word[cut..].starts_with(":=");
+                        let param = o.params.iter().any(|x| x.name == name);
+                        let field = Catalogue::newest(q.service)
+                            .body_object(o)
+                            .is_some_and(|obj| obj.fields.iter().any(|f| f.name == name));
+                        assert!(
+                            header || param || field,
+                            "{name} is not an item of {}, in: {command}",
+                            o.name
+                        );
+                        checked += 1;
+                    }
                 }
             }
         }
-        assert!(checked >= 15, "{checked}");
+        assert!(checked >= 25, "{checked}");
     }
 
     #[test]

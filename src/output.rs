@@ -152,7 +152,7 @@ impl RenderError {
                      nothing was printed"
                 ),
             )
-            .hint("redirect stdout to a file, e.g. `onezone-rest-cli testImage > image.png`"),
+            .hint("redirect stdout to a file (> FILE), or give --output-file FILE"),
         }
     }
 }
@@ -656,8 +656,9 @@ pub fn http_error(
                 (None, None) => f.hint("no credential was sent"),
             };
             f = f.hint(format!(
-                "log in with `onezone-rest-cli login`, or set {} to an access token",
-                crate::auth::API_KEY_VAR
+                "log in with `{} login`, or set {} to an access token",
+                crate::personality::current().command,
+                crate::personality::current().api_key_var
             ));
         }
         403 if !ctx.privileges.is_empty() => {

@@ -15,7 +15,14 @@ pub use onedata_catalogue::path_encoding::PATH_SEGMENT;
 /// `/shares/data/{file_id}/{subpath}`).
 const SUBPATH_PARAM: &str = "subpath";
 
-pub const USER_AGENT: &str = concat!("onezone-rest-cli/", env!("CARGO_PKG_VERSION"));
+/// `onezone-rest-cli/0.1.0`: the command and its version.
+pub fn user_agent() -> String {
+    format!(
+        "{}/{}",
+        crate::personality::current().command,
+        env!("CARGO_PKG_VERSION")
+    )
+}
 
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -90,19 +97,31 @@ impl UsageError {
     }
 }
 
-/// Normalises `--host`/`ONEZONE_HOST`: a missing scheme means https, and the
-/// API base path is added unless it is already there.
+/// Whether a URL (with its scheme) names a port, even the scheme's own
+/// (`https://h:443`, which `url` forgets).
+fn names_port(with_scheme: &str) -> bool {
+    let rest = with_scheme.split_once("://").map_or(with_scheme, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let after_ipv6 = host_port.rsplit_once(']').map_or(host_port, |(_, p)| p);
+    after_ipv6.contains(':')
+}
+
+/// Normalises `--host`/`ONEZONE_HOST`: a missing scheme means https, a
+/// missing port the service's default port (Onepanel's 9443; none for the
+/// others), and the API base path is added unless it is already there.
 pub fn base_url(host: &str) -> Result<String, String> {
     let host = host.trim();
+    let p = crate::personality::current();
     if host.is_empty() {
-        return Err("the Onezone host is empty".into());
+        return Err(format!("the {} host is empty", p.title()));
     }
     let with_scheme = if host.contains("://") {
         host.to_owned()
     } else {
         format!("https://{host}")
     };
-    let url = url::Url::parse(&with_scheme)
+    let mut url = url::Url::parse(&with_scheme)
         .map_err(|e| format!("{host:?} is not a valid host URL: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!(
@@ -117,10 +136,16 @@ pub fn base_url(host: &str) -> Result<String, String> {
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(
-            "the host URL carries a user name or password: drop it from the URL and use \
-             `login`, ONEZONE_API_KEY or -u instead"
-                .into(),
+            format!(
+                "the host URL carries a user name or password: drop it from the URL and use \
+                 `login`, {} or -u instead",
+                p.api_key_var
+            ),
         );
+    }
+    if let Some(port) = p.default_port.filter(|_| !names_port(&with_scheme)) {
+        url.set_port(Some(port))
+            .map_err(|()| format!("{host:?}: cannot add the port {port}"))?;
     }
     let text = url.as_str().trim_end_matches('/');
     let base = crate::release::service().base_path.trim_end_matches('/');
@@ -241,7 +266,7 @@ pub fn build_with(
         }
     }
     let body = build_body(op, &fields, stdin_item, stdin, opts)?;
-    let mut out_headers: Vec<(String, String)> = vec![("User-Agent".into(), USER_AGENT.into())];
+    let mut out_headers: Vec<(String, String)> = vec![("User-Agent".into(), user_agent())];
     let accept = opts
         .accept
         .clone()

@@ -55,27 +55,48 @@ fn script_path(file: &str) -> PathBuf {
     Path::new(ROOT).join("completions").join(file)
 }
 
+/// The three commands and their binaries.
+const COMMANDS: &[(&str, &str)] = &[
+    ("onezone-rest-cli", BIN),
+    (
+        "oneprovider-rest-cli",
+        env!("CARGO_BIN_EXE_oneprovider-rest-cli"),
+    ),
+    ("onepanel-rest-cli", env!("CARGO_BIN_EXE_onepanel-rest-cli")),
+];
+
+/// The committed script of `shell` for `command`.
+fn script_file(command: &str, shell: Shell) -> String {
+    match shell {
+        Shell::Bash => format!("{command}.bash"),
+        Shell::Zsh => format!("_{command}"),
+        Shell::Fish => format!("{command}.fish"),
+    }
+}
+
 #[test]
-fn committed_files_are_what_the_binary_prints() {
+fn committed_files_are_what_the_binaries_print() {
     let update = std::env::var("UPDATE_EXPECT").is_ok_and(|v| v == "1");
-    for shell in Shell::ALL {
-        let args = ["completions", shell.name()];
-        let file = format!("completions/{}", shell.file_name());
-        let out = run(Command::new(BIN).args(args));
-        assert!(out.status.success(), "{args:?}: {out:?}");
-        let path = Path::new(ROOT).join(&file);
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        if update {
-            std::fs::write(&path, &out.stdout).expect("write the file");
-            continue;
+    for (command, bin) in COMMANDS {
+        for shell in Shell::ALL {
+            let args = ["completions", shell.name()];
+            let file = format!("completions/{}", script_file(command, shell));
+            let out = run(Command::new(bin).args(args));
+            assert!(out.status.success(), "{args:?}: {out:?}");
+            let path = Path::new(ROOT).join(&file);
+            let committed = std::fs::read_to_string(&path).unwrap_or_default();
+            if update {
+                std::fs::write(&path, &out.stdout).expect("write the file");
+                continue;
+            }
+            assert!(
+                committed.as_bytes() == out.stdout.as_slice(),
+                "{file} is not what `{command} {}` prints. Regenerate it with\n  \
+                 UPDATE_EXPECT=1 cargo test --test completions --test man\n\
+                 and commit it.",
+                args.join(" ")
+            );
         }
-        assert!(
-            committed.as_bytes() == out.stdout.as_slice(),
-            "{file} is not what `onezone-rest-cli {}` prints. Regenerate it with\n  \
-             UPDATE_EXPECT=1 cargo test --test completions --test man\n\
-             (or `cargo run -- {0} > {file}`) and commit it.",
-            args.join(" ")
-        );
     }
 }
 

@@ -21,7 +21,6 @@ use serde_json::{Map, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-pub const APP_DIR: &str = "onezone-rest-cli";
 pub const FILE_NAME: &str = "config.json";
 
 const DEFAULT_HOST: &str = "default_host";
@@ -52,7 +51,7 @@ pub fn path() -> Result<PathBuf, String> {
     let dir = xdg.or_else(dirs::config_dir).ok_or_else(|| {
         "cannot tell where the config directory is (set XDG_CONFIG_HOME or HOME)".to_owned()
     })?;
-    Ok(dir.join(APP_DIR).join(FILE_NAME))
+    Ok(dir.join(crate::personality::current().command).join(FILE_NAME))
 }
 
 impl Config {

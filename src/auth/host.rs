@@ -10,7 +10,7 @@
 
 use crate::auth::config::Config;
 use crate::auth::keyring::{self, Backend};
-use crate::auth::{self, Credential, Environment};
+use crate::auth::{Credential, Environment};
 use crate::cli::Globals;
 use crate::exit::{self, Failure};
 use crate::request;
@@ -94,7 +94,7 @@ pub fn stored_credential(base_url: &str, g: &Globals) -> Result<Option<Credentia
                 g,
                 &format!(
                     "{e}; going on without a stored credential (set {} to skip the keyring)",
-                    auth::API_KEY_VAR
+                    crate::personality::current().api_key_var
                 ),
             );
             Ok(None)
@@ -115,9 +115,14 @@ pub(crate) fn warn(g: &Globals, msg: &str) {
 /// The base URL of [`chosen_host`]; none is a configuration error.
 pub fn host_url(g: &Globals, env: &Environment) -> Result<String, Failure> {
     let host = chosen_host(g, env).ok_or_else(|| {
-        Failure::new(exit::CONFIG, "no Onezone host given").hint(format!(
-            "pass --host URL, set {}, or log in once with `onezone-rest-cli login --host URL`",
-            auth::HOST_VAR
+        let p = crate::personality::current();
+        let vars = match p.generic_host_var {
+            Some(g) => format!("{} (or {g})", p.host_var),
+            None => p.host_var.to_owned(),
+        };
+        Failure::new(exit::CONFIG, format!("no {} host given", p.title())).hint(format!(
+            "pass --host URL, set {vars}, or log in once with `{} login --host URL`",
+            p.command
         ))
     })?;
     request::base_url(&host).map_err(|e| Failure::new(exit::CONFIG, e))

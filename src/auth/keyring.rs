@@ -1,5 +1,5 @@
 //! Credentials in the OS keyring: one entry per Onezone host, under the
-//! service name [`SERVICE`], keyed by the normalised base URL
+//! service name [`service`], keyed by the normalised base URL
 //! (`request::base_url`).
 //!
 //! # Stores
@@ -34,7 +34,11 @@ use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 /// The service name of every entry.
-pub const SERVICE: &str = "onezone-rest-cli";
+/// The keyring's service name: the command's name, so each command keeps
+/// its own entries.
+pub fn service() -> &'static str {
+    crate::personality::current().command
+}
 /// How long an ordinary operation waits for the keyring.
 pub const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long `login`, `logout` and the status wait (an unlock prompt may be up).
@@ -169,7 +173,7 @@ impl Backend {
         }
     }
 
-    /// Whether the store can list the entries of [`SERVICE`] (so `logout
+    /// Whether the store can list the entries of [`service`] (so `logout
     /// --all` can find those the config file does not name). Only the Secret
     /// Service can.
     pub fn lists(self) -> bool {
@@ -179,7 +183,7 @@ impl Backend {
     /// Store-specific modifiers of a new entry.
     fn modifiers(self, url: &str) -> Option<HashMap<&'static str, String>> {
         match self {
-            Backend::SecretService => Some(HashMap::from([("label", format!("{SERVICE}: {url}"))])),
+            Backend::SecretService => Some(HashMap::from([("label", format!("{}: {url}", service()))])),
             _ => None,
         }
     }
@@ -345,7 +349,7 @@ impl Keyring {
             .as_ref()
             .map(|m| m.iter().map(|(k, v)| (*k, v.as_str())).collect());
         self.store
-            .build(SERVICE, url, borrowed.as_ref())
+            .build(service(), url, borrowed.as_ref())
             .map_err(|e| failed(self.backend, &e))
     }
 
@@ -397,7 +401,7 @@ impl Keyring {
         if !self.backend.lists() {
             return Ok(Vec::new());
         }
-        let spec = HashMap::from([("service", SERVICE)]);
+        let spec = HashMap::from([("service", service())]);
         let found = match self.store.search(&spec) {
             Ok(f) => f,
             Err(StoreError::NotSupportedByStore(_)) => return Ok(Vec::new()),
@@ -408,7 +412,7 @@ impl Keyring {
             let attrs = entry
                 .get_attributes()
                 .map_err(|e| failed(self.backend, &e))?;
-            if attrs.get("service").map(String::as_str) != Some(SERVICE) {
+            if attrs.get("service").map(String::as_str) != Some(service()) {
                 continue;
             }
             if let Some(u) = attrs.get("username") {

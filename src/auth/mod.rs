@@ -1,9 +1,13 @@
 //! Where the credential of a request comes from, in this order:
 //! 1. a header item or `-H` (`X-Auth-Token:…`, `Authorization:…`);
 //! 2. `-u user[:password]`;
-//! 3. `ONEZONE_API_KEY` (sent as `X-Auth-Token`);
-//! 4. `ONEZONE_BASIC_AUTH` (`user:password`);
-//! 5. the credential stored for the host by `login` (asked for only when
+//! 3. the command's token variable, `ONEZONE_API_KEY` (`ONEPROVIDER_API_KEY`,
+//!    `ONEPANEL_API_KEY`), sent as `X-Auth-Token`;
+//! 4. its basic-authentication variable, `ONEZONE_BASIC_AUTH`
+//!    (`ONEPANEL_BASIC_AUTH`; Oneprovider takes none), `user:password`;
+//! 5. `ONEDATA_API_KEY`, the Docker image's token variable for all three
+//!    commands: a fallback, so a command's own variables win over it;
+//! 6. the credential stored for the host by `login` (asked for only when
 //!    none of the above is there, so CI never touches a keyring).
 //!
 //! Exactly one credential goes out; none at all is allowed (some operations
@@ -21,9 +25,7 @@ pub mod secret;
 use crate::auth::secret::Secret;
 use base64::Engine as _;
 
-pub const API_KEY_VAR: &str = "ONEZONE_API_KEY";
-pub const BASIC_AUTH_VAR: &str = "ONEZONE_BASIC_AUTH";
-pub const HOST_VAR: &str = "ONEZONE_HOST";
+use crate::personality::{self, GENERIC_API_KEY_VAR};
 
 /// Header names that carry a credential.
 pub fn is_credential_header(name: &str) -> bool {
@@ -67,6 +69,7 @@ pub enum Source {
     UserOption,
     ApiKeyVar,
     BasicAuthVar,
+    GenericApiKeyVar,
     Keyring,
 }
 
@@ -75,8 +78,11 @@ impl Source {
         match self {
             Source::HeaderItem => "a header item",
             Source::UserOption => "-u",
-            Source::ApiKeyVar => API_KEY_VAR,
-            Source::BasicAuthVar => BASIC_AUTH_VAR,
+            Source::ApiKeyVar => personality::current().api_key_var,
+            Source::BasicAuthVar => personality::current()
+                .basic_auth_var
+                .unwrap_or("the basic-authentication variable"),
+            Source::GenericApiKeyVar => GENERIC_API_KEY_VAR,
             Source::Keyring => "the keyring",
         }
     }
@@ -144,6 +150,10 @@ impl Credential {
 pub struct Environment {
     pub api_key: Option<Secret>,
     pub basic_auth: Option<Secret>,
+    /// `ONEDATA_API_KEY`.
+    pub generic_api_key: Option<Secret>,
+    /// The command's host variable, else the Docker image's one for its
+    /// service (`ONEDATA_ZONE`, `ONEDATA_PROVIDER`).
     pub host: Option<String>,
 }
 
@@ -158,10 +168,22 @@ impl Environment {
                 "{name} is not valid UTF-8; set it to the text of the value, or unset it"
             )),
         };
+        let p = personality::current();
+        let host = match var(p.host_var)? {
+            Some(h) => Some(h),
+            None => match p.generic_host_var {
+                Some(name) => var(name)?,
+                None => None,
+            },
+        };
         Ok(Environment {
-            api_key: var(API_KEY_VAR)?.map(Secret::new),
-            basic_auth: var(BASIC_AUTH_VAR)?.map(Secret::new),
-            host: var(HOST_VAR)?,
+            api_key: var(p.api_key_var)?.map(Secret::new),
+            basic_auth: match p.basic_auth_var {
+                Some(name) => var(name)?.map(Secret::new),
+                None => None,
+            },
+            generic_api_key: var(GENERIC_API_KEY_VAR)?.map(Secret::new),
+            host,
         })
     }
 }
@@ -211,11 +233,20 @@ pub fn resolve(
     }
     if let Some(basic) = &env.basic_auth {
         if !basic.expose().contains(':') {
-            return Err(format!("{BASIC_AUTH_VAR} must be user:password"));
+            return Err(format!(
+                "{} must be user:password",
+                Source::BasicAuthVar.describe()
+            ));
         }
         return Ok(Some(Credential::basic(
             Source::BasicAuthVar,
             basic.expose(),
+        )));
+    }
+    if let Some(key) = &env.generic_api_key {
+        return Ok(Some(Credential::token(
+            Source::GenericApiKeyVar,
+            key.clone(),
         )));
     }
     stored()
@@ -229,7 +260,7 @@ mod tests {
         Environment {
             api_key: key.map(Secret::new),
             basic_auth: basic.map(Secret::new),
-            host: None,
+            ..Environment::default()
         }
     }
 
@@ -267,6 +298,20 @@ mod tests {
                 .unwrap()
                 .source,
             Source::Keyring
+        );
+    }
+
+    #[test]
+    fn the_generic_token_is_a_fallback() {
+        let mut e = env(None, Some("a:b"));
+        e.generic_api_key = Some(Secret::new("G"));
+        let c = resolve(&mut vec![], None, &e, none).unwrap().unwrap();
+        assert_eq!(c.source, Source::BasicAuthVar, "the command's own variable wins");
+        e.basic_auth = None;
+        let c = resolve(&mut vec![], None, &e, none).unwrap().unwrap();
+        assert_eq!(
+            (c.source, c.header().1.expose()),
+            (Source::GenericApiKeyVar, "G")
         );
     }
 

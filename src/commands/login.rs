@@ -30,18 +30,41 @@ fn store_help() -> &'static str {
      Manager, the default there)"
 }
 
+/// `login`'s long help, with this command's variables.
+fn login_about() -> String {
+    let p = crate::personality::current();
+    let mut order = vec![
+        "a header item (X-Auth-Token:…)".to_owned(),
+        "-u".to_owned(),
+        format!("${}", p.api_key_var),
+    ];
+    order.extend(p.basic_auth_var.map(|v| format!("${v}")));
+    order.push(format!("${}", crate::personality::GENERIC_API_KEY_VAR));
+    let basic = match p.basic_user {
+        Some(u) => format!(
+            " With --basic (or -u USER) the user name ({u} by default) and its password \
+             are kept instead of a token."
+        ),
+        None => String::new(),
+    };
+    format!(
+        "Check a credential against the {} ({}) and keep it in the OS keyring, \
+         for the host of --host, ${} or the last login. The host becomes the default \
+         host. The token is asked for with a hidden prompt, or read from stdin with \
+         --token-stdin; never from an argument.{basic}\n\n\
+         Credentials are looked up in this order: {}, then the keyring entry of the host. \
+         With a credential in the environment the keyring is not touched.",
+        p.title(),
+        p.whoami,
+        p.host_var,
+        order.join(", ")
+    )
+}
+
 /// `login`'s arguments.
 pub fn login_command() -> Command {
     Command::new("login")
-        .long_about(
-            "Check a credential against the Zone (getCurrentUser) and keep it in the OS keyring, \
-             for the host of --host, $ONEZONE_HOST or the last login. The host becomes the default \
-             host. The token is asked for with a hidden prompt, or read from stdin with \
-             --token-stdin; never from an argument.\n\n\
-             Credentials are looked up in this order: a header item (X-Auth-Token:…), -u, \
-             $ONEZONE_API_KEY, $ONEZONE_BASIC_AUTH, then the keyring entry of the host. \
-             With a credential in the environment the keyring is not touched.",
-        )
+        .long_about(login_about())
         .arg(
             Arg::new("token-stdin")
                 .long("token-stdin")
@@ -53,7 +76,17 @@ pub fn login_command() -> Command {
                 .long("basic")
                 .action(ArgAction::SetTrue)
                 .conflicts_with("token-stdin")
-                .help("Log in with a user name (-u USER, or asked for) and a password instead of a token"),
+                .help(match crate::personality::current().basic_user {
+                    Some(u) => format!("Log in with a user name (-u USER, or {u}) and a password; the default here"),
+                    None => "Log in with a user name (-u USER, or asked for) and a password instead of a token".to_owned(),
+                }),
+        )
+        .arg(
+            Arg::new("token")
+                .long("token")
+                .action(ArgAction::SetTrue)
+                .conflicts_with_all(["basic", "password-stdin"])
+                .help("Log in with an access token (the default, except where basic authentication is usual)"),
         )
         .arg(
             Arg::new("password-stdin")
@@ -76,7 +109,7 @@ pub fn login_command() -> Command {
             Arg::new("status")
                 .long("status")
                 .action(ArgAction::SetTrue)
-                .conflicts_with_all(["token-stdin", "basic", "password-stdin", "store"])
+                .conflicts_with_all(["token-stdin", "token", "basic", "password-stdin", "store"])
                 .help("Show each known host: credential source, user, what the token allows, expiry"),
         )
 }
@@ -92,7 +125,12 @@ pub fn login(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
     if m.get_flag("status") {
         return super::status::status(&g, env);
     }
-    let basic = m.get_flag("basic") || g.user.is_some();
+    // Where basic authentication is the usual credential (Onepanel), it is
+    // the default; a token is asked for with --token or --token-stdin.
+    let token_asked = m.get_flag("token") || m.get_flag("token-stdin");
+    let basic = m.get_flag("basic")
+        || g.user.is_some()
+        || (crate::personality::current().basic_user.is_some() && !token_asked);
     if m.get_flag("password-stdin") && !basic {
         return Err(Failure::usage("--password-stdin goes with --basic"));
     }
@@ -138,8 +176,10 @@ pub fn login(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
                 refused = refused.hint(hint.clone());
             }
             if f.code == exit::HTTP_4XX {
-                refused = refused
-                    .hint("check that the token is for this Zone and neither expired nor revoked");
+                refused = refused.hint(format!(
+                    "check that the credential is for this {} and neither expired nor revoked",
+                    crate::personality::current().title()
+                ));
             }
             return Err(refused);
         }
@@ -156,7 +196,7 @@ pub fn login(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
     config.set_host(&config::Host {
         url: url.clone(),
         store: backend.name().to_owned(),
-        user: user.username.clone(),
+        user: user.as_ref().and_then(|u| u.username.clone()),
     });
     config.set_default_host(&url);
     config.save().map_err(|e| {
@@ -170,11 +210,11 @@ pub fn login(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
         forget_in_previous_store(&g, &url, &old);
     }
 
+    let whom = user.map(|u| format!(" as {}", u.describe())).unwrap_or_default();
     note(
         &g,
         &format!(
-            "Logged in to {url} as {}; the credential is kept in {}.",
-            user.describe(),
+            "Logged in to {url}{whom}; the credential is kept in {}.",
             backend.describe()
         ),
     );
@@ -267,16 +307,21 @@ fn read_token(from_stdin: bool, url: &str) -> Result<Credential, Failure> {
 }
 
 fn read_basic(g: &Globals, password_stdin: bool, url: &str) -> Result<Credential, Failure> {
-    let user = match &g.user {
-        Some(u) => u.clone(),
-        None => {
+    let usual = crate::personality::current().basic_user;
+    let user = match (&g.user, usual) {
+        (Some(u), _) => u.clone(),
+        // Scripts give the password on stdin: the usual user goes with it.
+        (None, Some(u)) if password_stdin => u.to_owned(),
+        (None, usual) => {
             need_terminal("user name", "-u USER --password-stdin")?;
-            dialoguer::Input::<String>::new()
-                .with_prompt(format!("User name at {url}"))
-                .interact_text()
-                .map_err(|e| {
-                    Failure::new(exit::CONFIG, format!("cannot read the user name: {e}"))
-                })?
+            let mut input =
+                dialoguer::Input::<String>::new().with_prompt(format!("User name at {url}"));
+            if let Some(u) = usual {
+                input = input.default(u.to_owned());
+            }
+            input.interact_text().map_err(|e| {
+                Failure::new(exit::CONFIG, format!("cannot read the user name: {e}"))
+            })?
         }
     };
     let user = user.trim().to_owned();
@@ -440,21 +485,37 @@ pub(super) fn call(
     Ok(Ok(v))
 }
 
-/// Whose the credential is; `Ok(Err)` the Zone's refusal, `Err` no answer
-/// that tells (not reached, redirected elsewhere, not a user: exit 1).
+/// Whose the credential is (`None`: the service accepts it but has no
+/// user to name, as Oneprovider); `Ok(Err)` the server's refusal, `Err` no
+/// answer that tells (not reached, redirected elsewhere, not a user: exit 1).
 pub(super) fn current_user(
     url: &str,
     credential: &Credential,
     g: &Globals,
-) -> Result<Result<User, Failure>, Failure> {
-    match call(url, "getCurrentUser", None, Some(credential), g)? {
-        Ok(v) => User::from_json(&v).map(Ok).ok_or_else(|| {
+) -> Result<Result<Option<User>, Failure>, Failure> {
+    let op = crate::personality::current().whoami;
+    match call(url, op, None, Some(credential), g)? {
+        Ok(_) if !answers_user(op) => Ok(Ok(None)),
+        Ok(v) => User::from_json(&v).map(|u| Ok(Some(u))).ok_or_else(|| {
             Failure::new(
                 exit::BAD_RESPONSE,
-                format!("the answer of getCurrentUser at {url} is not a user (it has no userId)"),
+                format!("the answer of {op} at {url} is not a user (it has no userId)"),
             )
         }),
         Err(refused) => Ok(Err(refused)),
+    }
+}
+
+/// Whether `op`'s 200 answer is a user: an object with a `userId` field.
+fn answers_user(op: &str) -> bool {
+    let cat = catalogue::Catalogue::newest(crate::release::service());
+    let schema = cat
+        .find(op)
+        .and_then(|o| o.responses.iter().find(|r| r.code == 200))
+        .and_then(|r| r.schema.as_ref());
+    match schema.map(|s| cat.resolve(s)) {
+        Some(catalogue::Schema::Object(o)) => o.fields.iter().any(|f| f.name == "userId"),
+        _ => false,
     }
 }
 

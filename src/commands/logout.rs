@@ -13,10 +13,11 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 /// `logout`'s arguments.
 pub fn logout_command() -> Command {
     Command::new("logout")
-        .long_about(
-            "Remove the credential of the host of --host, $ONEZONE_HOST or the last login \
+        .long_about(format!(
+            "Remove the credential of the host of --host, ${} or the last login \
              from the OS keyring; --all removes every host's. The default host stays.",
-        )
+            crate::personality::current().host_var
+        ))
         .arg(
             Arg::new("all")
                 .long("all")

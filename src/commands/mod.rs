@@ -62,19 +62,24 @@ impl Keyrings {
 
 fn env_credential_var(env: &Environment) -> Option<&'static str> {
     if env.api_key.is_some() {
-        Some(auth::API_KEY_VAR)
+        Some(auth::Source::ApiKeyVar.describe())
     } else if env.basic_auth.is_some() {
-        Some(auth::BASIC_AUTH_VAR)
+        Some(auth::Source::BasicAuthVar.describe())
+    } else if env.generic_api_key.is_some() {
+        Some(auth::Source::GenericApiKeyVar.describe())
     } else {
         None
     }
 }
 
 fn alternatives() -> String {
+    let p = crate::personality::current();
     let mut alt = format!(
-        "instead: set {} to an access token (or {} to user:password) in the environment",
-        auth::API_KEY_VAR,
-        auth::BASIC_AUTH_VAR
+        "instead: set {} to an access token{} in the environment",
+        p.api_key_var,
+        p.basic_auth_var
+            .map(|v| format!(" (or {v} to user:password)"))
+            .unwrap_or_default()
     );
     if Backend::available().contains(&Backend::Keyutils) {
         alt.push_str(

@@ -47,10 +47,13 @@ pub(super) fn status(g: &Globals, env: &Environment) -> Result<u8, Failure> {
         }
     }
     if hosts.is_empty() {
+        let p = crate::personality::current();
         note(
             g,
-            "No host is known: log in with `onezone-rest-cli login --host URL`, \
-             or set ONEZONE_HOST and ONEZONE_API_KEY.",
+            &format!(
+                "No host is known: log in with `{} login --host URL`, or set {} and {}.",
+                p.command, p.host_var, p.api_key_var
+            ),
         );
         return Ok(exit::OK);
     }
@@ -129,7 +132,8 @@ pub(super) fn status(g: &Globals, env: &Environment) -> Result<u8, Failure> {
 fn probe(url: &str, c: &Credential, g: &Globals, row: &mut Row) {
     let first = |f: &Failure| f.lines.first().cloned().unwrap_or_default();
     row.user = match current_user(url, c, g) {
-        Ok(Ok(u)) => u.describe(),
+        Ok(Ok(Some(u))) => u.describe(),
+        Ok(Ok(None)) => "accepted (no user to name)".to_owned(),
         Ok(Err(f)) => format!("rejected: {}", first(&f)),
         Err(f) if f.code == exit::NETWORK => format!("unreachable: {}", first(&f)),
         Err(f) => format!("not checked: {}", first(&f)),
@@ -202,6 +206,13 @@ struct TokenFacts {
 }
 
 fn examine(url: &str, token: &Secret, g: &Globals) -> Result<TokenFacts, String> {
+    // Only Onezone examines tokens; the others' rows leave it out.
+    if crate::catalogue::Catalogue::newest(crate::release::service())
+        .find("examineToken")
+        .is_none()
+    {
+        return Ok(TokenFacts::default());
+    }
     let body = serde_json::to_vec(&serde_json::json!({"token": token.expose()}))
         .map_err(|e| e.to_string())?;
     match call(url, "examineToken", Some(body), None, g) {

@@ -54,20 +54,16 @@ impl Shell {
 
     /// The completion script, as committed under `completions/`.
     pub fn script(self) -> String {
-        match self {
+        let template = match self {
             Shell::Bash => bash::script(),
             Shell::Zsh => zsh::script(),
             Shell::Fish => fish::script(),
-        }
-    }
-
-    /// The file name under `completions/` (and where shells look for it).
-    pub fn file_name(self) -> &'static str {
-        match self {
-            Shell::Bash => "onezone-rest-cli.bash",
-            Shell::Zsh => "_onezone-rest-cli",
-            Shell::Fish => "onezone-rest-cli.fish",
-        }
+        };
+        let p = crate::personality::current();
+        template
+            .replace("@COMMAND@", p.command)
+            .replace("@IDENT@", &p.ident())
+            .replace("@SERVICE@", p.title())
     }
 
     /// Answers one TAB: `args` are the words the script passes after `--`.
@@ -93,12 +89,13 @@ impl Shell {
 /// The arguments of the `completions` built-in.
 pub fn command() -> Command {
     Command::new("completions")
-        .long_about(
+        .long_about(format!(
             "Print the completion script for SHELL on stdout. Install it as:\n\n\
-             bash: ~/.local/share/bash-completion/completions/onezone-rest-cli\n\
-             zsh:  _onezone-rest-cli in a directory of $fpath\n\
-             fish: ~/.config/fish/completions/onezone-rest-cli.fish",
-        )
+             bash: {cmd} in ~/.local/share/bash-completion/completions/\n\
+             zsh:  _{cmd} in a directory of $fpath\n\
+             fish: ~/.config/fish/completions/{cmd}.fish",
+            cmd = crate::personality::current().command
+        ))
         .arg(
             Arg::new("shell")
                 .value_name("SHELL")
@@ -542,7 +539,7 @@ fn known_hosts(env: &Environment) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = env
         .host
         .iter()
-        .map(|h| Candidate::new(Kind::Value, h.as_str(), "from $ONEZONE_HOST"))
+        .map(|h| Candidate::new(Kind::Value, h.as_str(), "from the environment"))
         .collect();
     let Ok(config) = crate::auth::config::Config::load() else {
         return out;

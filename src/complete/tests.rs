@@ -6,9 +6,8 @@ fn zone() -> Catalogue {
 
 fn env() -> Environment {
     Environment {
-        api_key: None,
-        basic_auth: None,
         host: Some("https://zone.example.com".into()),
+        ..Environment::default()
     }
 }
 

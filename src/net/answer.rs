@@ -83,9 +83,10 @@ fn check_success(resp: &reqwest::Response, url: &Url, s: &Settings) -> Result<()
         return Err(Failure::new(
             exit::BAD_RESPONSE,
             format!(
-                "HTTP {} from {target} is an HTML page, not an answer of the Onezone API; \
+                "HTTP {} from {target} is an HTML page, not an answer of the {} API; \
                  nothing was printed",
-                resp.status().as_u16()
+                resp.status().as_u16(),
+                crate::personality::current().title()
             ),
         )
         .hint("a proxy or a login page may be in the way (check the host and HTTPS_PROXY)")

@@ -324,7 +324,7 @@ fn ask_password(user: &str, host: &str) -> Result<crate::auth::secret::Secret, F
         )
         .hint(format!(
             "pass -u {user}:PASSWORD, or set {}={user}:PASSWORD",
-            crate::auth::BASIC_AUTH_VAR
+            crate::auth::Source::BasicAuthVar.describe()
         )));
     }
     dialoguer::Password::new()

@@ -5,7 +5,8 @@
 //!    time (see [`spec`]);
 //! 2. `--api-version V`: a release (`20.02.20`) or a line (`20.02`, its
 //!    newest release);
-//! 3. `ONEZONE_API_SPEC`, then `ONEZONE_API_VERSION`, the same;
+//! 3. `ONEZONE_API_SPEC`, then `ONEZONE_API_VERSION` (each command's own:
+//!    `ONEPROVIDER_API_SPEC`, …), the same;
 //! 4. what the server reports: the `version` of `GET /configuration`, asked
 //!    once per host and cached for a day (see [`detect`]); `--dry-run`,
 //!    `--help` and the other offline uses take the cached answer of any
@@ -22,18 +23,13 @@ pub mod spec;
 use crate::cli::Globals;
 use crate::exit::{self, Failure};
 use onedata_catalogue::release::Match;
-use onedata_catalogue::{builtin, Catalogue, Service};
+use onedata_catalogue::{Catalogue, Service};
 use std::io::Write;
 use std::path::PathBuf;
 
 /// The service this command speaks to, as compiled in.
 pub fn service() -> &'static Service {
-    &builtin::ONEZONE
-}
-
-/// `ONEZONE_API_VERSION`, …: the command's variable for `suffix`.
-pub fn env_var(suffix: &str) -> String {
-    format!("{}_{suffix}", service().name.to_uppercase())
+    crate::personality::current().service
 }
 
 /// Where the release in use came from.
@@ -173,7 +169,7 @@ pub fn select(g: &Globals, base_url: Option<&str>, network: Network) -> Result<S
     let spec_path = match (&g.api_spec, &g.api_version) {
         (Some(p), _) => Some(p.clone()),
         (None, Some(_)) => None,
-        (None, None) => var(&env_var("API_SPEC"))?.map(PathBuf::from),
+        (None, None) => var(crate::personality::current().spec_var)?.map(PathBuf::from),
     };
     if let Some(path) = spec_path {
         let service = spec::load(&path, g)?;
@@ -197,13 +193,13 @@ pub fn select(g: &Globals, base_url: Option<&str>, network: Network) -> Result<S
     if let Some(v) = &g.api_version {
         return named(v, Source::Flag, exit::USAGE, "--api-version");
     }
-    let version_var = env_var("API_VERSION");
-    if let Some(v) = var(&version_var)? {
+    let version_var = crate::personality::current().version_var;
+    if let Some(v) = var(version_var)? {
         return named(
             &v,
-            Source::Env(version_var.clone()),
+            Source::Env(version_var.to_owned()),
             exit::CONFIG,
-            &version_var,
+            version_var,
         );
     }
     let Some(base_url) = base_url else {
@@ -358,7 +354,7 @@ pub fn absent(sel: &Selection, name: &str) -> Option<Failure> {
             "nothing was sent; the server's release was cached {} ago: if it was upgraded \
              since, give --api-version, or set {}",
             describe_age(*age),
-            env_var("API_VERSION")
+            crate::personality::current().version_var
         )),
         _ => f.hint("nothing was sent"),
     })

@@ -1,0 +1,5 @@
+//! `onezone-rest-cli`: the toolbox's engine with the Onezone personality.
+
+fn main() -> std::process::ExitCode {
+    onezone_rest_cli::main(&onezone_rest_cli::personality::ONEZONE)
+}
