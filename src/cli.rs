@@ -145,7 +145,21 @@ pub fn options() -> Vec<Arg> {
             .help("Output format: json, pretty, table, raw, token")
             .value_parser(formats),
         flag("no-colors", Ours).help("Accepted for compatibility; output is never coloured (old spelling: -nc)"),
+        opt("output-file", Ours)
+            .value_name("FILE")
+            .value_parser(clap::value_parser!(PathBuf))
+            .help("Write the answer's body to FILE as received (a download is streamed; FILE appears only once complete)"),
+        flag("wait", Ours).help("After a 202 that names a task, poll the task until it ends; exit with its outcome"),
+        opt("wait-timeout", Ours)
+            .value_name("SECONDS")
+            .value_parser(clap::value_parser!(f64))
+            .help("With --wait, give up after this long (default 1800)"),
         flag("insecure", Curl).short('k').help("Do not verify the server's TLS certificate"),
+        opt("upload-file", Curl)
+            .short('T')
+            .value_name("FILE")
+            .value_parser(clap::value_parser!(PathBuf))
+            .help("Send FILE as the body, as `- < FILE` does; a binary body is streamed from it"),
         opt("user", Curl)
             .short('u')
             .value_name("USER[:PASSWORD]")
@@ -228,6 +242,10 @@ pub struct Globals {
     pub retry_all: bool,
     pub proxy: Option<String>,
     pub headers: Vec<String>,
+    pub upload_file: Option<PathBuf>,
+    pub output_file: Option<PathBuf>,
+    pub wait: bool,
+    pub wait_timeout: Option<f64>,
 }
 
 impl Globals {
@@ -264,6 +282,10 @@ impl Globals {
                 .flatten()
                 .cloned()
                 .collect(),
+            upload_file: m.get_one::<PathBuf>("upload-file").cloned(),
+            output_file: m.get_one::<PathBuf>("output-file").cloned(),
+            wait: b("wait"),
+            wait_timeout: m.get_one::<f64>("wait-timeout").copied(),
         }
     }
 
