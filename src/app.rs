@@ -131,7 +131,10 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
     if g.verbose {
         let _ = writeln!(std::io::stderr(), "* API: {}", sel.describe());
     }
-    crate::net::send(&req, g).map_err(|f| stale_release(f, &sel, &base_url))
+    match crate::net::send(&req, g).map_err(|f| stale_release(f, &sel, &base_url))? {
+        crate::net::Sent::Printed(code) => Ok(code),
+        crate::net::Sent::Task(task) => crate::task::wait(task, &req, sel.catalogue, g),
+    }
 }
 
 /// A 404 from a server whose release came from the cache may mean that

@@ -7,7 +7,7 @@
 
 use crate::auth::{Kind, Source};
 use crate::cli::Globals;
-use crate::request::Request;
+use crate::request::{Request, Upload};
 use std::borrow::Cow;
 
 pub const REDACTED: &str = "<redacted>";
@@ -98,6 +98,20 @@ pub fn render(req: &Request, g: &Globals) -> String {
                 );
             }
         }
+    }
+    // A streamed body is streamed by curl too: -T sends the file with its
+    // length, `@-` reads stdin. `-T` would make curl PUT: -X keeps the method.
+    match &req.upload {
+        Some(Upload::File { path, .. }) => {
+            line.push_str(" -T ");
+            line.push_str(&quote(&path.to_string_lossy()));
+        }
+        Some(Upload::Stdin) => line.push_str(" --data-binary @-"),
+        None => {}
+    }
+    if let Some(path) = &g.output_file {
+        line.push_str(" -o ");
+        line.push_str(&quote(&path.to_string_lossy()));
     }
     line
 }

@@ -24,9 +24,11 @@ pub mod man;
 pub mod net;
 pub mod output;
 pub mod personality;
+pub mod progress;
 pub mod private_files;
 pub mod release;
 pub mod request;
+pub mod task;
 
 /// The operation catalogues (the `onedata-catalogue` crate).
 pub use onedata_catalogue as catalogue;

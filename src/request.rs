@@ -5,7 +5,8 @@
 use crate::auth::Credential;
 use crate::items::{self, Item, Seg, Sep};
 use onedata_catalogue::validate;
-use onedata_catalogue::{Catalogue, Operation, Param, ParamIn};
+use onedata_catalogue::{Catalogue, Operation, Param, ParamIn, Schema};
+use std::path::PathBuf;
 use percent_encoding::utf8_percent_encode;
 use serde_json::Value;
 
@@ -33,9 +34,34 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     pub credential: Option<Credential>,
     pub body: Option<Vec<u8>>,
+    /// A binary body that is streamed, never held whole (then `body` is
+    /// `None`).
+    pub upload: Option<Upload>,
+}
+
+/// Where a streamed body comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Upload {
+    /// Standard input (`-`): read once, so it cannot follow a redirect or
+    /// be retried.
+    Stdin,
+    /// `-T FILE`: its length is sent as Content-Length, and it is read
+    /// again for a redirect or a retry.
+    File { path: PathBuf, length: u64 },
 }
 
 impl Request {
+    /// Whether the call moves a file: a streamed upload, or an answer of
+    /// bytes (such as downloadFileContent's).
+    pub fn is_transfer(&self) -> bool {
+        self.upload.is_some()
+            || self
+                .operation
+                .produces
+                .iter()
+                .any(|p| *p == "application/octet-stream")
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -57,6 +83,8 @@ pub struct Options {
     pub extra_headers: Vec<String>,
     /// Let schema mismatches through (not malformed syntax).
     pub force: bool,
+    /// `-T FILE`: the body is FILE, as `- < FILE` would give it.
+    pub upload_file: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -68,6 +96,7 @@ impl Default for Options {
             content_type: None,
             extra_headers: Vec::new(),
             force: false,
+            upload_file: None,
         }
     }
 }
@@ -83,6 +112,7 @@ impl Options {
             content_type: g.content_type.clone(),
             extra_headers: g.headers.clone(),
             force: g.force,
+            upload_file: g.upload_file.clone(),
         }
     }
 }
@@ -209,6 +239,10 @@ pub fn build_with(
                         "item {arg:?}: the parameter {name} is given twice; give it once"
                     )));
                 }
+                if !opts.force {
+                    check_param_value(opts.catalogue, param, &value)
+                        .map_err(|e| UsageError::one(format!("item {arg:?}: {e}")))?;
+                }
                 params.push((param, value));
             }
             Item::Body { path, value } => fields.push((arg.clone(), path, value)),
@@ -230,6 +264,11 @@ pub fn build_with(
             Item::Stdin => {
                 if stdin_item {
                     return Err(UsageError::one("- (body from stdin) is given twice"));
+                }
+                if opts.upload_file.is_some() {
+                    return Err(UsageError::one(
+                        "- (body from stdin) and -T (body from a file) are both given; give one",
+                    ));
                 }
                 stdin_item = true;
             }
@@ -265,7 +304,30 @@ pub fn build_with(
                 .map_err(|e| UsageError::one(format!("{option} {v:?}: {e}")))?;
         }
     }
-    let body = build_body(op, &fields, stdin_item, stdin, opts)?;
+    let content_type = opts
+        .content_type
+        .clone()
+        .or_else(|| op.consumes.first().map(|c| (*c).to_owned()))
+        .unwrap_or_else(|| "application/json".into());
+    let from_input = stdin_item || opts.upload_file.is_some();
+    let (body, upload) = if op.body.is_some() && from_input && is_streamed(&content_type) {
+        if let Some((arg, ..)) = fields.first() {
+            return Err(UsageError::one(format!(
+                "item {arg:?}: {} takes a {content_type} body, which has no fields",
+                op.name
+            )));
+        }
+        (None, Some(upload(opts)?))
+    } else {
+        let input = || match &opts.upload_file {
+            Some(path) => read_upload_file(path),
+            None => stdin(),
+        };
+        (
+            build_body(op, &fields, from_input, input, &content_type, opts)?,
+            None,
+        )
+    };
     let mut out_headers: Vec<(String, String)> = vec![("User-Agent".into(), user_agent())];
     let accept = opts
         .accept
@@ -274,13 +336,8 @@ pub fn build_with(
     if let Some(a) = accept {
         out_headers.push(("Accept".into(), a));
     }
-    if body.is_some() {
-        let ct = opts
-            .content_type
-            .clone()
-            .or_else(|| op.consumes.first().map(|c| (*c).to_owned()))
-            .unwrap_or_else(|| "application/json".into());
-        out_headers.push(("Content-Type".into(), ct));
+    if body.is_some() || upload.is_some() {
+        out_headers.push(("Content-Type".into(), content_type));
     } else if opts.content_type.is_some() {
         return Err(UsageError::one(format!(
             "--content-type is given, but {} sends no body",
@@ -303,6 +360,7 @@ pub fn build_with(
         headers: out_headers,
         credential: None,
         body,
+        upload,
     })
 }
 
@@ -481,11 +539,94 @@ fn query_string(given: &[(&'static Param, String)]) -> String {
     }
 }
 
+/// Whether a body of this content type is sent as bytes, streamed (a
+/// file's content, a view function, RDF), rather than built from items.
+fn is_streamed(content_type: &str) -> bool {
+    !crate::output::is_json_type(content_type) && !is_yaml_type(content_type)
+}
+
+/// `application/x-yaml`, `application/yaml`, `text/yaml`.
+fn is_yaml_type(content_type: &str) -> bool {
+    let essence = crate::output::essence(content_type);
+    essence.ends_with("/yaml") || essence.ends_with("/x-yaml")
+}
+
+/// The streamed body: stdin, or `-T FILE` (checked now, so that a missing
+/// or unreadable file is a usage error before anything is sent).
+fn upload(opts: &Options) -> Result<Upload, UsageError> {
+    let Some(path) = &opts.upload_file else {
+        return Ok(Upload::Stdin);
+    };
+    let shown = path.display();
+    let meta = std::fs::metadata(path)
+        .map_err(|e| UsageError::one(format!("-T {shown}: {}", io_reason(&e))))?;
+    if meta.is_dir() {
+        return Err(UsageError::one(format!(
+            "-T {shown}: is a directory; give a file"
+        )));
+    }
+    std::fs::File::open(path)
+        .map_err(|e| UsageError::one(format!("-T {shown}: {}", io_reason(&e))))?;
+    Ok(Upload::File {
+        path: path.clone(),
+        length: meta.len(),
+    })
+}
+
+/// What went wrong with a local file, for people.
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied (it cannot be read)".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// `-T FILE` for a body built from its text (JSON or YAML), at most
+/// [`TEXT_BODY_LIMIT`] bytes.
+fn read_upload_file(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(TEXT_BODY_LIMIT + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > TEXT_BODY_LIMIT {
+        return Err(std::io::Error::other(format!(
+            "it is larger than {} MiB, too large for a JSON or YAML body",
+            TEXT_BODY_LIMIT >> 20
+        )));
+    }
+    Ok(bytes)
+}
+
+/// The largest JSON or YAML body read whole (a binary body is streamed).
+pub const TEXT_BODY_LIMIT: u64 = 64 << 20;
+
+/// The value of a path or query parameter, by its type.
+fn check_param_value(cat: Catalogue, p: &'static Param, value: &str) -> Result<(), String> {
+    let name = p.name;
+    match cat.resolve(&p.schema) {
+        Schema::Integer if value.trim().parse::<i64>().is_err() => {
+            Err(format!("{name} is an integer; {value:?} is not one"))
+        }
+        Schema::Number if value.trim().parse::<f64>().is_err() => {
+            Err(format!("{name} is a number; {value:?} is not one"))
+        }
+        Schema::Boolean if value != "true" && value != "false" => {
+            Err(format!("{name} is true or false; {value:?} is neither"))
+        }
+        Schema::String { enum_values } if !enum_values.is_empty() && !enum_values.contains(&value) => {
+            Err(format!("{name} is one of {}; {value:?} is not", enum_values.join(", ")))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn build_body(
     op: &'static Operation,
     fields: &[(String, Vec<Seg>, Value)],
     stdin_item: bool,
     stdin: impl FnOnce() -> std::io::Result<Vec<u8>>,
+    content_type: &str,
     opts: &Options,
 ) -> Result<Option<Vec<u8>>, UsageError> {
     let Some(spec) = &op.body else {
@@ -497,37 +638,48 @@ fn build_body(
         }
         if stdin_item {
             return Err(UsageError::one(format!(
-                "- (body from stdin): {} takes no body",
+                "- (body from stdin) or -T: {} takes no body",
                 op.name
             )));
         }
         return Ok(None);
     };
-    let json_body = opts
-        .content_type
-        .as_deref()
-        .is_none_or(|ct| ct.contains("json"));
+    let yaml = is_yaml_type(content_type);
+    if is_streamed(content_type) {
+        // Reached only without stdin or -T: a body of bytes has no fields.
+        if let Some((arg, ..)) = fields.first() {
+            return Err(UsageError::one(format!(
+                "item {arg:?}: {} takes a {content_type} body, which has no fields",
+                op.name
+            )));
+        }
+        if spec.required {
+            return Err(UsageError::one(format!(
+                "{} needs a {content_type} body: give -T FILE, or - with the body on stdin",
+                op.name
+            )));
+        }
+        return Ok(None);
+    }
+    let accepts_yaml = op.consumes.iter().any(|c| is_yaml_type(c));
     let mut base = Value::Null;
     if stdin_item {
         let bytes = stdin()
-            .map_err(|e| UsageError::one(format!("cannot read the body from stdin: {e}")))?;
-        if !json_body
-            || (opts.force && fields.is_empty() && serde_json::from_slice::<Value>(&bytes).is_err())
-        {
-            if let Some((arg, ..)) = fields.first() {
-                return Err(UsageError::one(format!(
-                    "item {arg:?}: body fields need a JSON body"
-                )));
-            }
+            .map_err(|e| UsageError::one(format!("cannot read the body from stdin or -T: {e}")))?;
+        if opts.force && fields.is_empty() && serde_json::from_slice::<Value>(&bytes).is_err() {
             return Ok(Some(bytes));
         }
-        base = serde_json::from_slice(&bytes).map_err(|e| {
-            UsageError::one(format!(
-                "the body from stdin is not valid JSON (line {} column {}): {e}",
-                e.line(),
-                e.column()
-            ))
-        })?;
+        base = match serde_json::from_slice(&bytes) {
+            Ok(v) => v,
+            Err(_) if accepts_yaml || yaml => parse_yaml(&bytes)?,
+            Err(e) => {
+                return Err(UsageError::one(format!(
+                    "the body from stdin is not valid JSON (line {} column {}): {e}",
+                    e.line(),
+                    e.column()
+                )))
+            }
+        };
     }
     // Items override the fields of the body from stdin; `placed` keeps
     // where each item went (`[]` as its index), to blame it for a problem.
@@ -554,9 +706,23 @@ fn build_body(
             ));
         }
     }
-    let text = serde_json::to_vec(&root)
-        .map_err(|e| UsageError::one(format!("cannot encode the body: {e}")))?;
+    let text = if yaml {
+        serde_norway::to_string(&root).map(String::into_bytes).map_err(|e| e.to_string())
+    } else {
+        serde_json::to_vec(&root).map_err(|e| e.to_string())
+    }
+    .map_err(|e| UsageError::one(format!("cannot encode the body: {e}")))?;
     Ok(Some(text))
+}
+
+/// A YAML body (a JSON one failed to parse), read within the same budget
+/// as a spec file, so aliases cannot blow it up.
+fn parse_yaml(bytes: &[u8]) -> Result<Value, UsageError> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| UsageError::one("the body from stdin is neither JSON nor UTF-8 YAML"))?;
+    crate::release::document::yaml(text).map_err(|e| {
+        UsageError::one(format!("the body from stdin is neither JSON nor valid YAML: {e}"))
+    })
 }
 
 /// A validation problem, told in terms of the item that caused it: the

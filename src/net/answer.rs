@@ -6,7 +6,11 @@ use super::client::Settings;
 use super::diagnose::{body_failure, host_port, root_cause};
 use super::retry::describe_retry_after;
 use super::send::header_str;
+use super::send::Sent;
 use crate::exit::{self, Failure};
+use crate::progress::Transfer;
+use std::io::Write;
+use std::path::Path;
 use crate::output::{self, Answer, ErrorContext, Format, Terminal};
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 use std::io::{self, IsTerminal, Read};
@@ -14,18 +18,35 @@ use tokio::runtime::Runtime;
 use url::Url;
 
 /// Prints the final answer of [`send`](super::send::send): the body of a
-/// success, or the failure of an HTTP error.
+/// success, or the failure of an HTTP error. With `--wait`, a 202 that
+/// names its task (Location) is handed back instead.
 pub(super) fn print_answer(
     rt: &Runtime,
     resp: reqwest::Response,
     url: &Url,
     settings: &Settings,
     ctx: ErrorContext,
-) -> Result<u8, Failure> {
+) -> Result<Sent, Failure> {
     let status = resp.status();
     if status.is_success() {
         check_success(&resp, url, settings)?;
-        render_success(rt, resp, url, settings)
+        if settings.wait && status.as_u16() == 202 {
+            if let Some(task) = header_str(resp.headers(), LOCATION).and_then(|l| url.join(&l).ok())
+            {
+                return Ok(Sent::Task(task));
+            }
+            if settings.warnings {
+                let _ = writeln!(
+                    io::stderr(),
+                    "warning: --wait: the 202 answer names no task (no Location); it is printed as it is"
+                );
+            }
+        }
+        match &settings.output_file {
+            Some(path) => save(rt, resp, url, settings, path),
+            None => render_success(rt, resp, url, settings),
+        }
+        .map(Sent::Printed)
     } else {
         let reason = status.canonical_reason();
         let content_type = header_str(resp.headers(), CONTENT_TYPE);
@@ -118,11 +139,110 @@ fn render_success(
         },
     };
     let format = Format::choose(settings.output.as_deref(), term.is_terminal);
-    let mut body = Body::new(rt, resp);
-    let mut out = io::BufWriter::with_capacity(64 << 10, stdout.lock());
+    let progress = Transfer::new("download", answer.content_length, settings.progress);
+    let mut body = Counted {
+        body: Body::new(rt, resp),
+        progress: progress.clone(),
+    };
+    let mut out = io::BufWriter::with_capacity(256 << 10, stdout.lock());
     match output::success(&answer, &mut body, format, term, &mut out) {
-        Ok(()) => Ok(exit::OK),
-        Err(e) => Err(e.into_failure(|e| body_failure(&body, &e, url, settings))),
+        Ok(()) => {
+            progress.finish();
+            Ok(exit::OK)
+        }
+        Err(output::RenderError::Write(e))
+            if settings.transfer && e.kind() == io::ErrorKind::BrokenPipe =>
+        {
+            progress.abandon();
+            Err(Failure::new(
+                exit::BAD_RESPONSE,
+                format!(
+                    "stdout was closed after {} bytes of the download; it is incomplete",
+                    body.body.received
+                ),
+            ))
+        }
+        Err(e) => {
+            progress.abandon();
+            Err(e.into_failure(|e| body_failure(&body.body, &e, url, settings)))
+        }
+    }
+}
+
+/// `--output-file FILE`: the body as received, streamed into a new file
+/// beside FILE that takes FILE's name only once the body is complete; a
+/// broken transfer leaves nothing that looks complete.
+fn save(
+    rt: &Runtime,
+    resp: reqwest::Response,
+    url: &Url,
+    settings: &Settings,
+    path: &Path,
+) -> Result<u8, Failure> {
+    let shown = path.display();
+    // Not being able to create the file is the command line's trouble;
+    // failing to write it (a full disk) is the transfer's.
+    let local = |code: u8, e: &io::Error| {
+        Failure::new(
+            code,
+            format!("--output-file {shown}: {}", crate::request::io_reason(e)),
+        )
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".download-");
+    // As any new file: readable by others unless the umask says otherwise
+    // (tempfile's own default is 0600).
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut file = builder
+        .tempfile_in(dir)
+        .map_err(|e| local(exit::CONFIG, &e))?;
+    let progress = Transfer::new("download", resp.content_length(), settings.progress);
+    let mut body = Counted {
+        body: Body::new(rt, resp),
+        progress: progress.clone(),
+    };
+    let mut buf = vec![0; 256 << 10];
+    loop {
+        let n = match body.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                progress.abandon();
+                return Err(body_failure(&body.body, &e, url, settings)
+                    .hint(format!("{shown} was not written")));
+            }
+        };
+        if let Err(e) = file.write_all(&buf[..n]) {
+            progress.abandon();
+            return Err(local(exit::BAD_RESPONSE, &e).hint("nothing was kept of the download"));
+        }
+    }
+    file.as_file()
+        .sync_all()
+        .map_err(|e| local(exit::BAD_RESPONSE, &e))?;
+    file.persist(path)
+        .map_err(|e| local(exit::CONFIG, &e.error))?;
+    progress.finish();
+    Ok(exit::OK)
+}
+
+/// A body that counts what it gives into a progress bar.
+struct Counted<'a> {
+    body: Body<'a>,
+    progress: Transfer,
+}
+
+impl Read for Counted<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.body.read(buf)?;
+        self.progress.add(n as u64);
+        Ok(n)
     }
 }
 

@@ -16,7 +16,9 @@
 //!   replaces them.
 //! - **Timeouts**: connecting, 10 s (`--connect-timeout`); the whole
 //!   exchange, redirects, retries and body included, 60 s (`-m/--max-time`).
-//!   0 means no limit.
+//!   0 means no limit. A file transfer (a streamed upload, or an answer of
+//!   bytes) has no overall limit unless `-m` is given, since its length is
+//!   the user's; instead it fails when nothing arrives for [`STALL_LIMIT`].
 
 use super::diagnose::chain_text;
 use super::verbose::note;
@@ -29,6 +31,8 @@ use url::Url;
 
 const DEFAULT_CONNECT_TIMEOUT: f64 = 10.0;
 const DEFAULT_MAX_TIME: f64 = 60.0;
+/// A file transfer that moves nothing for this long has stalled.
+pub(super) const STALL_LIMIT: Duration = Duration::from_secs(60);
 
 /// The options that shape the exchange.
 #[derive(Debug, Clone)]
@@ -45,17 +49,26 @@ pub(super) struct Settings {
     /// `--retry N`; 0 for none.
     pub(super) retry: u32,
     pub(super) retry_all: bool,
+    /// A file transfer: no overall limit by default, [`STALL_LIMIT`] instead.
+    pub(super) transfer: bool,
+    /// Progress bars may be drawn (stderr is a terminal, no `-s`).
+    pub(super) progress: bool,
+    pub(super) output_file: Option<PathBuf>,
+    /// `--wait`: a 202 that names a task is followed, not printed.
+    pub(super) wait: bool,
 }
 
 impl Settings {
-    pub(super) fn from_globals(g: &Globals) -> Result<Settings, Failure> {
+    /// `transfer`: the call moves a file (see [`Settings::transfer`]).
+    pub(super) fn from_globals(g: &Globals, transfer: bool) -> Result<Settings, Failure> {
+        let default_max = if transfer { 0.0 } else { DEFAULT_MAX_TIME };
         Ok(Settings {
             connect_timeout: seconds(
                 g.connect_timeout,
                 DEFAULT_CONNECT_TIMEOUT,
                 "--connect-timeout",
             )?,
-            max_time: seconds(g.max_time, DEFAULT_MAX_TIME, "-m/--max-time")?,
+            max_time: seconds(g.max_time, default_max, "-m/--max-time")?,
             proxy: g.proxy.clone(),
             cacert: g.cacert.clone(),
             insecure: g.insecure,
@@ -65,6 +78,10 @@ impl Settings {
             output: g.output.clone(),
             retry: g.retry,
             retry_all: g.retry_all,
+            transfer,
+            progress: crate::progress::visible(g.silent),
+            output_file: g.output_file.clone(),
+            wait: g.wait,
         })
     }
 }
@@ -119,6 +136,9 @@ fn build_client(tls: bool, s: &Settings) -> Result<reqwest::Client, Failure> {
         .http1_only();
     if let Some(t) = s.connect_timeout {
         b = b.connect_timeout(t);
+    }
+    if s.transfer {
+        b = b.read_timeout(STALL_LIMIT);
     }
     if let Some(p) = &s.proxy {
         let proxy = reqwest::Proxy::all(p.as_str()).map_err(|e| {
@@ -253,7 +273,7 @@ mod tests {
 
     #[test]
     fn the_http_client_loads_no_roots() {
-        let s = Settings::from_globals(&Globals::default()).unwrap();
+        let s = Settings::from_globals(&Globals::default(), false).unwrap();
         // Builds without a provider installed and without touching the store.
         assert!(build_client(false, &s).is_ok());
     }

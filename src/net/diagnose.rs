@@ -20,6 +20,14 @@ pub(super) fn host_port(url: &Url) -> String {
 pub(super) fn body_failure(body: &Body, e: &io::Error, url: &Url, s: &Settings) -> Failure {
     let target = host_port(url);
     match &body.error {
+        Some(err) if err.is_timeout() && s.transfer && s.max_time.is_none() => Failure::new(
+            exit::NETWORK,
+            format!(
+                "the transfer from {target} stalled: nothing arrived for {} s ({} bytes of the body arrived); it is incomplete",
+                super::client::STALL_LIMIT.as_secs(),
+                body.received
+            ),
+        ),
         Some(err) if err.is_timeout() => Failure::new(
             exit::NETWORK,
             format!(

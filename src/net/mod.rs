@@ -9,6 +9,7 @@
 //! - [`redirect`]: which redirects are followed, and where to;
 //! - [`retry`]: `--retry`, its backoff and `Retry-After`;
 //! - [`diagnose`]: failures to get an answer, as messages and hints;
+//! - `upload`: a streamed request body (`-T FILE`, or a binary `-`);
 //! - [`verbose`]: `-v` and `-i`.
 
 pub mod answer;
@@ -17,7 +18,8 @@ pub mod diagnose;
 pub mod redirect;
 pub mod retry;
 pub mod send;
+mod upload;
 pub mod verbose;
 
 pub use redirect::MAX_REDIRECTS;
-pub use send::{fetch, send, Fetched};
+pub use send::{fetch, send, Fetched, Sent};

@@ -19,7 +19,9 @@ use crate::auth::{Credential, Kind, Source};
 use crate::cli::Globals;
 use crate::exit::{self, Failure};
 use crate::output::{self, ErrorContext};
-use crate::request::Request;
+use super::upload::UploadBody;
+use crate::progress::Transfer;
+use crate::request::{Request, Upload};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use std::io::{self, IsTerminal, Read};
@@ -27,9 +29,24 @@ use std::time::Instant;
 use tokio::runtime::Runtime;
 use url::Url;
 
-/// Sends the request and prints the answer; the exit code, or the failure.
-pub fn send(req: &Request, g: &Globals) -> Result<u8, Failure> {
-    perform(req, Settings::from_globals(g)?, print_answer)
+/// What [`send`] did with the answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sent {
+    /// Printed; the exit code.
+    Printed(u8),
+    /// With `--wait`: a 202 that names the task at this URL (its body was
+    /// not printed).
+    Task(Url),
+}
+
+/// Sends the request and prints the answer, or with `--wait` returns the
+/// task a 202 names; the failure otherwise.
+pub fn send(req: &Request, g: &Globals) -> Result<Sent, Failure> {
+    perform(
+        req,
+        Settings::from_globals(g, req.is_transfer())?,
+        print_answer,
+    )
 }
 
 /// Sends `req` and hands the final answer to `finish`.
@@ -92,8 +109,10 @@ pub struct Fetched {
 /// stderr; not `-i`) and returns the answer, whatever its status, instead
 /// of printing it. The body is read up to [`output::SNIFF_LIMIT`] bytes.
 pub fn fetch(req: &Request, g: &Globals) -> Result<Fetched, Failure> {
-    let mut settings = Settings::from_globals(g)?;
+    let mut settings = Settings::from_globals(g, false)?;
     settings.include = false;
+    settings.output_file = None;
+    settings.wait = false;
     perform(req, settings, |rt, resp, url, settings, ctx| {
         let status = resp.status();
         let content_type = header_str(resp.headers(), CONTENT_TYPE);
@@ -142,6 +161,8 @@ fn exchange(
     let mut method = Method::from_bytes(req.method.as_bytes())
         .map_err(|_| Failure::usage(format!("invalid method {}", req.method)))?;
     let mut body = req.body.clone();
+    let mut upload = req.upload.clone();
+    let mut stdin_sent = false;
     let mut dropped_for: Option<String> = None;
     let mut retries = Retries::default();
     // The URL last warned about: a retry does not warn again.
@@ -169,6 +190,9 @@ fn exchange(
         }
         if let Some(b) = &body {
             rb = rb.body(b.clone());
+        }
+        if let Some(u) = &upload {
+            rb = rb.body(upload_body(u, &mut stdin_sent, settings)?);
         }
         if let Some(d) = deadline {
             rb = rb.timeout(d.saturating_duration_since(Instant::now()));
@@ -214,6 +238,7 @@ fn exchange(
         if see_other && method != Method::HEAD {
             method = Method::GET;
             body = None;
+            upload = None;
             headers.remove(CONTENT_TYPE);
         }
         if settings.verbose {
@@ -226,7 +251,7 @@ fn exchange(
             // A 307/308 would send the body again, to a server the user did
             // not name; the body may hold a secret (joinGroup's token,
             // examineToken's).
-            if body.is_some() {
+            if body.is_some() || upload.is_some() {
                 return Err(Failure::new(
                     exit::HTTP_5XX,
                     format!(
@@ -271,6 +296,29 @@ fn exchange(
         ctx,
         retries,
     })
+}
+
+/// The streamed body of one attempt. Stdin goes out once: a redirect or a
+/// retry that would send it again is an error that names `-T`.
+fn upload_body(
+    upload: &Upload,
+    stdin_sent: &mut bool,
+    settings: &Settings,
+) -> Result<reqwest::Body, Failure> {
+    if *upload == Upload::Stdin && std::mem::replace(stdin_sent, true) {
+        return Err(Failure::new(
+            exit::USAGE,
+            "the body from stdin was sent once and cannot be sent again (a redirect or --retry)",
+        )
+        .hint("give the body as a file with -T FILE, which is read again"));
+    }
+    let length = match upload {
+        Upload::File { length, .. } => Some(*length),
+        Upload::Stdin => None,
+    };
+    let progress = Transfer::new("upload", length, settings.progress);
+    let body = UploadBody::open(upload, progress).map_err(|e| Failure::new(exit::USAGE, e))?;
+    Ok(reqwest::Body::wrap(body))
 }
 
 /// The credential as it goes on the wire.
