@@ -632,8 +632,10 @@ mod tests {
                     }) else {
                         continue;
                     };
-                    let rest: Vec<&String> =
-                        words[i + 1..].iter().take_while(|w| *w != "|").collect();
+                    let rest: Vec<&String> = words[i + 1..]
+                        .iter()
+                        .take_while(|w| !["|", ">", "<"].contains(&w.as_str()))
+                        .collect();
                     let mut op = None;
                     let mut skip = false;
                     for word in rest {
