@@ -10,7 +10,7 @@ use crate::release::{self, Selection};
 use std::fmt::Write as _;
 
 pub const ITEMS_HELP: &[(&str, &str)] = &[
-    ("name=value", "path parameter (percent-encoded for you)"),
+    ("name=value", "path or query parameter (percent-encoded for you)"),
     ("name==text", "body field, sent as a JSON string"),
     (
         "name:=json",
@@ -604,10 +604,25 @@ pub fn operation(cat: Catalogue, op: &'static Operation) -> String {
             .ref_name(&body.schema)
             .map(|n| format!(", {n}"))
             .unwrap_or_default();
-        let _ = writeln!(out, "\nBody (JSON, {required}{name}):");
+        let consumes = op.consumes.first().copied().unwrap_or("application/json");
+        let streamed = !crate::output::is_json_type(consumes) && !consumes.contains("yaml");
+        let yaml = op.consumes.iter().any(|c| c.contains("yaml"));
+        let kind = match (streamed, yaml) {
+            (true, _) => consumes,
+            (false, true) => "JSON or YAML",
+            (false, false) => "JSON",
+        };
+        let _ = writeln!(out, "\nBody ({kind}, {required}{name}):");
         let mut fields = Vec::new();
         let mut notes = Vec::new();
+        if yaml {
+            notes.push("- reads the body as YAML or JSON from stdin; it is sent as JSON".to_owned());
+        }
         match cat.resolve(&body.schema) {
+            _ if streamed => fields.push((
+                "-T FILE".into(),
+                "the bytes to send, streamed from FILE; or - to stream them from stdin".into(),
+            )),
             Schema::Object(o) if !o.fields.is_empty() && o.discriminator.is_none() => {
                 field_rows(cat, "", &body.schema, 0, &mut fields, &mut notes);
                 if o.additional.is_some() {
@@ -666,6 +681,19 @@ pub fn operation(cat: Catalogue, op: &'static Operation) -> String {
                 "created; prints {\"id\": …, \"location\": …}".to_owned()
             }
             (_, true) => "redirect, followed (credentials are not sent to another host)".into(),
+            (_, false) if (300..400).contains(&r.code) => {
+                "redirect, followed (credentials are not sent to another host)".into()
+            }
+            (None, false) if r.code == 202 => {
+                "accepted: a task runs; prints it, or --wait follows it to its end".into()
+            }
+            (_, false) if r.code == 206 => {
+                "partial content: the range asked for with Range:bytes=FIRST-LAST".into()
+            }
+
+            (_, false) if op.produces.contains(&"application/octet-stream") => {
+                "the bytes, streamed to stdout or --output-file FILE".into()
+            }
             (Some(s), false) => format!("JSON: {}", type_label(cat, s)),
             (None, false) if r.code == 204 => "no content".into(),
             (None, false) if op.produces.iter().any(|p| p.starts_with("image/")) => {
@@ -681,25 +709,6 @@ pub fn operation(cat: Catalogue, op: &'static Operation) -> String {
     rows(&mut out, &resp);
     let _ = writeln!(out, "\nExample:\n  {}", example(cat, op));
     out
-}
-
-/// Up to three operation names close to `name`, for "did you mean".
-pub fn suggestions(cat: Catalogue, name: &str) -> Vec<&'static str> {
-    let lower = name.to_lowercase();
-    let mut scored: Vec<(f64, &'static str)> = cat
-        .operations()
-        .map(|op| {
-            let other = op.name.to_lowercase();
-            let mut score = strsim::jaro_winkler(&lower, &other);
-            if other.starts_with(&lower) || other == lower {
-                score += 0.5;
-            }
-            (score, op.name)
-        })
-        .filter(|(s, _)| *s > 0.8)
-        .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-    scored.into_iter().take(3).map(|(_, n)| n).collect()
 }
 
 #[cfg(test)]

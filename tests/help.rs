@@ -4,10 +4,20 @@
 use assert_cmd::Command;
 
 fn help(args: &[&str]) -> String {
-    let out = Command::cargo_bin("onezone-rest-cli")
+    help_of("onezone-rest-cli", args)
+}
+
+/// The help that `command` prints for `args`, with the newest release.
+fn help_of(command: &str, args: &[&str]) -> String {
+    let out = Command::cargo_bin(command)
         .unwrap()
         .args(args)
         .env_remove("ONEZONE_HOST")
+        .env_remove("ONEPROVIDER_HOST")
+        .env_remove("ONEPANEL_HOST")
+        .env_remove("ONEDATA_ZONE")
+        .env_remove("ONEDATA_PROVIDER")
+        .env("XDG_CACHE_HOME", std::env::temp_dir().join("no-such-cache-dir"))
         .timeout(std::time::Duration::from_secs(20))
         .output()
         .unwrap();
@@ -40,6 +50,25 @@ fn help_before_or_after_the_operation_is_the_same() {
 #[test]
 fn about() {
     insta::assert_snapshot!("about", help(&["--about"]));
+}
+
+/// The other commands: what they say of themselves, and the operations
+/// that show what Onezone has not (query parameters, a streamed body and
+/// answer, 206 and 302, YAML bodies, a 202 task).
+#[test]
+fn the_other_commands() {
+    for (command, ops) in [
+        (
+            "oneprovider-rest-cli",
+            &["createFile", "downloadFileContent", "listChildren"][..],
+        ),
+        ("onepanel-rest-cli", &["configureProvider", "supportSpace"][..]),
+    ] {
+        insta::assert_snapshot!(format!("{command}_about"), help_of(command, &["--about"]));
+        for op in ops {
+            insta::assert_snapshot!(format!("{command}_{op}"), help_of(command, &[op, "--help"]));
+        }
+    }
 }
 
 #[test]
