@@ -174,10 +174,13 @@ pub static ONEPANEL: Personality = Personality {
         (
             "Support a space with a token from Onezone, on the provider's first storage:",
             &[
-                "T=$(onezone-rest-cli createSpaceSupportToken id=\"$SPACE_ID\" | jq -r .token)",
-                "STORAGE=$(onepanel-rest-cli getStorages -u \"onepanel:$PASSPHRASE\" | jq -r '.ids[0]')",
-                "onepanel-rest-cli supportSpace token==\"$T\" size:=1000000000 storageId==\"$STORAGE\" \\",
-                "    --host https://provider.example.com -u \"onepanel:$PASSPHRASE\"",
+                "export ONEPANEL_HOST=provider.example.com",
+                "export ONEPANEL_BASIC_AUTH=\"onepanel:$PASSPHRASE\"",
+                "T=$(onezone-rest-cli createSpaceSupportToken id=\"$SPACE_ID\" |",
+                "    jq -r .token)",
+                "STORAGE=$(onepanel-rest-cli getStorages | jq -r '.ids[0]')",
+                "onepanel-rest-cli supportSpace token==\"$T\" size:=1000000000 \\",
+                "    storageId==\"$STORAGE\"",
             ],
         ),
         (

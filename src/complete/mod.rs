@@ -91,9 +91,9 @@ pub fn command() -> Command {
     Command::new("completions")
         .long_about(format!(
             "Print the completion script for SHELL on stdout. Install it as:\n\n\
-             bash: {cmd} in ~/.local/share/bash-completion/completions/\n\
+             bash: {cmd} in\n      ~/.local/share/bash-completion/completions/\n\
              zsh:  _{cmd} in a directory of $fpath\n\
-             fish: ~/.config/fish/completions/{cmd}.fish",
+             fish: {cmd}.fish in\n      ~/.config/fish/completions/",
             cmd = crate::personality::current().command
         ))
         .arg(
