@@ -6,6 +6,7 @@ use crate::builtins;
 use crate::catalogue::Operation;
 use crate::cli::{self, Globals};
 use crate::exit::{self, Failure};
+use crate::fix;
 use crate::help;
 use crate::release::{self, Network, Selection};
 use crate::request::{self, Request};
@@ -87,10 +88,16 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
     let stdin = Stdin::default();
     let build = |sel: &Selection| -> Result<Request, Failure> {
         let op = find(sel, name)?;
+        if let Some(refused) = fix::unread_stdin(op, items, g) {
+            return Err(refused);
+        }
         let opts = request::Options::new(base_url.clone(), sel.catalogue, g);
-        request::build(op, items, &opts, || stdin.read()).map_err(|e| Failure {
-            code: exit::USAGE,
-            lines: e.0,
+        request::build(op, items, &opts, || stdin.read()).map_err(|e| {
+            let hints = fix::hints(sel.catalogue, op, items, stdin.already_read().as_deref());
+            Failure {
+                code: exit::USAGE,
+                lines: e.0.into_iter().chain(hints).collect(),
+            }
         })
     };
     // Built for the release at hand first. Where the server is to be asked
@@ -170,11 +177,16 @@ impl Stdin {
         *self.0.borrow_mut() = Some(buf.clone());
         Ok(buf)
     }
+
+    /// What [`Stdin::read`] read, if it was called.
+    fn already_read(&self) -> Option<Vec<u8>> {
+        self.0.borrow().clone()
+    }
 }
 
 fn unknown_operation(name: &str, sel: &Selection) -> Failure {
     let mut f = Failure::usage(format!("unknown operation {name:?}"));
-    let close = help::suggestions(sel.catalogue, name);
+    let close = crate::suggest::operations(sel.catalogue, name);
     if !close.is_empty() {
         f = f.hint(format!("did you mean: {}?", close.join(", ")));
     }

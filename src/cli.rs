@@ -2,10 +2,10 @@
 //!
 //! Every option is defined once, in [`options`]; parsing, `--help`, the man
 //! page and the shell completions all read these definitions. Operations are
-//! not clap subcommands: the first positional word is looked up in the
-//! catalogue, and the words after it are request items (see `items`), so no
-//! per-operation clap tree is ever built. As in the old Bash client, options
-//! may stand before or after the operation.
+//! not clap subcommands: the first positional word that is no request item
+//! is looked up in the catalogue, and the others are request items (see
+//! `items`), so no per-operation clap tree is ever built. As in the old Bash
+//! client, options and items may stand before or after the operation.
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use std::path::PathBuf;
@@ -354,20 +354,36 @@ pub fn normalise(args: impl IntoIterator<Item = String>) -> Vec<String> {
 
 /// Parses the arguments after the program name.
 pub fn parse(args: Vec<String>) -> Result<Invocation, String> {
-    let argv = std::iter::once(crate::personality::current().command.to_owned()).chain(normalise(args));
+    let argv =
+        std::iter::once(crate::personality::current().command.to_owned()).chain(normalise(args));
     let matches = command()
         .try_get_matches_from(argv)
         .map_err(|e| clap_message(&e))?;
-    let words = matches
-        .get_many::<String>("words")
-        .into_iter()
-        .flatten()
-        .cloned()
-        .collect();
+    let words = operation_first(
+        matches
+            .get_many::<String>("words")
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect(),
+    );
     Ok(Invocation {
         globals: Globals::from_matches(&matches),
         words,
     })
+}
+
+/// The words with the operation first. The old client took items before
+/// the operation too (`sid=s1 getSpaceViews limit=20`, as the official
+/// examples write some): the operation is the first word that is no item,
+/// since an operation's name holds no separator and is not `-`.
+fn operation_first(mut words: Vec<String>) -> Vec<String> {
+    let is_item = |w: &String| w == "-" || crate::items::split(w).is_some();
+    if let Some(i) = words.iter().position(|w| !is_item(w)) {
+        let op = words.remove(i);
+        words.insert(0, op);
+    }
+    words
 }
 
 /// clap's error, reworded where an old script meets an option we do not take.
@@ -433,6 +449,15 @@ mod tests {
         assert!(inv.globals.dry_run && inv.globals.insecure);
         assert_eq!(inv.globals.accept.as_deref(), Some("application/json"));
         assert_eq!(inv.words, ["createSpace", "name==x", "-"]);
+    }
+
+    #[test]
+    fn items_may_come_before_the_operation() {
+        let inv = p(&["sid=s1", "-", "getSpaceViews", "limit=20", "-k"]).unwrap();
+        assert_eq!(inv.words, ["getSpaceViews", "sid=s1", "-", "limit=20"]);
+        assert!(inv.globals.insecure);
+        // Without an operation the words stay as they are.
+        assert_eq!(p(&["sid=s1", "-"]).unwrap().words, ["sid=s1", "-"]);
     }
 
     #[test]

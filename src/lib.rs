@@ -18,16 +18,18 @@ pub mod commands;
 pub mod complete;
 pub mod curl;
 pub mod exit;
+pub mod fix;
 pub mod help;
 pub mod items;
 pub mod man;
 pub mod net;
 pub mod output;
 pub mod personality;
-pub mod progress;
 pub mod private_files;
+pub mod progress;
 pub mod release;
 pub mod request;
+pub mod suggest;
 pub mod task;
 
 /// The operation catalogues (the `onedata-catalogue` crate).

@@ -235,7 +235,7 @@ mod tests {
     #[test]
     fn each_command_speaks_its_own_service() {
         for p in ALL {
-            assert!(p.command.starts_with(&p.service.name), "{}", p.command);
+            assert!(p.command.starts_with(p.service.name), "{}", p.command);
             assert!(p.host_var.starts_with(&p.service.name.to_uppercase()));
             assert_eq!(p.basic_auth_var.is_some(), p.takes_basic(), "{}", p.command);
             let cat = onedata_catalogue::Catalogue::newest(p.service);

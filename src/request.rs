@@ -6,9 +6,9 @@ use crate::auth::Credential;
 use crate::items::{self, Item, Seg, Sep};
 use onedata_catalogue::validate;
 use onedata_catalogue::{Catalogue, Operation, Param, ParamIn, Schema};
-use std::path::PathBuf;
 use percent_encoding::utf8_percent_encode;
 use serde_json::Value;
+use std::path::PathBuf;
 
 pub use onedata_catalogue::path_encoding::PATH_SEGMENT;
 
@@ -58,8 +58,7 @@ impl Request {
             || self
                 .operation
                 .produces
-                .iter()
-                .any(|p| *p == "application/octet-stream")
+                .contains(&"application/octet-stream")
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -130,7 +129,9 @@ impl UsageError {
 /// Whether a URL (with its scheme) names a port, even the scheme's own
 /// (`https://h:443`, which `url` forgets).
 fn names_port(with_scheme: &str) -> bool {
-    let rest = with_scheme.split_once("://").map_or(with_scheme, |(_, r)| r);
+    let rest = with_scheme
+        .split_once("://")
+        .map_or(with_scheme, |(_, r)| r);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let after_ipv6 = host_port.rsplit_once(']').map_or(host_port, |(_, p)| p);
@@ -165,13 +166,11 @@ pub fn base_url(host: &str) -> Result<String, String> {
         return Err(format!("{host:?}: a host URL has no query or fragment"));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(
-            format!(
-                "the host URL carries a user name or password: drop it from the URL and use \
+        return Err(format!(
+            "the host URL carries a user name or password: drop it from the URL and use \
                  `login`, {} or -u instead",
-                p.api_key_var
-            ),
-        );
+            p.api_key_var
+        ));
     }
     if let Some(port) = p.default_port.filter(|_| !names_port(&with_scheme)) {
         url.set_port(Some(port))
@@ -234,7 +233,11 @@ pub fn build_with(
                         &name,
                     )));
                 };
-                if params.iter().any(|(p, _)| p.name == name) {
+                // A query parameter that is a list (`providers[]=a
+                // providers[]=b`) repeats; any other is given once.
+                let list = param.location == ParamIn::Query
+                    && matches!(opts.catalogue.resolve(&param.schema), Schema::Array { .. });
+                if !list && params.iter().any(|(p, _)| p.name == name) {
                     return Err(UsageError::one(format!(
                         "item {arg:?}: the parameter {name} is given twice; give it once"
                     )));
@@ -604,7 +607,11 @@ pub const TEXT_BODY_LIMIT: u64 = 64 << 20;
 /// The value of a path or query parameter, by its type.
 fn check_param_value(cat: Catalogue, p: &'static Param, value: &str) -> Result<(), String> {
     let name = p.name;
-    match cat.resolve(&p.schema) {
+    let schema = match cat.resolve(&p.schema) {
+        Schema::Array { items, .. } => cat.resolve(items),
+        other => other,
+    };
+    match schema {
         Schema::Integer if value.trim().parse::<i64>().is_err() => {
             Err(format!("{name} is an integer; {value:?} is not one"))
         }
@@ -614,8 +621,13 @@ fn check_param_value(cat: Catalogue, p: &'static Param, value: &str) -> Result<(
         Schema::Boolean if value != "true" && value != "false" => {
             Err(format!("{name} is true or false; {value:?} is neither"))
         }
-        Schema::String { enum_values } if !enum_values.is_empty() && !enum_values.contains(&value) => {
-            Err(format!("{name} is one of {}; {value:?} is not", enum_values.join(", ")))
+        Schema::String { enum_values }
+            if !enum_values.is_empty() && !enum_values.contains(&value) =>
+        {
+            Err(format!(
+                "{name} is one of {}; {value:?} is not",
+                enum_values.join(", ")
+            ))
         }
         _ => Ok(()),
     }
@@ -707,7 +719,9 @@ fn build_body(
         }
     }
     let text = if yaml {
-        serde_norway::to_string(&root).map(String::into_bytes).map_err(|e| e.to_string())
+        serde_norway::to_string(&root)
+            .map(String::into_bytes)
+            .map_err(|e| e.to_string())
     } else {
         serde_json::to_vec(&root).map_err(|e| e.to_string())
     }
@@ -721,7 +735,9 @@ fn parse_yaml(bytes: &[u8]) -> Result<Value, UsageError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|_| UsageError::one("the body from stdin is neither JSON nor UTF-8 YAML"))?;
     crate::release::document::yaml(text).map_err(|e| {
-        UsageError::one(format!("the body from stdin is neither JSON nor valid YAML: {e}"))
+        UsageError::one(format!(
+            "the body from stdin is neither JSON nor valid YAML: {e}"
+        ))
     })
 }
 

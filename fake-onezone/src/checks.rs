@@ -148,7 +148,8 @@ pub(crate) fn credentials(head: &Head) -> (Vec<Credential>, Vec<String>) {
     (found, problems)
 }
 
-fn media_type(v: &str) -> String {
+/// The media type of a `Content-Type` or `Accept` entry, lower-cased.
+pub(crate) fn media_type(v: &str) -> String {
     v.split(';')
         .next()
         .unwrap_or("")
@@ -156,19 +157,21 @@ fn media_type(v: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// Checks the request against its operation: body presence and type, JSON
-/// validity, schema, `Accept`, query string. Returns the parsed body and
-/// the problems with the first problem's answer.
+/// Checks the request against its operation: query string, `Accept`, body
+/// presence and type (one the operation consumes: JSON or YAML is parsed
+/// and checked against the schema, other types are taken as they are).
+/// `sent_body` says whether a body came (`body` is empty for an upload
+/// received into a file). Returns the parsed body and the problems, each
+/// with its answer.
 pub(crate) fn check_request(
     head: &Head,
     route: &Route,
     query: Option<&str>,
     body: &[u8],
-    chunked: bool,
+    sent_body: bool,
 ) -> (Option<Value>, Vec<(String, ApiError)>) {
     let op = route.op;
     let mut out: Vec<(String, ApiError)> = Vec::new();
-    let sent_body = !body.is_empty() || chunked;
 
     for name in ["Host", "Content-Type", "Accept"] {
         let n = head.all(name).count();
@@ -185,20 +188,7 @@ pub(crate) fn check_request(
         }
     }
 
-    if let Some(q) = query {
-        let names: Vec<&str> = q
-            .split('&')
-            .map(|kv| kv.split('=').next().unwrap_or(""))
-            .collect();
-        out.push((
-            format!(
-                "unexpected query string {q:?} ({} takes no query parameters)",
-                op.name
-            ),
-            ApiError::new(400, "badValueQueryString", "Unexpected query parameters.")
-                .details(json!({"keys": names})),
-        ));
-    }
+    out.extend(crate::query::check(route.cat, op, query));
 
     if let Some(accept) = head.header("accept") {
         let produces: &[&str] = if op.produces.is_empty() {
@@ -266,28 +256,49 @@ pub(crate) fn check_request(
                 }
                 return (None, out);
             }
+            let consumes: &[&str] = if op.consumes.is_empty() {
+                &["application/json"]
+            } else {
+                op.consumes
+            };
             let ct = head.header("content-type").map(media_type);
-            if ct.as_deref() != Some("application/json") {
-                out.push((
-                    format!(
-                        "Content-Type is {:?}, expected application/json",
-                        head.header("content-type").unwrap_or("(none)")
-                    ),
-                    ApiError::new(
-                        400,
-                        "badValueContentType",
-                        "The request body must be application/json.",
-                    )
-                    .details(json!({"contentType": head.header("content-type")})),
-                ));
-            }
-            let value: Value = match serde_json::from_slice(body) {
-                Ok(v) => v,
-                Err(e) => {
+            let matching = consumes
+                .iter()
+                .find(|m| ct.as_deref() == Some(m.to_ascii_lowercase().as_str()));
+            let as_type = match matching {
+                Some(m) => *m,
+                None => {
+                    let expected = consumes.join(" or ");
                     out.push((
-                        format!("body is not valid JSON: {e}"),
-                        ApiError::new(400, "badValueJSON", "Provided body is not a valid JSON.")
-                            .details(json!({"parseError": e.to_string()})),
+                        format!(
+                            "Content-Type is {:?}, expected {expected}",
+                            head.header("content-type").unwrap_or("(none)")
+                        ),
+                        ApiError::new(
+                            400,
+                            "badValueContentType",
+                            format!("The request body must be {expected}."),
+                        )
+                        .details(json!({"contentType": head.header("content-type")})),
+                    ));
+                    consumes[0]
+                }
+            };
+            let parsed = match as_type {
+                "application/json" => serde_json::from_slice::<Value>(body)
+                    .map_err(|e| ("JSON", "badValueJSON", e.to_string())),
+                "application/x-yaml" => serde_norway::from_slice::<Value>(body)
+                    .map_err(|e| ("YAML", "badValueYAML", e.to_string())),
+                // Bytes or text, taken as they are.
+                _ => return (None, out),
+            };
+            let value = match parsed {
+                Ok(v) => v,
+                Err((kind, id, e)) => {
+                    out.push((
+                        format!("body is not valid {kind}: {e}"),
+                        ApiError::new(400, id, format!("Provided body is not a valid {kind}."))
+                            .details(json!({"parseError": e})),
                     ));
                     return (None, out);
                 }

@@ -3,9 +3,11 @@
 //! Every read is bounded in size and time.
 
 use std::cell::Cell;
-use std::io::{self, BufRead, Read, Write};
+use std::fs::File;
+use std::io::{self, BufRead, Read, Seek, SeekFrom, Write};
 use std::net::TcpStream;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The request line and headers together.
@@ -13,6 +15,12 @@ pub(crate) const MAX_HEAD: usize = 64 * 1024;
 pub(crate) const MAX_HEADERS: usize = 100;
 /// Larger request bodies are answered 413.
 pub(crate) const MAX_BODY: usize = 8 * 1024 * 1024;
+/// Larger streamed uploads (`application/octet-stream`, see `store.rs`)
+/// are answered 413.
+pub(crate) const MAX_UPLOAD: usize = 1024 * 1024 * 1024;
+/// The buffer of streamed bodies, both ways: large, so that copying costs
+/// few system calls.
+pub(crate) const STREAM_BUFFER: usize = 256 * 1024;
 /// Per read or write call; also how long an idle keep-alive connection stays.
 pub(crate) const IO_TIMEOUT: Duration = Duration::from_secs(10);
 /// A whole request (head and body) must arrive within this.
@@ -247,8 +255,9 @@ fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
-/// The body framing the head announces, or why it is unacceptable.
-pub(crate) fn framing(head: &Head) -> Result<Framing, ReadError> {
+/// The body framing the head announces, or why it is unacceptable: a
+/// `Content-Length` above `limit` is answered 413 before anything is read.
+pub(crate) fn framing(head: &Head, limit: usize) -> Result<Framing, ReadError> {
     let te: Vec<&str> = head.all("transfer-encoding").collect();
     let cl: Vec<&str> = head.all("content-length").collect();
     if !te.is_empty() {
@@ -283,28 +292,50 @@ pub(crate) fn framing(head: &Head) -> Result<Framing, ReadError> {
         )));
     }
     match first.parse::<usize>() {
-        Ok(n) if n <= MAX_BODY => Ok(Framing::Length(n)),
-        _ => Err(ReadError::TooLarge(
-            413,
-            format!("body larger than {MAX_BODY} bytes"),
-        )),
+        Ok(n) if n <= limit => Ok(Framing::Length(n)),
+        _ => Err(too_large(limit)),
     }
 }
 
-/// Reads the body announced by `framing`, by `deadline` (as [`read_head`]).
+fn too_large(limit: usize) -> ReadError {
+    ReadError::TooLarge(413, format!("body larger than {limit} bytes"))
+}
+
+/// Reads the body announced by `framing` (at most [`MAX_BODY`] bytes), by
+/// `deadline` (as [`read_head`]).
 pub(crate) fn read_body(
     r: &mut impl BufRead,
     framing: Framing,
     deadline: Instant,
 ) -> Result<Vec<u8>, ReadError> {
+    let mut body = Vec::new();
+    copy_body(r, framing, deadline, MAX_BODY, &mut body)?;
+    Ok(body)
+}
+
+/// Copies the body announced by `framing` into `sink` as it arrives, in
+/// pieces of at most [`STREAM_BUFFER`] bytes, by `deadline`; more than
+/// `limit` bytes are refused (413). Returns the number of bytes copied. A
+/// failed write to `sink` is an I/O error, like a failed read.
+pub(crate) fn copy_body(
+    r: &mut impl BufRead,
+    framing: Framing,
+    deadline: Instant,
+    limit: usize,
+    sink: &mut impl Write,
+) -> Result<u64, ReadError> {
+    let mut buf = Vec::new();
     match framing {
-        Framing::None => Ok(Vec::new()),
-        Framing::Length(n) => read_exact(r, n, deadline),
+        Framing::None => Ok(0),
+        Framing::Length(n) => {
+            copy_exact(r, n, deadline, sink, &mut buf)?;
+            Ok(n as u64)
+        }
         Framing::Chunked => {
-            let mut body = Vec::new();
+            let mut total: usize = 0;
             let mut line = Vec::new();
-            // Every chunk is at least one byte, so the body limit bounds this.
-            for _ in 0..=MAX_BODY {
+            // Every chunk is at least one byte, so the limit bounds this.
+            for _ in 0..=limit {
                 read_line(r, &mut line, 1024, deadline).map_err(|_| ReadError::Io)?;
                 let text = String::from_utf8_lossy(&line);
                 // Hex digits only (`from_str_radix` alone takes a sign), then
@@ -323,18 +354,16 @@ pub(crate) fn read_body(
                     for _ in 0..MAX_HEADERS {
                         read_line(r, &mut line, 8 * 1024, deadline).map_err(|_| ReadError::Io)?;
                         if line.is_empty() {
-                            return Ok(body);
+                            return Ok(total as u64);
                         }
                     }
                     return Err(ReadError::TooLarge(431, "too many trailers".into()));
                 }
-                if body.len().saturating_add(size) > MAX_BODY {
-                    return Err(ReadError::TooLarge(
-                        413,
-                        format!("body larger than {MAX_BODY} bytes"),
-                    ));
+                total = total.saturating_add(size);
+                if total > limit {
+                    return Err(too_large(limit));
                 }
-                body.extend(read_exact(r, size, deadline)?);
+                copy_exact(r, size, deadline, sink, &mut buf)?;
                 read_line(r, &mut line, 2, deadline).map_err(|_| ReadError::Io)?;
                 if !line.is_empty() {
                     return Err(ReadError::Malformed("chunk not followed by CRLF".into()));
@@ -345,19 +374,43 @@ pub(crate) fn read_body(
     }
 }
 
-fn read_exact(r: &mut impl BufRead, n: usize, deadline: Instant) -> Result<Vec<u8>, ReadError> {
-    let mut buf = vec![0; n];
-    let mut got = 0;
-    while got < n {
+/// Copies exactly `n` bytes from `r` to `sink` through `buf` (grown up to
+/// [`STREAM_BUFFER`] as needed).
+fn copy_exact(
+    r: &mut impl BufRead,
+    n: usize,
+    deadline: Instant,
+    sink: &mut impl Write,
+    buf: &mut Vec<u8>,
+) -> Result<(), ReadError> {
+    let want = n.min(STREAM_BUFFER);
+    if buf.len() < want {
+        buf.resize(want, 0);
+    }
+    let mut left = n;
+    while left > 0 {
         if Instant::now() > deadline {
             return Err(ReadError::Io);
         }
-        match r.read(&mut buf[got..]) {
+        let k = left.min(buf.len());
+        match r.read(&mut buf[..k]) {
             Ok(0) | Err(_) => return Err(ReadError::Io),
-            Ok(k) => got += k,
+            Ok(got) => {
+                sink.write_all(&buf[..got]).map_err(|_| ReadError::Io)?;
+                left -= got;
+            }
         }
     }
-    Ok(buf)
+    Ok(())
+}
+
+/// A body sent from a file: `len` bytes from `offset`, read in pieces as
+/// they are written.
+#[derive(Debug, Clone)]
+pub(crate) struct FileBody {
+    pub file: Arc<File>,
+    pub offset: u64,
+    pub len: u64,
 }
 
 /// An answer to write.
@@ -366,6 +419,8 @@ pub(crate) struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Sent after `body` (which is then empty).
+    pub file: Option<FileBody>,
 }
 
 impl Response {
@@ -391,10 +446,20 @@ impl Response {
         self.body = body;
         self
     }
+
+    pub(crate) fn with_file(mut self, file: FileBody) -> Response {
+        self.file = Some(file);
+        self
+    }
+
+    /// The length of the body, the file part included.
+    fn body_len(&self) -> u64 {
+        self.body.len() as u64 + self.file.as_ref().map_or(0, |f| f.len)
+    }
 }
 
 /// The head of an answer, with `Content-Length: content_length`.
-pub(crate) fn head_bytes(resp: &Response, content_length: usize, close: bool) -> Vec<u8> {
+pub(crate) fn head_bytes(resp: &Response, content_length: u64, close: bool) -> Vec<u8> {
     let mut out = format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
     out.push_str("Server: fake-onezone\r\n");
     for (n, v) in &resp.headers {
@@ -416,12 +481,34 @@ pub(crate) fn write_response(
     close: bool,
     head_only: bool,
 ) -> io::Result<()> {
-    let mut bytes = head_bytes(resp, resp.body.len(), close);
+    let mut bytes = head_bytes(resp, resp.body_len(), close);
     if !head_only {
         bytes.extend_from_slice(&resp.body);
     }
     w.write_all(&bytes)?;
+    if let Some(f) = resp.file.as_ref().filter(|_| !head_only) {
+        write_file(w, f)?;
+    }
     w.flush()
+}
+
+/// Writes a file's part in pieces of [`STREAM_BUFFER`] bytes. A file that
+/// ends early is an error (the answer is then cut short).
+fn write_file(w: &mut impl Write, body: &FileBody) -> io::Result<()> {
+    let mut file = &*body.file;
+    file.seek(SeekFrom::Start(body.offset))?;
+    let mut buf = vec![0; STREAM_BUFFER.min(usize::try_from(body.len).unwrap_or(usize::MAX))];
+    let mut left = body.len;
+    while left > 0 {
+        let k = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = file.read(&mut buf[..k])?;
+        if n == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        w.write_all(&buf[..n])?;
+        left -= n as u64;
+    }
+    Ok(())
 }
 
 pub(crate) fn reason(status: u16) -> &'static str {
@@ -431,6 +518,7 @@ pub(crate) fn reason(status: u16) -> &'static str {
         201 => "Created",
         202 => "Accepted",
         204 => "No Content",
+        206 => "Partial Content",
         301 => "Moved Permanently",
         302 => "Found",
         303 => "See Other",
@@ -447,6 +535,7 @@ pub(crate) fn reason(status: u16) -> &'static str {
         411 => "Length Required",
         413 => "Content Too Large",
         415 => "Unsupported Media Type",
+        416 => "Range Not Satisfiable",
         429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",

@@ -1,75 +1,144 @@
-//! A fake Onezone REST server (API 21.02.7) for tests and demos of
-//! `onezone-rest-cli`.
+//! A fake Onedata REST server for tests and demos of `onezone-rest-cli`,
+//! `oneprovider-rest-cli` and `onepanel-rest-cli`: one server (one
+//! [`FakeZone`], one port, one state) serves Onezone below
+//! `/api/v3/onezone`, Oneprovider below `/api/v3/oneprovider` and Onepanel
+//! below `/api/v3/onepanel` ([`FakeZone::service_url`]), each routed from
+//! its own catalogue (`onedata_catalogue::builtin`) at the configured
+//! release ([`Config::release`]; the newest, 21.02.7, by default).
 //!
 //! # What it does
-//! - **Routing comes from the catalogue** (the operations of the release served,
-//!   main paths and `path_variants`): method plus path template, `{x}`
-//!   matching one non-empty percent-decoded segment, literal segments winning
-//!   over parameters. A parameter named `subpath` (getSharedData's
+//! - **Routing comes from the catalogues** (the operations of the release
+//!   served, main paths and `path_variants`; each service below its
+//!   catalogue's base path): method plus path template, `{x}` matching one
+//!   non-empty percent-decoded segment, literal segments winning over
+//!   parameters. A parameter named `subpath` (getSharedData's
 //!   `/shares/data/{file_id}/{subpath}`) takes the rest of the path, slashes
-//!   included. Everything is below `/api/v3/onezone`.
+//!   included.
 //! - **Checks what arrives** and records every mismatch in
 //!   [`Recorded::problems`] (empty means the request was valid), answering in
 //!   Onedata's error shape `{"error": {"id", "description", "details"}}`:
 //!   unknown path → 404 `notFound`; known path, other method → 405
-//!   `methodNotAllowed` (with `Allow`); a query string → 400
-//!   `badValueQueryString` (no operation takes one); an `Accept` that excludes
-//!   what the operation produces → 406 `notAcceptable`; a body on an operation
-//!   without one, or a `Content-Type` on a GET/DELETE → 400 `unexpectedBody`;
-//!   a required body missing → 400 `missingRequiredValue`; a body that is not
-//!   `application/json` → 400 `badValueContentType`; not JSON → 400
-//!   `badValueJSON`; schema mismatches (via `onedata_catalogue::validate`) →
-//!   400 `missingRequiredValue`, `badValueString`, `badValueInteger`,
-//!   `badValueFloat`, `badValueBoolean`, `badValueList`, `badValueNotAllowed`,
-//!   `badValueUnknownField`, `badValueEmpty`, with `details.key` naming the
-//!   field; malformed HTTP → 400 `badMessage`; oversized → 413/431.
+//!   `methodNotAllowed` (with `Allow`); query parameters are checked against
+//!   the operation's (`ParamIn::Query`): one it does not take → 400
+//!   `badValueQueryString` (`details.key` names it; Onezone takes none), a
+//!   value that is not an integer, number, `true`/`false` or an allowed value
+//!   → 400 `badValueInteger`, `badValueFloat`, `badValueBoolean`,
+//!   `badValueNotAllowed`, a required one missing → 400
+//!   `missingRequiredValue`; an `Accept` that excludes what the operation
+//!   produces → 406 `notAcceptable`; a body on an operation without one, or
+//!   a `Content-Type` on a GET/DELETE → 400 `unexpectedBody`; a required
+//!   body missing → 400 `missingRequiredValue`; a body of a type the
+//!   operation does not consume → 400 `badValueContentType`; JSON (and
+//!   Onepanel's `application/x-yaml`) bodies are parsed (400 `badValueJSON`,
+//!   `badValueYAML`) and checked against the schema (via
+//!   `onedata_catalogue::validate`) → 400 `missingRequiredValue`,
+//!   `badValueString`, `badValueInteger`, `badValueFloat`, `badValueBoolean`,
+//!   `badValueList`, `badValueNotAllowed`, `badValueUnknownField`,
+//!   `badValueEmpty`, with `details.key` naming the field; other types (a
+//!   view's JavaScript, RDF) are taken as they are; malformed HTTP → 400
+//!   `badMessage`; oversized → 413/431.
 //! - **Credentials**: `X-Auth-Token: T`, `Authorization: Bearer T` or
 //!   `Authorization: Basic base64(user:password)`. More than one credential
 //!   is a problem (400 `badValueAuthorization`); another `Authorization`
-//!   scheme is a problem (401). None on a non-public operation, or an unknown
-//!   one → 401 `unauthorized`. Public: getConfiguration, health, testImage,
-//!   getSharedData, examineToken, verify*Token, registerProvider (the token
-//!   is in its body) and paths with a `public` segment.
-//! - **403 rule** (`forbidden`), for non-admin users and for providers
-//!   (a provider's root token from registerProvider, or its other tokens):
-//!   on a known space, group, user, provider or named token that is not
-//!   theirs (a space or group they are not an effective member of, another
-//!   user's record, a provider they neither are nor administer, another's
-//!   named token) every operation is refused; a provider may not use the
-//!   current user's operations (`/user…`); and an operation whose catalogue
-//!   privileges are all `oz_*` admin privileges is refused unless it acts on
-//!   something of theirs, or is a provider's own (`/provider…`, for a
-//!   provider). After that, the `{id}` of
-//!   `/spaces/{id}…`, `/groups/{id}…`, `/users/{id}…`, `/providers/{id}…` and
+//!   scheme is a problem (401). None on a non-public operation, or one the
+//!   service does not take → 401 `unauthorized`. Onezone takes its users'
+//!   tokens and passwords and providers' tokens; Oneprovider the Onezone
+//!   users' access tokens; Onepanel basic [`ONEPANEL_USER`]`:`
+//!   [`ONEPANEL_PASSPHRASE`] and the Onezone admins' tokens (another user's
+//!   token → 403 `forbidden`). Public everywhere: getConfiguration, health,
+//!   testImage; in Onezone also getSharedData, examineToken, verify*Token,
+//!   registerProvider (the token is in its body) and paths with a `public`
+//!   segment.
+//! - **Onezone's 403 rule** (`forbidden`), for non-admin users and for
+//!   providers (a provider's root token from registerProvider, or its other
+//!   tokens): on a known space, group, user, provider or named token that is
+//!   not theirs (a space or group they are not an effective member of,
+//!   another user's record, a provider they neither are nor administer,
+//!   another's named token) every operation is refused; a provider may not
+//!   use the current user's operations (`/user…`); and an operation whose
+//!   catalogue privileges are all `oz_*` admin privileges is refused unless
+//!   it acts on something of theirs, or is a provider's own (`/provider…`,
+//!   for a provider). After that, the `{id}` of `/spaces/{id}…`,
+//!   `/groups/{id}…`, `/users/{id}…`, `/providers/{id}…` and
 //!   `/tokens/named/{id}…` must exist (404 `notFound`).
-//! - **Real state** for users, groups (with children/parents), spaces (users,
-//!   groups, owners), tokens (access, identity, invite: type and target
-//!   remembered; named and temporary) and provider registration; see
-//!   `state.rs` for the operations handled. Joining with an invite token of
-//!   another type, or a bogus token, gives 400 `badValueToken` with
-//!   `details.tokenError`. Joining twice is accepted (201 again).
+//! - **Real state in Onezone** for users, groups (with children/parents),
+//!   spaces (users, groups, owners, supporting providers), tokens (access,
+//!   identity, invite: type and target remembered; named and temporary) and
+//!   provider registration; see `state.rs` for the operations handled.
+//!   Joining with an invite token of another type, or a bogus token, gives
+//!   400 `badValueToken` with `details.tokenError`. Joining twice is
+//!   accepted (201 again).
+//! - **Onepanel** is the panel of the fake's provider ([`PROVIDER_ID`],
+//!   one storage [`STORAGE_ID`]; see `panel.rs`). supportSpace
+//!   (`POST /provider/spaces`, `{"token", "size", "storageId"}`) redeems a
+//!   Onezone space support token (createSpaceSupportToken; another token →
+//!   400 `badValueToken`, another storage → 400 `badValueIdNotFound`, a
+//!   space supported already → 409) and answers 201 `{"id": spaceId}` with
+//!   `Location: …/onepanel/provider/spaces/{spaceId}`; from then on Onezone
+//!   knows the provider (getProviderDetails, ozProvidersList) and shows the
+//!   support in getSpace's `providers`, and getProviderSpaces,
+//!   getSpaceDetails, revokeSpaceSupport, getStorages, getStorageDetails,
+//!   getProvider answer from it. **Tasks**: every operation whose first
+//!   success answer is a 202 without a schema (configureProvider,
+//!   add*Databases/Managers/Workers, configureCeph, …) answers 202
+//!   `{"taskId"}` with `Location: …/onepanel/tasks/{taskId}`; getTaskStatus
+//!   shows `{"status": "running", "steps": [done so far], "totalSteps"}` for
+//!   [`Config::task_duration`] (3 s), then `"ok"` with every step, or, with
+//!   [`Config::task_outcome`] [`TaskOutcome::Error`], `"error"` with an
+//!   `error` in Onedata's error shape ([`FakeZone::set_task_outcome`] and
+//!   [`FakeZone::set_task_duration`] change them for later tasks).
+//! - **Oneprovider** serves the spaces its provider supports to their
+//!   effective members (others: 403) — getAllSpaces, getSpace (whose
+//!   `fileId` is the space's root directory) — and their files (see
+//!   `provider.rs`): createFile (`POST /data/{id}/children?name=N&type=REG|DIR`,
+//!   the body the content) → 201 `{"fileId"}`; listChildren, paged as the
+//!   release does it (`limit` with `offset` in 20.02, `limit` and the page
+//!   `token` in the query up to 21.02.4, in a JSON body since 21.02.5;
+//!   `attribute(s)` select fields); getAttrs; downloadFileContent (200, or
+//!   206 with `Content-Range` for one `Range: bytes=a-b`, `a-` or `-n`; 416
+//!   when unsatisfiable; other `Range`s are ignored); updateFileContent
+//!   (`?offset=N` writes there, else replaces); removeFile. File ids are
+//!   opaque; unknown ones → 404; POSIX failures → 400 `posix` with
+//!   `details.errno`. **Contents are streamed**: an
+//!   `application/octet-stream` upload (up to 1 GiB, `Content-Length` or
+//!   chunked; the 8 MiB limit of other bodies does not apply) goes to a file
+//!   in pieces of 256 KiB as it arrives, downloads are written from the file
+//!   the same way; the files live in a temporary directory of the
+//!   [`FakeZone`], removed when it is dropped. [`Recorded::body`] keeps an
+//!   upload's first 64 KiB.
+//! - Answers take the shape of the release served: every field a handler
+//!   knows is offered under each name releases used (`file_id`, `fileId`),
+//!   and what the release's schema declares is kept.
 //! - **Every other operation** answers its catalogue's first success
 //!   response: 204 empty; 201 with `Location` (a fresh id appended to the
 //!   request path; PUT: the request path itself); a JSON [`sample`] of the
-//!   schema; testImage a 1×1 PNG (`image/png`); getSharedData a 307 to
-//!   `redirect_host` (default: this fake) + `/api/v3/oneprovider/shares/data/…`,
-//!   where the fake answers 200 `application/octet-stream` like a provider.
-//!   Locations are absolute, built from the request's `Host`.
+//!   schema (or, where the operation produces no JSON, the sample as text of
+//!   its first type); testImage a 1×1 PNG (`image/png`); getSharedData a 307
+//!   to `redirect_host` (default: this fake) +
+//!   `/api/v3/oneprovider/shares/data/…`, where the fake answers 200
+//!   `application/octet-stream` like a provider. Locations are absolute,
+//!   built from the request's `Host`.
 //! - **Faults** ([`Fault`]) replace the answer, for testing a client's error
 //!   handling.
 //!
-//! # Default users ([`Config::default`])
+//! # Default credentials ([`Config::default`])
 //! | user id | username:password | token | admin |
 //! |---|---|---|---|
 //! | [`ADMIN_ID`] | `admin:password` | [`ADMIN_TOKEN`] = `test-token` | yes |
 //! | [`USER_ID`] | `user:password` | [`USER_TOKEN`] = `user-token` | no |
 //!
+//! Onepanel also takes basic `onepanel:passphrase` ([`ONEPANEL_USER`],
+//! [`ONEPANEL_PASSPHRASE`]). [`ProviderSpace`] makes a space supported by the
+//! fake's provider in one call.
+//!
 //! # The binary
-//! `fake-onezone [--port N] [--fault SPEC] [--redirect-host URL] [--exit-on-stdin-eof]`
+//! `fake-onezone [--port N] [--release V] [--fault SPEC] [--redirect-host URL]
+//! [--task-duration MS] [--task-outcome ok|error] [--exit-on-stdin-eof]`
 //! binds 127.0.0.1, prints exactly one line `http://127.0.0.1:PORT` on
-//! stdout once listening, the default credentials on stderr, then one line
-//! per request on stderr (method, path, status, operation; never
-//! credentials). It serves until killed, or with `--exit-on-stdin-eof` until
+//! stdout once listening, the default credentials of the three services on
+//! stderr, then one line per request on stderr (method, path, status,
+//! operation; never credentials). It serves until SIGINT or SIGTERM (then
+//! stops cleanly, removing its files), or with `--exit-on-stdin-eof` until
 //! its stdin is closed. Fault specs: `slow:MS` (or `500ms`, `2s`),
 //! `drop-mid-body`, `status:CODE` (Onedata error body) or
 //! `status:CODE:bare` (empty), `invalid-json`, `redirect:URL`,
@@ -88,35 +157,47 @@
 //! body, non-HTTP bytes, closing mid-answer), which HTTP server crates hide.
 //! So `http.rs` is a small HTTP/1.1 server on `std::net`: keep-alive,
 //! `Content-Length` and chunked request bodies, `Expect: 100-continue`,
-//! heads up to 64 KiB / 100 headers, bodies up to 8 MiB, 10 s per read or
-//! write, 30 s per request, one thread per connection and at most
-//! [`Config::max_connections`] of them. It binds 127.0.0.1 only. Dropping a
-//! [`FakeZone`] shuts every connection down and joins every thread.
+//! heads up to 64 KiB / 100 headers, bodies up to 8 MiB (uploads 1 GiB),
+//! 10 s per read or write, 30 s per request (10 min for an upload), one
+//! thread per connection and at most [`Config::max_connections`] of them.
+//! It binds 127.0.0.1 only. Dropping a [`FakeZone`] shuts every connection
+//! down, joins every thread and removes its files.
 //!
 //! # For tests
 //! [`probe`] is a raw HTTP/1.1 client for talking to a fake byte for byte
 //! (or setting up state without the client under test), and [`World`] makes
-//! the resources that let every path parameter of every operation name
-//! something real. Both the fake's tests and the client's use them, so they
-//! live here once.
+//! the resources that let every path parameter of every Onezone operation
+//! name something real. Both the fake's tests and the client's use them, so
+//! they live here once.
 
+mod call;
 mod checks;
+mod dispatch;
 mod fault;
+mod files;
 mod http;
+mod panel;
 pub mod probe;
+mod provider;
+mod query;
+mod range;
 mod router;
 mod sample;
 mod server;
+mod service;
+mod shape;
 mod state;
+mod store;
 #[cfg(feature = "tls")]
 pub mod tls;
 mod util;
 mod world;
 
 pub use fault::Fault;
+pub use panel::TaskOutcome;
 pub use sample::{sample, sample_body};
 pub use util::PNG;
-pub use world::World;
+pub use world::{ProviderSpace, World};
 
 use server::{lock, Shared};
 use std::io;
@@ -129,7 +210,8 @@ use std::time::Duration;
 /// The default admin's token.
 pub const ADMIN_TOKEN: &str = "test-token";
 
-/// The service this fake serves.
+/// Onezone, the service [`FakeZone::api_url`] and [`probe::req`]'s
+/// relative paths are for.
 pub static SERVICE: &onedata_catalogue::Service = &onedata_catalogue::builtin::ONEZONE;
 /// The default admin's user id.
 pub const ADMIN_ID: &str = "u-admin-0000000000000000000000000";
@@ -137,6 +219,18 @@ pub const ADMIN_ID: &str = "u-admin-0000000000000000000000000";
 pub const USER_TOKEN: &str = "user-token";
 /// The default non-admin's user id.
 pub const USER_ID: &str = "u-user-00000000000000000000000000";
+
+/// The id of the fake's provider (Oneprovider and Onepanel), which Onezone
+/// knows once it supports a space.
+pub const PROVIDER_ID: &str = "p-fake-provider-0000000000000000";
+/// The fake provider's name.
+pub const PROVIDER_NAME: &str = "fake-provider";
+/// The id of the fake provider's one storage (Onepanel getStorages).
+pub const STORAGE_ID: &str = "st-fake-storage-0000000000000000";
+/// Onepanel's user for basic auth, with [`ONEPANEL_PASSPHRASE`].
+pub const ONEPANEL_USER: &str = "onepanel";
+/// Onepanel's emergency passphrase: basic `onepanel:passphrase`.
+pub const ONEPANEL_PASSPHRASE: &str = "passphrase";
 
 /// A user the fake knows from the start.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -194,10 +288,14 @@ pub struct Config {
     pub log: bool,
     /// At most this many requests are kept for [`FakeZone::requests`].
     pub record_limit: usize,
-    /// The release to report at `/configuration`; the fake serves the
-    /// operations of the nearest release of the catalogue (the newest for
-    /// one newer than all). `None`: the newest.
+    /// The release every service reports at `/configuration`; each serves
+    /// the operations of the nearest release of its catalogue (the newest
+    /// for one newer than all). `None`: the newest.
     pub release: Option<String>,
+    /// How long a Onepanel task runs (see [`TaskOutcome`]).
+    pub task_duration: Duration,
+    /// How Onepanel tasks end.
+    pub task_outcome: TaskOutcome,
     /// Serve HTTPS with this configuration (see [`tls::TestCerts`]) instead
     /// of plain HTTP; [`FakeZone::url`] then starts with `https://`.
     #[cfg(feature = "tls")]
@@ -215,6 +313,8 @@ impl Default for Config {
             log: false,
             record_limit: 100_000,
             release: None,
+            task_duration: Duration::from_secs(3),
+            task_outcome: TaskOutcome::Ok,
             #[cfg(feature = "tls")]
             tls: None,
         }
@@ -227,8 +327,13 @@ pub struct Recorded {
     pub method: String,
     /// The request target as received (raw, with any query string).
     pub path: String,
+    /// The query parameters, in order, percent-decoded (`+` is a space);
+    /// a pair that is not valid percent-encoding is kept as it came.
+    pub query: Vec<(String, String)>,
     /// As received, in order, names in their original case.
     pub headers: Vec<(String, String)>,
+    /// The body; of an `application/octet-stream` upload (which goes to a
+    /// file, not to memory) only the first 64 KiB.
     pub body: Vec<u8>,
     /// The catalogue operation it was routed to.
     pub operation: Option<&'static str>,
@@ -262,7 +367,8 @@ impl Recorded {
     }
 }
 
-/// A running fake Onezone. Dropping it stops the server and joins its threads.
+/// A running fake Onezone, Oneprovider and Onepanel. Dropping it stops the
+/// server, joins its threads and removes its files.
 #[derive(Debug)]
 pub struct FakeZone {
     shared: Arc<Shared>,
@@ -287,7 +393,7 @@ impl FakeZone {
     pub fn start_with(config: Config) -> io::Result<FakeZone> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared::new(config, addr.port()));
+        let shared = Arc::new(Shared::new(config, addr.port())?);
         let sh = Arc::clone(&shared);
         let acceptor = std::thread::Builder::new()
             .name("fake-onezone-accept".into())
@@ -309,9 +415,25 @@ impl FakeZone {
         format!("{}{}", self.url(), SERVICE.base_path)
     }
 
-    /// The release whose operations this fake serves.
+    /// The URL of a service's API by its name (`onezone`, `oneprovider`,
+    /// `onepanel`): `http://127.0.0.1:PORT/api/v3/oneprovider`. Another
+    /// name gives `/api/v3/{name}`, where the fake answers 404.
+    pub fn service_url(&self, name: &str) -> String {
+        match self.shared.service(name) {
+            Some(s) => format!("{}{}", self.url(), s.base_path()),
+            None => format!("{}/api/v3/{name}", self.url()),
+        }
+    }
+
+    /// The Onezone release whose operations this fake serves.
     pub fn catalogue(&self) -> onedata_catalogue::Catalogue {
-        self.shared.catalogue
+        self.shared.services[0].catalogue
+    }
+
+    /// The release of a service (by name, as [`FakeZone::service_url`])
+    /// whose operations this fake serves.
+    pub fn catalogue_of(&self, name: &str) -> Option<onedata_catalogue::Catalogue> {
+        self.shared.service(name).map(|s| s.catalogue)
     }
 
     pub fn port(&self) -> u16 {
@@ -341,6 +463,16 @@ impl FakeZone {
         let mut f = lock(&self.shared.fault);
         f.fault = Some(fault);
         f.left = Some(times);
+    }
+
+    /// How long the Onepanel tasks started from now on run.
+    pub fn set_task_duration(&self, duration: Duration) {
+        lock(&self.shared.panel).duration = duration;
+    }
+
+    /// How the Onepanel tasks started from now on end.
+    pub fn set_task_outcome(&self, outcome: TaskOutcome) {
+        lock(&self.shared.panel).outcome = outcome;
     }
 }
 

@@ -1,24 +1,33 @@
-//! `fake-onezone [--port N] [--release V] [--fault SPEC] [--redirect-host URL] [--exit-on-stdin-eof]`
+//! `fake-onezone [--port N] [--release V] [--fault SPEC] [--redirect-host URL]
+//! [--task-duration MS] [--task-outcome ok|error] [--exit-on-stdin-eof]`
 //!
-//! Serves a fake Onezone on 127.0.0.1, prints `http://127.0.0.1:PORT` on
-//! stdout once listening, the default credentials on stderr, then one line
-//! per request on stderr. Runs until killed, or until stdin reaches EOF with
-//! `--exit-on-stdin-eof`.
+//! Serves a fake Onezone, Oneprovider and Onepanel on 127.0.0.1, prints
+//! `http://127.0.0.1:PORT` on stdout once listening, the default
+//! credentials on stderr, then one line per request on stderr. Runs until
+//! SIGINT or SIGTERM (then stops cleanly, removing its directory of file
+//! contents), or until stdin reaches EOF with `--exit-on-stdin-eof`.
 
-use fake_onezone::{Config, FakeZone, Fault, ADMIN_TOKEN, USER_TOKEN};
+use fake_onezone::{
+    Config, FakeZone, Fault, TaskOutcome, ADMIN_TOKEN, ONEPANEL_PASSPHRASE, ONEPANEL_USER,
+    USER_TOKEN,
+};
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
+use std::time::Duration;
 
 const USAGE: &str =
-    "usage: fake-onezone [--port N] [--release V] [--fault SPEC] [--redirect-host URL] [--exit-on-stdin-eof]
+    "usage: fake-onezone [--port N] [--release V] [--fault SPEC] [--redirect-host URL]
+                    [--task-duration MS] [--task-outcome ok|error] [--exit-on-stdin-eof]
 
   --port N              listen on 127.0.0.1:N (default: a free port)
-  --release V           report release V at /configuration and serve the operations of the
-                        nearest release of the catalogue (default: the newest)
+  --release V           every service reports release V at /configuration and serves the
+                        operations of the nearest release of its catalogue (default: the newest)
   --fault SPEC          misbehave: slow:MS | drop-mid-body | status:CODE[:bare] |
                         invalid-json | redirect:URL | large-body:BYTES | garbage | html:CODE |
                         stall-mid-body:MS | fake-gzip | retry-after:CODE:VALUE
   --redirect-host URL   where getSharedData redirects (default: this server)
+  --task-duration MS    how long Onepanel's tasks run (default: 3000)
+  --task-outcome O      how Onepanel's tasks end: ok (default) or error
   --exit-on-stdin-eof   stop when stdin is closed";
 
 struct Args {
@@ -56,6 +65,16 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String>
             "--fault" => config.fault = Some(value("--fault")?.parse::<Fault>()?),
             "--redirect-host" => config.redirect_host = Some(value("--redirect-host")?),
             "--release" => config.release = Some(value("--release")?),
+            "--task-duration" => {
+                let v = value("--task-duration")?;
+                let ms: u64 = v.parse().map_err(|_| {
+                    format!("--task-duration: {v:?} is not a number of milliseconds")
+                })?;
+                config.task_duration = Duration::from_millis(ms);
+            }
+            "--task-outcome" => {
+                config.task_outcome = value("--task-outcome")?.parse::<TaskOutcome>()?;
+            }
             "--exit-on-stdin-eof" => exit_on_eof = true,
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -79,6 +98,7 @@ fn main() -> ExitCode {
         }
     };
     let fault = args.config.fault.clone();
+    let (duration, outcome) = (args.config.task_duration, args.config.task_outcome);
     let zone = match FakeZone::start_with(args.config) {
         Ok(z) => z,
         Err(e) => {
@@ -94,9 +114,25 @@ fn main() -> ExitCode {
         return ExitCode::from(1);
     }
     drop(out);
-    eprintln!("fake-onezone: API at {}", zone.api_url());
-    eprintln!("fake-onezone: admin: X-Auth-Token {ADMIN_TOKEN} or basic admin:password");
-    eprintln!("fake-onezone: non-admin: X-Auth-Token {USER_TOKEN} or basic user:password");
+    eprintln!("fake-onezone: Onezone API at {}", zone.api_url());
+    eprintln!("fake-onezone:   admin: X-Auth-Token {ADMIN_TOKEN} or basic admin:password");
+    eprintln!("fake-onezone:   non-admin: X-Auth-Token {USER_TOKEN} or basic user:password");
+    eprintln!(
+        "fake-onezone: Oneprovider API at {}",
+        zone.service_url("oneprovider")
+    );
+    eprintln!("fake-onezone:   the Onezone users' tokens (X-Auth-Token or Authorization: Bearer)");
+    eprintln!(
+        "fake-onezone: Onepanel API at {}",
+        zone.service_url("onepanel")
+    );
+    eprintln!(
+        "fake-onezone:   basic {ONEPANEL_USER}:{ONEPANEL_PASSPHRASE}, or the Onezone admin's token"
+    );
+    eprintln!(
+        "fake-onezone:   tasks run {} ms and end {outcome}",
+        duration.as_millis()
+    );
     if let Some(f) = fault {
         eprintln!("fake-onezone: fault: {f}");
     }
@@ -106,8 +142,19 @@ fn main() -> ExitCode {
         drop(zone);
         return ExitCode::SUCCESS;
     }
+    // Serves until SIGINT or SIGTERM, then stops (removing the directory of
+    // file contents); until killed otherwise, when the handler cannot be set.
+    let (stop, stopped) = std::sync::mpsc::channel();
+    if ctrlc::set_handler(move || {
+        let _ = stop.send(());
+    })
+    .is_ok()
+    {
+        let _ = stopped.recv();
+        drop(zone);
+        return ExitCode::SUCCESS;
+    }
     loop {
-        // Serves until killed (SIGTERM/SIGINT end the process).
         std::thread::park();
     }
 }
@@ -127,16 +174,23 @@ mod tests {
             "8080",
             "--fault=status:503:bare",
             "--exit-on-stdin-eof",
+            "--task-duration=250",
+            "--task-outcome",
+            "error",
         ])
         .unwrap()
         .unwrap();
         assert_eq!(a.config.port, 8080);
+        assert_eq!(a.config.task_duration, Duration::from_millis(250));
+        assert_eq!(a.config.task_outcome, TaskOutcome::Error);
         assert_eq!(a.config.fault, Some(Fault::Status(503, false)));
         assert!(a.exit_on_eof && a.config.log);
         assert!(p(&["--help"]).unwrap().is_none());
         assert!(p(&["--port"]).is_err());
         assert!(p(&["--port", "x"]).is_err());
         assert!(p(&["--fault", "nope"]).is_err());
+        assert!(p(&["--task-duration", "soon"]).is_err());
+        assert!(p(&["--task-outcome", "maybe"]).is_err());
         assert!(p(&["--bogus"]).is_err());
     }
 }

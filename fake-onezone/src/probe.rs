@@ -10,6 +10,7 @@
 
 use crate::http::{IO_TIMEOUT, MAX_HEAD, REQUEST_DEADLINE};
 use crate::FakeZone;
+use base64::Engine as _;
 use serde_json::Value;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
@@ -222,8 +223,9 @@ pub struct Req {
     pub body: Option<Vec<u8>>,
 }
 
-/// A request for `path` below the base path (or absolute, starting with
-/// `/api`), with `Host: 127.0.0.1` and nothing else.
+/// A request for `path` below Onezone's base path (or absolute, starting
+/// with `/api`: `/api/v3/oneprovider/spaces`), with `Host: 127.0.0.1` and
+/// nothing else.
 pub fn req(method: &str, path: &str) -> Req {
     let target = if path.starts_with("/api") {
         path.to_owned()
@@ -260,6 +262,18 @@ impl Req {
     /// With the default admin's token.
     pub fn admin(self) -> Req {
         self.token(crate::ADMIN_TOKEN)
+    }
+
+    /// `Authorization: Basic base64(user:password)`.
+    pub fn basic(self, user: &str, password: &str) -> Req {
+        let pair = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        self.header("Authorization", &format!("Basic {pair}"))
+    }
+
+    /// `b` as an `application/octet-stream` body.
+    pub fn octets(self, b: &[u8]) -> Req {
+        self.header("Content-Type", "application/octet-stream")
+            .raw_body(b)
     }
 
     /// `v` as an `application/json` body.

@@ -1,15 +1,17 @@
-//! Connections, dispatch and faults.
+//! Connections, what the fake shares between them, and faults.
 
 use crate::checks::{self, ApiError};
+use crate::dispatch::{dispatch, Payload};
+use crate::files::Files;
 use crate::http::{self, Framing, Head, ReadError, Response};
-use crate::router::{self, Route, Routed};
-use crate::state::{Call, Reply, State, Who};
-use crate::util::PNG;
-use crate::{sample, Config, Fault, Recorded};
-use onedata_catalogue::{Catalogue, Operation};
-use serde_json::json;
+use crate::panel::Panel;
+use crate::router::{self, Routed};
+use crate::service::{self, Served};
+use crate::state::State;
+use crate::store::Store;
+use crate::{query, Config, Fault, Recorded};
 use std::collections::HashMap;
-use std::io::{BufReader, Read, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -17,33 +19,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-/// Where `getSharedData` redirects to, below the redirect host: the fake
-/// also answers here (200, `application/octet-stream`), playing the provider.
-pub(crate) const PROVIDER_BASE_PATH: &str = "/api/v3/oneprovider";
-
-/// Operations that need no credentials: the ones the spec's quirks list
-/// (getConfiguration, health, testImage, getSharedData), those whose path
-/// has a `public` segment, token verification, which Onezone offers to
-/// anyone holding the token, and registerProvider (its body carries the
-/// registration token).
-const PUBLIC_OPERATIONS: &[&str] = &[
-    "getConfiguration",
-    "health",
-    "testImage",
-    "getSharedData",
-    "examineToken",
-    "verifyAccessToken",
-    "verifyIdentityToken",
-    "verifyInviteToken",
-    "registerProvider",
-];
-
 /// Requests served on one connection before it is closed.
 const MAX_REQUESTS_PER_CONNECTION: usize = 100_000;
 
-pub(crate) fn is_public(op: &Operation) -> bool {
-    PUBLIC_OPERATIONS.contains(&op.name) || op.path.split('/').any(|s| s == "public")
-}
+/// An upload (see `store.rs`) must have arrived within this; each read
+/// still has [`http::IO_TIMEOUT`].
+const UPLOAD_DEADLINE: Duration = Duration::from_secs(600);
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
@@ -51,12 +32,16 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 pub(crate) struct Shared {
     pub config: Config,
-    /// The release whose operations are served.
-    pub catalogue: Catalogue,
-    /// What `/configuration` reports.
-    pub release: String,
+    /// Onezone, Oneprovider and Onepanel, at the releases served.
+    pub services: [Served; 3],
     pub port: u16,
+    /// Onezone's users, groups, spaces, tokens and providers.
     pub state: Mutex<State>,
+    /// Oneprovider's file tree, and where file contents live.
+    pub files: Mutex<Files>,
+    pub store: Store,
+    /// Onepanel's tasks.
+    pub panel: Mutex<Panel>,
     pub records: Mutex<Vec<Recorded>>,
     pub fault: Mutex<FaultState>,
     pub shutdown: AtomicBool,
@@ -66,37 +51,59 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(config: Config, port: u16) -> Shared {
+    pub(crate) fn new(config: Config, port: u16) -> io::Result<Shared> {
         let state = State::new(&config.users, u64::from(port));
         let fault = FaultState {
             fault: config.fault.clone(),
             left: None,
         };
-        let catalogue = config
-            .release
-            .as_deref()
-            .and_then(|r| crate::SERVICE.match_release(r))
-            .map_or_else(
-                || Catalogue::newest(crate::SERVICE),
-                |m| Catalogue::at(crate::SERVICE, m.index()),
-            );
-        let release = config
-            .release
-            .clone()
-            .unwrap_or_else(|| catalogue.release().to_owned());
-        Shared {
-            config,
-            catalogue,
-            release,
+        let services = service::served(config.release.as_deref());
+        let panel = Panel::new(u64::from(port), config.task_duration, config.task_outcome);
+        Ok(Shared {
+            services,
             port,
             state: Mutex::new(state),
+            files: Mutex::new(Files::new(u64::from(port))),
+            store: Store::new()?,
+            panel: Mutex::new(panel),
+            config,
             records: Mutex::new(Vec::new()),
             fault: Mutex::new(fault),
             shutdown: AtomicBool::new(false),
             conns: Mutex::new(HashMap::new()),
             active: AtomicUsize::new(0),
             next_conn: AtomicU64::new(0),
-        }
+        })
+    }
+
+    /// The service named `name` (`onezone`, …).
+    pub(crate) fn service(&self, name: &str) -> Option<Served> {
+        self.services.iter().copied().find(|s| s.name() == name)
+    }
+
+    /// What a service reports at `/configuration`: the configured release,
+    /// else the release of its catalogue served.
+    pub(crate) fn release_of(&self, svc: Served) -> &str {
+        self.config
+            .release
+            .as_deref()
+            .unwrap_or_else(|| svc.catalogue.release())
+    }
+
+    /// Whether the body of this request is an upload to stream into a file:
+    /// `application/octet-stream` for an operation that takes it.
+    fn takes_upload(&self, head: &Head) -> bool {
+        let octets = head
+            .header("content-type")
+            .is_some_and(|v| checks::media_type(v) == "application/octet-stream");
+        let path = head.target.split('?').next().unwrap_or_default();
+        octets
+            && service::find(&self.services, path).is_some_and(|(svc, api_path)| {
+                matches!(
+                    router::route(svc.catalogue, &head.method, api_path),
+                    Routed::Found(r) if r.op.consumes.contains(&"application/octet-stream")
+                )
+            })
     }
 
     /// Stops every open connection (their reads and writes fail at once).
@@ -284,7 +291,13 @@ fn serve_stream<S: Read + Write>(
         // After the head, a request too large is `payloadTooLarge`.
         let refuse =
             |w: &mut S, e| refuse_request(w, raw, shared, Some(&head), e, "payloadTooLarge");
-        let framing = match http::framing(&head) {
+        let upload = shared.takes_upload(&head);
+        let limit = if upload {
+            http::MAX_UPLOAD
+        } else {
+            http::MAX_BODY
+        };
+        let framing = match http::framing(&head, limit) {
             Ok(f) => f,
             Err(e) => return refuse(reader.get_mut(), e),
         };
@@ -301,21 +314,35 @@ fn serve_stream<S: Read + Write>(
         {
             return;
         }
-        let body = match http::read_body(&mut reader, framing, due) {
-            Ok(b) => b,
+        let payload = if upload {
+            let due = Instant::now() + UPLOAD_DEADLINE;
+            deadline.set(Some(due));
+            shared
+                .store
+                .stage(&mut reader, framing, due)
+                .map(Payload::Staged)
+        } else {
+            http::read_body(&mut reader, framing, due).map(|bytes| Payload::Bytes {
+                bytes,
+                chunked: framing == Framing::Chunked,
+            })
+        };
+        let payload = match payload {
+            Ok(p) => p,
             Err(e) => return refuse(reader.get_mut(), e),
         };
         let fault = lock(&shared.fault).take();
         // Faults other than Slow replace the answer: the request is checked
         // and recorded, but does not change the state.
         let act = matches!(fault, None | Some(Fault::Slow(_)));
-        let outcome = dispatch(shared, &head, &body, framing == Framing::Chunked, act);
+        let outcome = dispatch(shared, &head, &payload, act);
         let plan = plan(fault, outcome.response, &head);
         shared.record(Recorded {
             method: head.method.clone(),
             path: head.target.clone(),
+            query: query::recorded(&head.target),
             headers: head.headers.clone(),
-            body,
+            body: payload.into_recorded(),
             operation: outcome.operation,
             problems: outcome.problems,
             status: plan.status(),
@@ -349,6 +376,7 @@ fn refuse_request(
     shared.record(Recorded {
         method: head.map(|h| h.method.clone()).unwrap_or_default(),
         path: head.map(|h| h.target.clone()).unwrap_or_default(),
+        query: head.map(|h| query::recorded(&h.target)).unwrap_or_default(),
         headers: head.map(|h| h.headers.clone()).unwrap_or_default(),
         body: Vec::new(),
         operation: None,
@@ -359,288 +387,6 @@ fn refuse_request(
     let resp = Response::json(err.status, &err.body());
     let _ = http::write_response(writer, &resp, true, head_only);
     let _ = raw.shutdown(Shutdown::Both);
-}
-
-/// What a request gets before faults are applied.
-pub(crate) struct Outcome {
-    pub response: Response,
-    pub operation: Option<&'static str>,
-    pub problems: Vec<String>,
-}
-
-fn error_outcome(
-    err: &ApiError,
-    operation: Option<&'static str>,
-    problems: Vec<String>,
-) -> Outcome {
-    Outcome {
-        response: Response::json(err.status, &err.body()),
-        operation,
-        problems,
-    }
-}
-
-/// The `Host` the request came to, if it is a plausible host[:port];
-/// otherwise our own address.
-fn host(head: &Head, port: u16) -> String {
-    match head.header("host") {
-        Some(h)
-            if !h.is_empty()
-                && h.len() <= 255
-                && h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b".-:[]_".contains(&b)) =>
-        {
-            h.to_owned()
-        }
-        _ => format!("127.0.0.1:{port}"),
-    }
-}
-
-/// The host name without the port.
-fn domain(host: &str) -> &str {
-    if let Some(rest) = host.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or(rest);
-    }
-    host.rsplit_once(':').map_or(host, |(h, _)| h)
-}
-
-pub(crate) fn dispatch(
-    shared: &Shared,
-    head: &Head,
-    body: &[u8],
-    chunked: bool,
-    act: bool,
-) -> Outcome {
-    let (path, query) = match head.target.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
-        None => (head.target.as_str(), None),
-    };
-    let host = host(head, shared.port);
-    let origin = format!("{}://{host}", shared.scheme());
-
-    if let Some(rest) = path
-        .strip_prefix(PROVIDER_BASE_PATH)
-        .filter(|r| r.starts_with('/'))
-    {
-        return provider_data(head, rest);
-    }
-    let base_path = shared.catalogue.service.base_path;
-    let Some(api_path) = path.strip_prefix(base_path).filter(|p| p.starts_with('/')) else {
-        let err = ApiError::not_found(&format!("{path} (the API is below {base_path})"));
-        return error_outcome(
-            &err,
-            None,
-            vec![format!(
-                "path {path:?} is outside the base path {base_path}"
-            )],
-        );
-    };
-    let route = match router::route(shared.catalogue, &head.method, api_path) {
-        Routed::Found(r) => r,
-        Routed::NotFound => {
-            let err = ApiError::not_found(&format!("no operation at {api_path}"));
-            return error_outcome(
-                &err,
-                None,
-                vec![format!("no operation matches {} {api_path}", head.method)],
-            );
-        }
-        Routed::WrongMethod(allowed) => {
-            let err = ApiError::new(
-                405,
-                "methodNotAllowed",
-                format!(
-                    "{api_path} accepts {}, not {}.",
-                    allowed.join(", "),
-                    head.method
-                ),
-            )
-            .details(json!({"allowed": allowed}));
-            let mut o = error_outcome(
-                &err,
-                None,
-                vec![format!(
-                    "{api_path} has no {} operation (allowed: {})",
-                    head.method,
-                    allowed.join(", ")
-                )],
-            );
-            o.response = o.response.header("Allow", allowed.join(", "));
-            return o;
-        }
-        Routed::BadEncoding(seg) => {
-            let err = ApiError::new(
-                400,
-                "badValueIdentifier",
-                "A path segment is not valid percent-encoded UTF-8.",
-            )
-            .details(json!({"segment": seg}));
-            return error_outcome(
-                &err,
-                None,
-                vec![format!("bad percent-encoding in path segment {seg:?}")],
-            );
-        }
-    };
-    let op = route.op;
-    let (creds, mut cred_problems) = checks::credentials(head);
-    let sent = creds.len() + cred_problems.len();
-    if sent > 1 {
-        cred_problems.push(format!(
-            "{sent} credentials in one request (send exactly one of X-Auth-Token, Authorization: Bearer, Authorization: Basic)"
-        ));
-    }
-    let (value, form) = checks::check_request(head, &route, query, body, chunked);
-    let mut problems: Vec<String> = cred_problems.clone();
-    problems.extend(form.iter().map(|(p, _)| p.clone()));
-    if let Some((_, err)) = form.first() {
-        return error_outcome(err, Some(op.name), problems);
-    }
-    if sent > 1 {
-        let err = ApiError::new(400, "badValueAuthorization", "Send exactly one credential.")
-            .details(json!({"credentials": sent}));
-        return error_outcome(&err, Some(op.name), problems);
-    }
-    if !cred_problems.is_empty() {
-        return error_outcome(
-            &ApiError::unauthorized("malformed credentials"),
-            Some(op.name),
-            problems,
-        );
-    }
-
-    let mut state = lock(&shared.state);
-    let who = match creds.first() {
-        None => Who::Anonymous,
-        Some(c) => match state.authenticate(c) {
-            Some(w) => w,
-            None => {
-                return error_outcome(
-                    &ApiError::unauthorized("invalid credentials"),
-                    Some(op.name),
-                    problems,
-                );
-            }
-        },
-    };
-    if who == Who::Anonymous && !is_public(op) {
-        return error_outcome(
-            &ApiError::unauthorized("no credentials"),
-            Some(op.name),
-            problems,
-        );
-    }
-    if let Err(e) = state.authorize(&route, &who) {
-        return error_outcome(&e, Some(op.name), problems);
-    }
-    if !act {
-        return Outcome {
-            response: Response::new(204),
-            operation: Some(op.name),
-            problems,
-        };
-    }
-    let call = Call {
-        route: &route,
-        body: value.as_ref(),
-        who: &who,
-        domain: domain(&host),
-        release: &shared.release,
-    };
-    let api_url = format!("{origin}{base_path}");
-    let response = match state.handle(&call) {
-        Err(e) => Response::json(e.status, &e.body()),
-        Ok(Some(reply)) => reply_response(reply, &api_url),
-        Ok(None) => {
-            let fresh = state.fresh_id();
-            drop(state);
-            let redirect = shared.config.redirect_host.clone().unwrap_or(origin);
-            default_response(&route, api_path, &api_url, &redirect, fresh)
-        }
-    };
-    Outcome {
-        response,
-        operation: Some(op.name),
-        problems,
-    }
-}
-
-fn reply_response(reply: Reply, api_url: &str) -> Response {
-    match reply {
-        Reply::Json(code, v) => Response::json(code, &v),
-        Reply::Empty(code) => Response::new(code),
-        Reply::Located(code, path, body) => {
-            let r = match body {
-                Some(v) => Response::json(code, &v),
-                None => Response::new(code),
-            };
-            r.header("Location", format!("{api_url}{path}"))
-        }
-    }
-}
-
-/// The catalogue's first success answer for an operation without state.
-fn default_response(
-    route: &Route,
-    api_path: &str,
-    api_url: &str,
-    redirect: &str,
-    fresh: String,
-) -> Response {
-    let op = route.op;
-    let Some(r) = op.success_responses().next() else {
-        return Response::json(200, &json!({}));
-    };
-    if let Some(ct) = op.produces.iter().find(|p| p.starts_with("image/")) {
-        return Response::new(r.code)
-            .header("Content-Type", *ct)
-            .with_body(PNG.to_vec());
-    }
-    if (300..400).contains(&r.code) {
-        let to = format!(
-            "{}{PROVIDER_BASE_PATH}{api_path}",
-            redirect.trim_end_matches('/')
-        );
-        return Response::new(r.code).header("Location", to);
-    }
-    let mut resp = match (&r.schema, r.code) {
-        (_, 204) => Response::new(204),
-        (Some(s), code) => Response::json(code, &sample(route.cat, s)),
-        // A 201 that only names what it created (Location, no schema) has no
-        // body, as in Onezone and in this fake's stateful operations; `{}`
-        // here hid the new id from clients that print the Location.
-        (None, code) if r.location => Response::new(code),
-        (None, code) => Response::json(code, &json!({})),
-    };
-    if r.location {
-        let path = if op.method == "PUT" {
-            api_path.to_owned()
-        } else {
-            let base = api_path.strip_suffix("/join").unwrap_or(api_path);
-            format!("{}/{fresh}", base.trim_end_matches('/'))
-        };
-        resp = resp.header("Location", format!("{api_url}{path}"));
-    }
-    resp
-}
-
-/// The provider's side of getSharedData's redirect.
-fn provider_data(head: &Head, rest: &str) -> Outcome {
-    if head.method != "GET" {
-        let err = ApiError::new(405, "methodNotAllowed", "Only GET is served here.");
-        return error_outcome(
-            &err,
-            None,
-            vec![format!("{} on the provider data path", head.method)],
-        );
-    }
-    Outcome {
-        response: Response::new(200)
-            .header("Content-Type", "application/octet-stream")
-            .with_body(format!("shared data at {rest}\n").into_bytes()),
-        operation: None,
-        problems: Vec::new(),
-    }
 }
 
 /// How an answer goes out once faults are applied.
@@ -753,7 +499,7 @@ fn execute(
             http::write_response(w, &r, close, head_only)
         }
         Plan::DropMidBody(r) => {
-            w.write_all(&http::head_bytes(&r, r.body.len() * 4, true))?;
+            w.write_all(&http::head_bytes(&r, r.body.len() as u64 * 4, true))?;
             if !head_only {
                 w.write_all(&r.body)?;
             }
@@ -762,7 +508,7 @@ fn execute(
         }
         Plan::Large(n) => {
             let head = Response::new(200).header("Content-Type", "application/json");
-            w.write_all(&http::head_bytes(&head, n, close))?;
+            w.write_all(&http::head_bytes(&head, n as u64, close))?;
             if !head_only {
                 write_large_json(w, n)?;
             }
@@ -774,7 +520,7 @@ fn execute(
             Err(std::io::Error::other("garbage on purpose"))
         }
         Plan::Stall(d, r) => {
-            w.write_all(&http::head_bytes(&r, r.body.len() * 4, true))?;
+            w.write_all(&http::head_bytes(&r, r.body.len() as u64 * 4, true))?;
             if !head_only {
                 w.write_all(&r.body)?;
             }

@@ -2,6 +2,7 @@
 //! providers, and the operations that act on them for real. Operations not
 //! handled here answer their catalogue sample (see `server.rs`).
 
+use crate::call::{Call, Reply, Who};
 use crate::checks::{ApiError, Credential};
 use crate::router::Route;
 use crate::util::{now, percent_encode as enc, Ids};
@@ -9,13 +10,8 @@ use crate::UserConfig;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Who a request acts as.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Who {
-    Anonymous,
-    User(String),
-    Provider(String),
-}
+mod services;
+pub(crate) use services::SupportedSpace;
 
 #[derive(Debug, Clone)]
 struct User {
@@ -45,6 +41,8 @@ struct Space {
     users: BTreeSet<String>,
     groups: BTreeSet<String>,
     owners: BTreeSet<String>,
+    /// The providers that support it, and the size each gives.
+    support: BTreeMap<String, u64>,
     creator: Option<String>,
     creation_time: u64,
 }
@@ -139,58 +137,6 @@ pub(crate) struct State {
     spaces: BTreeMap<String, Space>,
     providers: BTreeMap<String, Provider>,
     tokens: Vec<Token>,
-}
-
-/// What a stateful operation answers.
-#[derive(Debug, Clone)]
-pub(crate) enum Reply {
-    Json(u16, Value),
-    Empty(u16),
-    /// A status with a `Location` (a path below the API base) and maybe a body.
-    Located(u16, String, Option<Value>),
-}
-
-/// One request as the state sees it.
-pub(crate) struct Call<'a> {
-    pub route: &'a Route,
-    pub body: Option<&'a Value>,
-    pub who: &'a Who,
-    /// The host name the request came to (for `domain` fields).
-    pub domain: &'a str,
-    /// The release the fake reports.
-    pub release: &'a str,
-}
-
-impl Call<'_> {
-    fn p(&self, name: &str) -> String {
-        self.route.param(name).to_owned()
-    }
-
-    fn str_field(&self, name: &str) -> Option<String> {
-        self.body
-            .and_then(|b| b.get(name))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    }
-
-    fn user(&self) -> Result<String, ApiError> {
-        match self.who {
-            Who::User(id) => Ok(id.clone()),
-            Who::Provider(_) => Err(ApiError::forbidden(
-                "this operation needs a user, not a provider",
-            )),
-            Who::Anonymous => Err(ApiError::unauthorized("no credentials")),
-        }
-    }
-
-    fn provider(&self) -> Result<String, ApiError> {
-        match self.who {
-            Who::Provider(id) => Ok(id.clone()),
-            _ => Err(ApiError::forbidden(
-                "this operation needs a provider's token",
-            )),
-        }
-    }
 }
 
 /// A resource family whose `{id}` must exist and whose members may use
@@ -398,8 +344,9 @@ impl State {
         let restricted = match who {
             Who::User(uid) => !self.users.get(uid).is_some_and(|u| u.admin),
             Who::Provider(_) => true,
-            // Only public operations get this far without a credential.
-            Who::Anonymous => false,
+            // Only public operations get this far without a credential
+            // (and Onepanel's user does not reach Onezone's operations).
+            Who::Anonymous | Who::PanelRoot => false,
         };
         if restricted {
             let provider = matches!(who, Who::Provider(_));
@@ -447,7 +394,7 @@ impl State {
         let (user, provider) = match who {
             Who::User(uid) => (Some(uid.as_str()), None),
             Who::Provider(pid) => (None, Some(pid.as_str())),
-            Who::Anonymous => (None, None),
+            Who::Anonymous | Who::PanelRoot => (None, None),
         };
         match f {
             Family::Space => self
@@ -642,7 +589,7 @@ impl State {
         for (k, val) in &s.fields {
             v[k] = val.clone();
         }
-        v["providers"] = json!({});
+        v["providers"] = json!(s.support);
         v["supportParametersRegistry"] = json!({});
         v["creator"] = match &s.creator {
             Some(c) => json!({"type": "user", "id": c}),
@@ -799,6 +746,7 @@ impl State {
                 owners: users.clone(),
                 users,
                 groups: BTreeSet::new(),
+                support: BTreeMap::new(),
                 creator,
                 creation_time: now(),
             },
@@ -1436,7 +1384,10 @@ impl State {
                 self.space_mut(&sid)?.groups.insert(gid.clone());
                 created(format!("/spaces/{}/groups/{}", enc(&sid), enc(&gid)))
             }
-            "listSpaceProviders" => json200(json!({"providers": []})),
+            "listSpaceProviders" => {
+                let support = &self.space_mut(&call.p("id"))?.support;
+                json200(Self::ids_json("providers", support.keys().cloned()))
+            }
 
             // ----- tokens -----
             "examineToken" => {
@@ -1663,9 +1614,23 @@ impl State {
                     call.provider()?
                 };
                 self.providers.remove(&pid);
+                for s in self.spaces.values_mut() {
+                    s.support.remove(&pid);
+                }
                 self.tokens
                     .retain(|t| t.subject != Subject::Provider(pid.clone()));
                 ok204()
+            }
+            "listProviderSupportedSpaces" | "listCurrentProviderSupportedSpaces" => {
+                let pid = if op.name == "listProviderSupportedSpaces" {
+                    call.p("id")
+                } else {
+                    call.provider()?
+                };
+                json200(Self::ids_json(
+                    "spaces",
+                    self.space_ids(|s| s.support.contains_key(&pid)),
+                ))
             }
             _ => Ok(None),
         }

@@ -2,9 +2,13 @@
 //! catalogue operation can name something real, and the values, credentials
 //! and bodies that make each operation succeed there. Shared by the fake's
 //! routing test and the client's call tests, which must agree on it.
+//! [`ProviderSpace`] makes a space that the fake's provider supports.
 
 use crate::probe::{encode, req, Conn, Req, Resp};
-use crate::{sample_body, FakeZone, ADMIN_ID, ADMIN_TOKEN};
+use crate::{
+    sample_body, FakeZone, ADMIN_ID, ADMIN_TOKEN, ONEPANEL_PASSPHRASE, ONEPANEL_USER, STORAGE_ID,
+};
+use onedata_catalogue::builtin::{ONEPANEL, ONEPROVIDER};
 use onedata_catalogue::{Catalogue, Operation};
 use serde_json::{json, Value};
 
@@ -170,6 +174,46 @@ impl World {
             body["token"] = json!(ADMIN_TOKEN);
         }
         Some(body)
+    }
+}
+
+/// A space made by the admin and supported by the fake's provider, the
+/// way a deployment does it: Onezone createSpace, createSpaceSupportToken,
+/// Onepanel supportSpace, then Oneprovider getSpace for its root directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderSpace {
+    pub space: String,
+    /// The support token it was supported with.
+    pub support_token: String,
+    /// Its root directory's file id (Oneprovider getSpace's `fileId`).
+    pub root: String,
+}
+
+impl ProviderSpace {
+    /// Makes space `name` with `size` bytes of support on `zone`. `Err`
+    /// names the request that failed and its answer.
+    pub fn new(zone: &FakeZone, name: &str, size: u64) -> Result<ProviderSpace, String> {
+        let mut conn = Conn::connect(zone.port()).map_err(|e| format!("connect: {e}"))?;
+        let c = &mut conn;
+        let space = created(c, req("POST", "/spaces").json(&json!({ "name": name })))?;
+        let support_token = token(c, &format!("/spaces/{space}/providers/token"))?;
+        expect(
+            c,
+            req("POST", &format!("{}/provider/spaces", ONEPANEL.base_path))
+                .basic(ONEPANEL_USER, ONEPANEL_PASSPHRASE)
+                .json(&json!({"token": support_token, "size": size, "storageId": STORAGE_ID})),
+            201,
+        )?;
+        let r = expect(
+            c,
+            req("GET", &format!("{}/spaces/{space}", ONEPROVIDER.base_path)).admin(),
+            200,
+        )?;
+        Ok(ProviderSpace {
+            root: string(&r, "fileId")?,
+            space,
+            support_token,
+        })
     }
 }
 
