@@ -211,7 +211,7 @@ const ROWS: &[Row] = &[
         Setup::Nothing,
         &["--compressed", "getCurrentUser"],
         exit::USAGE,
-        "error: unknown option --compressed. Of curl's options these are understood: -k/--insecure, -u/--user, -v/--verbose, -s/--silent, -S/--show-error, -i/--include, --cacert, --connect-timeout, -m/--max-time, -x/--proxy, -H/--header, --tlsv1.2, -g/--globoff. See `onezone-rest-cli --help` for the others.",
+        "error: unknown option --compressed. Of curl's options these are understood: -k/--insecure, -T/--upload-file, -u/--user, -v/--verbose, -s/--silent, -S/--show-error, -i/--include, --cacert, --connect-timeout, -m/--max-time, -x/--proxy, -H/--header, --tlsv1.2, -g/--globoff. See `onezone-rest-cli --help` for the others.",
     ),
     row(
         "Option value of the wrong type",
