@@ -120,10 +120,11 @@ COMP_POINT=${#COMP_LINE}
 read -r -a COMP_WORDS <<< "$COMP_LINE"
 [[ $COMP_LINE == *' ' ]] && COMP_WORDS+=('')
 COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
-_onezone_rest_cli onezone-rest-cli "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+cmd=${COMP_WORDS[0]}
+"_${cmd//-/_}" "$cmd" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
 printf 'reply:%s\n' "${COMPREPLY[@]}"
 "#;
-    let script = script_path("onezone-rest-cli.bash");
+    let script = script_path(&format!("{}.bash", command_of(line)));
     let mut cmd = Command::new("bash");
     cmd.args(["--norc", "--noprofile", "-c", DRIVER, "driver"])
         .arg(&script)
@@ -373,7 +374,12 @@ struct ZshMatch {
 }
 
 fn zsh(line: &str) -> Vec<ZshMatch> {
-    zsh_from(&script_path("_onezone-rest-cli"), line)
+    zsh_from(&script_path(&format!("_{}", command_of(line))), line)
+}
+
+/// The command a test line completes for: its first word.
+fn command_of(line: &str) -> &str {
+    line.split_whitespace().next().unwrap_or("onezone-rest-cli")
 }
 
 /// `script`: the file to source, or a directory to put first in `$fpath`.
@@ -478,7 +484,7 @@ fn zsh_completes_items_and_values() {
 
 /// `complete -C LINE` with the script sourced: `(word, description)`.
 fn fish(line: &str) -> Vec<(String, String)> {
-    let script = script_path("onezone-rest-cli.fish");
+    let script = script_path(&format!("{}.fish", command_of(line)));
     let out = run(Command::new("fish")
         .args(["--no-config", "-c"])
         .arg(format!(
@@ -751,4 +757,41 @@ fn zsh_line_editor_inserts_the_completions() {
     let out = interactive(&["env", &zdotdir, "zsh", "-i"], "READY> ", TYPED);
     assert_eq!(args_printed(&out), INSERTED, "{out}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ---------------------------------------------------------------------------
+// the other two commands, in each shell
+
+/// oneprovider-rest-cli and onepanel-rest-cli complete from their own
+/// catalogues: operations, query parameters with their type, enum values
+/// of a query parameter, and Onepanel's operations.
+#[test]
+fn the_other_commands_complete_from_their_catalogues() {
+    if have("bash") {
+        let (reply, _) = bash("oneprovider-rest-cli downloadFileCont");
+        assert_eq!(reply, ["downloadFileContent", "downloadFileContentByPath"]);
+        let (reply, _) = bash("oneprovider-rest-cli getAllTransfers sid=s ");
+        assert!(reply.contains(&"state=".to_owned()), "{reply:?}");
+        assert!(reply.contains(&"limit=".to_owned()), "{reply:?}");
+        let (reply, _) = bash("oneprovider-rest-cli getAllTransfers sid=s state=");
+        assert_eq!(reply, ["waiting", "ongoing", "ended"]);
+        let (reply, _) = bash("onepanel-rest-cli supportSp");
+        assert_eq!(reply, ["supportSpace"]);
+        // Not Onezone's operations.
+        let (reply, _) = bash("oneprovider-rest-cli createSpaceSupport");
+        assert!(reply.is_empty(), "{reply:?}");
+    }
+    if have("zsh") {
+        let m = zsh("oneprovider-rest-cli getAllTransfers sid=s ");
+        assert_eq!(words(&m), ["limit=", "page_token=", "state="]);
+        assert_eq!(
+            words(&zsh("oneprovider-rest-cli getAllTransfers sid=s state=o")),
+            ["state=ongoing"]
+        );
+        assert!(words(&zsh("onepanel-rest-cli supportSpace ")).contains(&"token=="));
+    }
+    if have("fish") {
+        assert!(fish_words("oneprovider-rest-cli listChil").contains(&"listChildren".to_owned()));
+        assert!(fish_words("onepanel-rest-cli getTaskSt").contains(&"getTaskStatus".to_owned()));
+    }
 }

@@ -836,11 +836,25 @@ fn item_value(
     let prefix = format!("{key}{}", sep.text());
     match sep {
         Sep::Param => {
+            // A parameter's enum values (a query parameter's `state=`), and
+            // a boolean's two; free text otherwise.
             let name = items::unescape(key);
-            op.all_params()
-                .iter()
-                .any(|p| p.name == name)
-                .then(Reply::nothing)
+            let param = op.all_params().into_iter().find(|p| p.name == name)?;
+            let schema = match cat.resolve(&param.schema) {
+                Schema::Array { items, .. } => items,
+                _ => &param.schema,
+            };
+            let values: Vec<&str> = match cat.resolve(schema) {
+                Schema::Boolean => vec!["true", "false"],
+                _ => cat.string_values(schema),
+            };
+            Some(Reply::words(
+                prefix,
+                values
+                    .into_iter()
+                    .map(|v| Candidate::new(Kind::Value, v, ""))
+                    .collect(),
+            ))
         }
         Sep::Header => Some(Reply::nothing()),
         Sep::BodyString | Sep::BodyJson => {
