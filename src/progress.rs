@@ -26,10 +26,9 @@ impl Transfer {
     /// `what`: "upload" or "download"; `total` the length, if known.
     pub fn new(what: &'static str, total: Option<u64>, visible: bool) -> Transfer {
         let bar = visible.then(|| {
-            let bar = match total {
-                Some(n) => ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr()),
-                None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
-            };
+            // Hidden until the transfer is known to be large enough: a
+            // bar made on stderr would draw at once.
+            let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::hidden());
             let template = if total.is_some() {
                 "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}"
             } else {
@@ -39,8 +38,6 @@ impl Transfer {
                 bar.set_style(style.progress_chars("=> "));
             }
             bar.set_message(what);
-            // Hidden until the transfer is large enough.
-            bar.set_draw_target(ProgressDrawTarget::hidden());
             bar
         });
         Transfer { bar, total, what }
