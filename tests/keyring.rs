@@ -1029,3 +1029,78 @@ fn a_malformed_config_file_is_one_warning() {
     let err = text(&out.stderr);
     assert_eq!(err.matches("not valid JSON").count(), 1, "{err}");
 }
+
+/// The other two commands log in on their own: each keeps its entry under
+/// its own service name and config directory. Onepanel's login defaults to
+/// basic authentication as user onepanel (the passphrase on stdin);
+/// Oneprovider's checks a token with getAllSpaces, which names no user.
+#[test]
+fn each_command_logs_in_on_its_own() {
+    let Some(s) = session("commands") else {
+        return;
+    };
+    let z = zone();
+    let panel = env!("CARGO_BIN_EXE_onepanel-rest-cli");
+    let provider = env!("CARGO_BIN_EXE_oneprovider-rest-cli");
+    let in_session = |bin: &str| {
+        let mut c = Command::new(bin);
+        c.env_clear()
+            .envs(s.dirs.env())
+            .env("DBUS_SESSION_BUS_ADDRESS", &s.bus)
+            .timeout(LIMIT);
+        c
+    };
+
+    let out = in_session(panel)
+        .args(["login", "--host", &z.url(), "--password-stdin"])
+        .write_stdin(format!("{}\n", fake_onezone::ONEPANEL_PASSPHRASE))
+        .output()
+        .expect("onepanel login");
+    assert_ok(&out, "onepanel-rest-cli login");
+    let said = text(&out.stderr);
+    assert!(said.contains("as onepanel"), "{said}");
+    let out = in_session(panel)
+        .args(["-o", "json", "getCurrentUser"])
+        .output()
+        .expect("getCurrentUser");
+    assert_ok(&out, "onepanel-rest-cli getCurrentUser from the keyring");
+    assert_eq!(whoami(&out), fake_onezone::ONEPANEL_USER);
+
+    let out = in_session(provider)
+        .args(["login", "--host", &z.url(), "--token-stdin"])
+        .write_stdin(format!("{}\n", fake_onezone::ADMIN_TOKEN))
+        .output()
+        .expect("oneprovider login");
+    assert_ok(&out, "oneprovider-rest-cli login");
+    let out = in_session(provider)
+        .args(["getAllSpaces"])
+        .output()
+        .expect("getAllSpaces");
+    assert_ok(&out, "oneprovider-rest-cli getAllSpaces from the keyring");
+
+    // Three entries, under three service names; Onezone's has none.
+    for (service, has) in [
+        ("onepanel-rest-cli", true),
+        ("oneprovider-rest-cli", true),
+        ("onezone-rest-cli", false),
+    ] {
+        let found = s.run(
+            std::process::Command::new("secret-tool")
+                .args(["search", "--all", "--unlock", "service", service]),
+        );
+        let listing = format!("{}{}", text(&found.stdout), text(&found.stderr));
+        assert_eq!(
+            listing.contains("attribute.username"),
+            has,
+            "{service}: {listing}"
+        );
+    }
+    let out = in_session(panel)
+        .args(["login", "--status"])
+        .output()
+        .expect("status");
+    assert_ok(&out, "onepanel-rest-cli login --status");
+    assert!(!text(&out.stdout).contains(fake_onezone::ONEPANEL_PASSPHRASE));
+    let out = in_session(panel).arg("logout").output().expect("logout");
+    assert_ok(&out, "onepanel-rest-cli logout");
+}

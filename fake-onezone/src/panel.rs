@@ -198,6 +198,30 @@ pub(crate) fn handle(shared: &Shared, call: &Call) -> Handled {
             )
         })),
         "supportSpace" => support(shared, call),
+        // Whose the credential is: Onepanel's own user, or a Onezone user
+        // (by token), with every cluster privilege.
+        "getCurrentUser" => {
+            let (id, name) = match call.who {
+                crate::call::Who::PanelRoot => (
+                    crate::ONEPANEL_USER.to_owned(),
+                    crate::ONEPANEL_USER.to_owned(),
+                ),
+                crate::call::Who::User(id) => {
+                    let name = lock(&shared.state).username(id).unwrap_or_default();
+                    (id.clone(), name)
+                }
+                _ => return Ok(None),
+            };
+            let privileges = answer(op)
+                .map(|s| sample::sample(cat, s))
+                .and_then(|v| v.get("clusterPrivileges").cloned())
+                .unwrap_or_else(|| json!([]));
+            json200(json!({
+                "userId": id,
+                "username": name,
+                "clusterPrivileges": privileges,
+            }))
+        }
         "getProviderSpaces" => {
             let ids: Vec<String> = lock(&shared.state)
                 .supported_spaces(PROVIDER_ID)

@@ -13,6 +13,13 @@ use std::collections::{BTreeMap, BTreeSet};
 mod services;
 pub(crate) use services::SupportedSpace;
 
+impl State {
+    /// The user name of a Onezone user, for the other services' answers.
+    pub(crate) fn username(&self, id: &str) -> Option<String> {
+        self.users.get(id).map(|u| u.username.clone())
+    }
+}
+
 #[derive(Debug, Clone)]
 struct User {
     id: String,
