@@ -138,6 +138,9 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
     if g.verbose {
         let _ = writeln!(std::io::stderr(), "* API: {}", sel.describe());
     }
+    if let Some(path) = &g.output_file {
+        crate::output_file::check(path)?;
+    }
     match crate::net::send(&req, g).map_err(|f| stale_release(f, &sel, &base_url))? {
         crate::net::Sent::Printed(code) => Ok(code),
         crate::net::Sent::Task(task) => crate::task::wait(task, &req, sel.catalogue, g),

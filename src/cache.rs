@@ -17,13 +17,13 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-
 /// The cache directory (not created).
 pub fn dir() -> Option<PathBuf> {
     let xdg = std::env::var_os("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute());
-    xdg.or_else(dirs::cache_dir).map(|d| d.join(crate::personality::current().command))
+    xdg.or_else(dirs::cache_dir)
+        .map(|d| d.join(crate::personality::current().command))
 }
 
 /// The file's bytes, if it is a regular file of at most `limit` bytes.

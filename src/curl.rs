@@ -59,7 +59,11 @@ pub fn render(req: &Request, g: &Globals) -> String {
     }
     if let Some(c) = &req.credential {
         match (&c.kind, c.source, g.show_secrets) {
-            (Kind::Header { name, .. }, src @ (Source::ApiKeyVar | Source::GenericApiKeyVar), false) => {
+            (
+                Kind::Header { name, .. },
+                src @ (Source::ApiKeyVar | Source::GenericApiKeyVar),
+                false,
+            ) => {
                 push("-H");
                 push(&format!("\"{name}: ${}\"", src.describe()));
             }

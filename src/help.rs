@@ -48,7 +48,11 @@ pub fn environment() -> Vec<(String, String)> {
     if let Some(g) = p.generic_host_var {
         out.push((
             g.to_owned(),
-            format!("{} URL, when neither --host nor {} is given (as in the onedata/rest-cli image)", p.title(), p.host_var),
+            format!(
+                "{} URL, when neither --host nor {} is given (as in the onedata/rest-cli image)",
+                p.title(),
+                p.host_var
+            ),
         ));
     }
     out.push((
@@ -56,7 +60,10 @@ pub fn environment() -> Vec<(String, String)> {
         "access token, sent as X-Auth-Token".to_owned(),
     ));
     if let Some(b) = p.basic_auth_var {
-        out.push((b.to_owned(), "user:password for basic authentication".to_owned()));
+        out.push((
+            b.to_owned(),
+            "user:password for basic authentication".to_owned(),
+        ));
     }
     out.push((
         crate::personality::GENERIC_API_KEY_VAR.to_owned(),
@@ -118,10 +125,13 @@ pub fn about(sel: &Selection) -> String {
          Run `{cmd} --help` for the list of operations, and\n\
          `{cmd} <operation> --help` for one of them.\n",
         version_line(),
-        wrap(&format!(
-            "{} This tool calls its REST API (base path {}) with one subcommand per operation.",
-            p.blurb, cat.service.base_path
-        ), 78),
+        wrap(
+            &format!(
+                "{} This tool calls its REST API (base path {}) with one subcommand per operation.",
+                p.blurb, cat.service.base_path
+            ),
+            78
+        ),
         sel.describe(),
         cat.operations().count(),
         cat.tags().count(),
@@ -447,7 +457,11 @@ fn note_variants(cat: Catalogue, schema: &'static Schema, notes: &mut Vec<String
 /// what a polymorphic object needs: its discriminator and the required
 /// fields of the variant it picks).
 pub fn example(cat: Catalogue, op: &'static Operation) -> String {
-    let mut words = vec![format!("{} {}", crate::personality::current().command, op.name)];
+    let mut words = vec![format!(
+        "{} {}",
+        crate::personality::current().command,
+        op.name
+    )];
     for p in op.params.iter().filter(|p| p.required) {
         words.push(format!("{}=<{}>", p.name, p.name));
     }
@@ -616,7 +630,8 @@ pub fn operation(cat: Catalogue, op: &'static Operation) -> String {
         let mut fields = Vec::new();
         let mut notes = Vec::new();
         if yaml {
-            notes.push("- reads the body as YAML or JSON from stdin; it is sent as JSON".to_owned());
+            notes
+                .push("- reads the body as YAML or JSON from stdin; it is sent as JSON".to_owned());
         }
         match cat.resolve(&body.schema) {
             _ if streamed => fields.push((

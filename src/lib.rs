@@ -24,6 +24,7 @@ pub mod items;
 pub mod man;
 pub mod net;
 pub mod output;
+pub mod output_file;
 pub mod personality;
 pub mod private_files;
 pub mod progress;

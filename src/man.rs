@@ -414,10 +414,7 @@ fn files_section(r: &mut Roff) {
     );
     tagged(
         r,
-        [
-            italic("config-dir"),
-            bold(format!("/{cmd}/{FILE_NAME}")),
-        ],
+        [italic("config-dir"), bold(format!("/{cmd}/{FILE_NAME}"))],
         [roman(format!(
             "The config file, in $XDG_CONFIG_HOME when it is set, else the platform's \
              configuration directory (~/.config on Linux, ~/Library/Application Support on \

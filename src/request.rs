@@ -580,7 +580,7 @@ fn upload(opts: &Options) -> Result<Upload, UsageError> {
 pub fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied (it cannot be read)".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
         _ => e.to_string(),
     }
 }

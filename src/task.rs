@@ -151,10 +151,7 @@ fn poll(
             if interrupted.load(Ordering::SeqCst) {
                 return Err(Failure::new(
                     INTERRUPTED,
-                    format!(
-                        "interrupted; the task {} goes on at the server",
-                        task.id()
-                    ),
+                    format!("interrupted; the task {} goes on at the server", task.id()),
                 )
                 .hint(format!("look it up with {}", task.how_to_look_up())));
             }
@@ -260,10 +257,14 @@ fn failed(task: &Task, state: &Value) -> Failure {
     .hint(format!("its whole state: {}", task.how_to_look_up()))
 }
 
-/// Prints the task's final state on stdout, as an answer is printed.
+/// Prints the task's final state on stdout, as an answer is printed (or
+/// writes it to `--output-file`).
 fn finish(state: &Value, g: &Globals) -> Result<(), Failure> {
     let bytes = serde_json::to_vec(state)
         .map_err(|e| Failure::new(exit::BAD_RESPONSE, format!("cannot encode: {e}")))?;
+    if let Some(path) = &g.output_file {
+        return crate::output_file::write(path, &bytes);
+    }
     let stdout = std::io::stdout();
     let term = Terminal {
         is_terminal: stdout.is_terminal(),
@@ -296,29 +297,31 @@ fn lookup(
     let prefix = &base.path()[..at];
     let rest = task.path().strip_prefix(prefix)?;
     let segments: Vec<&str> = rest.trim_matches('/').split('/').collect();
-    cat.operations().filter(|op| op.method == "GET").find_map(|op| {
-        let template: Vec<&str> = op.path.trim_matches('/').split('/').collect();
-        if template.len() != segments.len() {
-            return None;
-        }
-        let mut found = None;
-        for (t, s) in template.iter().zip(&segments) {
-            match t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
-                Some(_) if s.is_empty() => return None,
-                Some(name) => {
-                    let value = percent_encoding::percent_decode_str(s)
-                        .decode_utf8()
-                        .ok()?
-                        .into_owned();
-                    let param = op.params.iter().find(|p| p.name == name)?.name;
-                    found = Some((param, value));
-                }
-                None if t != s => return None,
-                None => {}
+    cat.operations()
+        .filter(|op| op.method == "GET")
+        .find_map(|op| {
+            let template: Vec<&str> = op.path.trim_matches('/').split('/').collect();
+            if template.len() != segments.len() {
+                return None;
             }
-        }
-        found.map(|(param, value)| (op, param, value))
-    })
+            let mut found = None;
+            for (t, s) in template.iter().zip(&segments) {
+                match t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+                    Some(_) if s.is_empty() => return None,
+                    Some(name) => {
+                        let value = percent_encoding::percent_decode_str(s)
+                            .decode_utf8()
+                            .ok()?
+                            .into_owned();
+                        let param = op.params.iter().find(|p| p.name == name)?.name;
+                        found = Some((param, value));
+                    }
+                    None if t != s => return None,
+                    None => {}
+                }
+            }
+            found.map(|(param, value)| (op, param, value))
+        })
 }
 
 #[cfg(test)]
@@ -338,7 +341,10 @@ mod tests {
             &task,
         )
         .unwrap();
-        assert_eq!((op.name, param, value.as_str()), ("getTaskStatus", "id", "a/b"));
+        assert_eq!(
+            (op.name, param, value.as_str()),
+            ("getTaskStatus", "id", "a/b")
+        );
         let elsewhere = Url::parse("https://p:9443/other/tasks/x").unwrap();
         assert!(lookup(onepanel(), "https://p:9443/api/v3/onepanel/x", &elsewhere).is_none());
     }

@@ -17,7 +17,10 @@ fn help_of(command: &str, args: &[&str]) -> String {
         .env_remove("ONEPANEL_HOST")
         .env_remove("ONEDATA_ZONE")
         .env_remove("ONEDATA_PROVIDER")
-        .env("XDG_CACHE_HOME", std::env::temp_dir().join("no-such-cache-dir"))
+        .env(
+            "XDG_CACHE_HOME",
+            std::env::temp_dir().join("no-such-cache-dir"),
+        )
         .timeout(std::time::Duration::from_secs(20))
         .output()
         .unwrap();
@@ -62,7 +65,10 @@ fn the_other_commands() {
             "oneprovider-rest-cli",
             &["createFile", "downloadFileContent", "listChildren"][..],
         ),
-        ("onepanel-rest-cli", &["configureProvider", "supportSpace"][..]),
+        (
+            "onepanel-rest-cli",
+            &["configureProvider", "supportSpace"][..],
+        ),
     ] {
         insta::assert_snapshot!(format!("{command}_about"), help_of(command, &["--about"]));
         for op in ops {

@@ -51,7 +51,9 @@ pub fn path() -> Result<PathBuf, String> {
     let dir = xdg.or_else(dirs::config_dir).ok_or_else(|| {
         "cannot tell where the config directory is (set XDG_CONFIG_HOME or HOME)".to_owned()
     })?;
-    Ok(dir.join(crate::personality::current().command).join(FILE_NAME))
+    Ok(dir
+        .join(crate::personality::current().command)
+        .join(FILE_NAME))
 }
 
 impl Config {

@@ -183,7 +183,9 @@ impl Backend {
     /// Store-specific modifiers of a new entry.
     fn modifiers(self, url: &str) -> Option<HashMap<&'static str, String>> {
         match self {
-            Backend::SecretService => Some(HashMap::from([("label", format!("{}: {url}", service()))])),
+            Backend::SecretService => {
+                Some(HashMap::from([("label", format!("{}: {url}", service()))]))
+            }
             _ => None,
         }
     }

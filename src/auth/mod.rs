@@ -306,7 +306,11 @@ mod tests {
         let mut e = env(None, Some("a:b"));
         e.generic_api_key = Some(Secret::new("G"));
         let c = resolve(&mut vec![], None, &e, none).unwrap().unwrap();
-        assert_eq!(c.source, Source::BasicAuthVar, "the command's own variable wins");
+        assert_eq!(
+            c.source,
+            Source::BasicAuthVar,
+            "the command's own variable wins"
+        );
         e.basic_auth = None;
         let c = resolve(&mut vec![], None, &e, none).unwrap().unwrap();
         assert_eq!(

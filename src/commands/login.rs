@@ -210,7 +210,9 @@ pub fn login(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
         forget_in_previous_store(&g, &url, &old);
     }
 
-    let whom = user.map(|u| format!(" as {}", u.describe())).unwrap_or_default();
+    let whom = user
+        .map(|u| format!(" as {}", u.describe()))
+        .unwrap_or_default();
     note(
         &g,
         &format!(

@@ -8,12 +8,13 @@ use super::retry::describe_retry_after;
 use super::send::header_str;
 use super::send::Sent;
 use crate::exit::{self, Failure};
-use crate::progress::Transfer;
-use std::io::Write;
-use std::path::Path;
 use crate::output::{self, Answer, ErrorContext, Format, Terminal};
+use crate::output_file;
+use crate::progress::Transfer;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
+use std::io::Write;
 use std::io::{self, IsTerminal, Read};
+use std::path::Path;
 use tokio::runtime::Runtime;
 use url::Url;
 
@@ -180,27 +181,7 @@ fn save(
     path: &Path,
 ) -> Result<u8, Failure> {
     let shown = path.display();
-    // Not being able to create the file is the command line's trouble;
-    // failing to write it (a full disk) is the transfer's.
-    let local = |code: u8, e: &io::Error| {
-        Failure::new(
-            code,
-            format!("--output-file {shown}: {}", crate::request::io_reason(e)),
-        )
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".download-");
-    // As any new file: readable by others unless the umask says otherwise
-    // (tempfile's own default is 0600).
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut file = builder
-        .tempfile_in(dir)
-        .map_err(|e| local(exit::CONFIG, &e))?;
+    let mut file = output_file::create(path)?;
     let progress = Transfer::new("download", resp.content_length(), settings.progress);
     let mut body = Counted {
         body: Body::new(rt, resp),
@@ -220,14 +201,11 @@ fn save(
         };
         if let Err(e) = file.write_all(&buf[..n]) {
             progress.abandon();
-            return Err(local(exit::BAD_RESPONSE, &e).hint("nothing was kept of the download"));
+            return Err(output_file::failure(exit::BAD_RESPONSE, path, &e)
+                .hint("nothing was kept of the download"));
         }
     }
-    file.as_file()
-        .sync_all()
-        .map_err(|e| local(exit::BAD_RESPONSE, &e))?;
-    file.persist(path)
-        .map_err(|e| local(exit::CONFIG, &e.error))?;
+    output_file::persist(file, path)?;
     progress.finish();
     Ok(exit::OK)
 }

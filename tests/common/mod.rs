@@ -443,3 +443,47 @@ pub fn replay(zone: &FakeZone, line: &str) -> Recorded {
     );
     new_request(zone, before)
 }
+
+// ---- the three commands
+
+/// The path of a command's binary by its name: `onezone-rest-cli`,
+/// `oneprovider-rest-cli` or `onepanel-rest-cli`.
+pub fn bin_path(command: &str) -> &'static str {
+    match command {
+        "onezone-rest-cli" => env!("CARGO_BIN_EXE_onezone-rest-cli"),
+        "oneprovider-rest-cli" => env!("CARGO_BIN_EXE_oneprovider-rest-cli"),
+        "onepanel-rest-cli" => env!("CARGO_BIN_EXE_onepanel-rest-cli"),
+        other => panic!("{other} is not a command of the toolbox"),
+    }
+}
+
+/// `c` in the environment of [`isolate`], without any variable of any of
+/// the three commands (hosts, credentials, releases, specs) nor the Docker
+/// image's generic `ONEDATA_*` ones, and with every command's release fixed
+/// to [`NEWEST_RELEASE`] (so no call asks a server which release it runs).
+pub fn isolate_all(c: &mut std::process::Command) -> &mut std::process::Command {
+    isolate(c);
+    for p in onezone_rest_cli::personality::ALL {
+        let vars = [p.host_var, p.api_key_var, p.version_var, p.spec_var];
+        for var in vars
+            .into_iter()
+            .chain(p.generic_host_var)
+            .chain(p.basic_auth_var)
+        {
+            c.env_remove(var);
+        }
+        c.env(p.version_var, NEWEST_RELEASE);
+    }
+    for var in ["ONEDATA_API_KEY", "ONEDATA_ZONE", "ONEDATA_PROVIDER"] {
+        c.env_remove(var);
+    }
+    c
+}
+
+/// A command of the toolbox by its name ([`bin_path`]) as a plain
+/// `Command` in the environment of [`isolate_all`], for [`run_bounded`].
+pub fn command_of(command: &str) -> std::process::Command {
+    let mut c = std::process::Command::new(bin_path(command));
+    isolate_all(&mut c);
+    c
+}
