@@ -141,6 +141,11 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
     if let Some(path) = &g.output_file {
         crate::output_file::check(path)?;
     }
+    if g.wait {
+        // Checked before the task starts, not after.
+        crate::task::wait_limit(g)?;
+    }
+    crate::net::complete_credential(&mut req)?;
     match crate::net::send(&req, g).map_err(|f| stale_release(f, &sel, &base_url))? {
         crate::net::Sent::Printed(code) => Ok(code),
         crate::net::Sent::Task(task) => crate::task::wait(task, &req, sel.catalogue, g),

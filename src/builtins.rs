@@ -29,7 +29,7 @@ pub static BUILTINS: &[Builtin] = &[
     },
     Builtin {
         name: "login",
-        about: "Check a credential against the Zone and keep it in the OS keyring (--status: show the known hosts)",
+        about: "Check a credential against the server and keep it in the OS keyring (--status: show the known hosts)",
         args: crate::commands::login::login_command,
         run: crate::commands::login::login,
     },

@@ -9,6 +9,8 @@ pub const CONFIG: u8 = 3;
 pub const HTTP_4XX: u8 = 4;
 pub const HTTP_5XX: u8 = 5;
 pub const NETWORK: u8 = 6;
+/// 128 + SIGINT, as a shell reports an interrupted command.
+pub const INTERRUPTED: u8 = 130;
 
 pub const EXIT_CODES: &[(u8, &str)] = &[
     (OK, "success (2xx)"),
@@ -18,7 +20,7 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     ),
     (
         USAGE,
-        "usage: unknown operation, option or parameter; an operation the API release lacks; an unknown --api-version; malformed item; a body that does not match the API",
+        "usage: unknown operation, option or parameter; an operation the API release lacks; an unknown --api-version; malformed item; a body that does not match the API; a -T file or --output-file that cannot be used",
     ),
     (
         CONFIG,
@@ -30,9 +32,16 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     ),
     (
         HTTP_5XX,
-        "the server answered 5xx, or another unexpected status",
+        "the server answered 5xx, or another unexpected status; with --wait, the task ended in error",
     ),
-    (NETWORK, "network: DNS, connection refused, TLS, or timeout"),
+    (
+        NETWORK,
+        "network: DNS, connection refused, TLS, timeout, a stalled transfer; with --wait, the task outlived --wait-timeout",
+    ),
+    (
+        INTERRUPTED,
+        "with --wait, Ctrl-C stopped the polling (the task goes on)",
+    ),
 ];
 
 /// A failure to report on stderr, with its exit code.

@@ -9,6 +9,7 @@ use crate::catalogue::{Catalogue, Operation, Schema};
 use crate::cli::Globals;
 use crate::exit::Failure;
 use crate::items::{self, Sep};
+use std::io::Write;
 
 /// The hints for a command line whose request the builder refused:
 /// `items` are the words after the operation, `stdin` the body read for
@@ -207,10 +208,13 @@ fn body_shape(
 
 /// A body piped in (or redirected from a file) for an operation that takes
 /// one, where nothing asks for it: no `-`, no `-T`, no body field. The old
-/// client ignored it, and so would the request; it is refused instead, so
-/// that the body the user meant is not silently replaced by none.
+/// client ignored it. Where the body is required it is refused with the
+/// fix, so that the body the user meant is not silently replaced by none;
+/// where it is optional the call goes on with a warning, since a script's
+/// loop (`while read u; do … addSpaceUser …; done < users`) may share its
+/// stdin with the call.
 pub fn unread_stdin(op: &'static Operation, items: &[String], g: &Globals) -> Option<Failure> {
-    op.body.as_ref()?;
+    let body = op.body.as_ref()?;
     let asks = items.iter().any(|w| {
         w == "-"
             || matches!(
@@ -223,21 +227,45 @@ pub fn unread_stdin(op: &'static Operation, items: &[String], g: &Globals) -> Op
     }
     let what = stdin_holds_data()?;
     let cmd = crate::personality::current().command;
+    let fix = format!(
+        "add - to send it as the body: … | {cmd} {} {}-",
+        op.name,
+        items
+            .iter()
+            .map(|w| format!("{} ", shell_word(&shown(w))))
+            .collect::<String>()
+    );
+    if !body.required {
+        // An optional body: the call goes on without one, as the old
+        // client's did (a script's loop may share its stdin with the
+        // call); a warning says what to add.
+        if g.warnings() {
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: standard input is {what}, but it is read only with -; {} is sent without a body\n  {fix}",
+                op.name
+            );
+        }
+        return None;
+    }
     Some(
         Failure::usage(format!(
             "{} takes a body, and standard input is {what}, but it is read only with -",
             op.name
         ))
-        .hint(format!(
-            "add - to send it as the body: … | {cmd} {} {}-",
-            op.name,
-            items
-                .iter()
-                .map(|w| format!("{} ", shell_word(w)))
-                .collect::<String>()
-        ))
+        .hint(fix)
         .hint("or give the body's fields as items, with standard input from /dev/null"),
     )
+}
+
+/// An item as it may be shown: a credential header's value never is.
+fn shown(w: &str) -> String {
+    match items::split(w) {
+        Some((name, Sep::Header, _)) if crate::auth::is_sensitive_header(name) => {
+            format!("{name}:…")
+        }
+        _ => w.to_owned(),
+    }
 }
 
 /// `w` as typed on a command line: quoted only where the shell needs it.

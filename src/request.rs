@@ -45,9 +45,10 @@ pub enum Upload {
     /// Standard input (`-`): read once, so it cannot follow a redirect or
     /// be retried.
     Stdin,
-    /// `-T FILE`: its length is sent as Content-Length, and it is read
-    /// again for a redirect or a retry.
-    File { path: PathBuf, length: u64 },
+    /// `-T FILE`: a regular file's length is sent as Content-Length, and it
+    /// is read again for a redirect or a retry; a FIFO or a device (`-T
+    /// <(gzip -c f)`) has no length and goes out once, as stdin does.
+    File { path: PathBuf, length: Option<u64> },
 }
 
 impl Request {
@@ -172,11 +173,25 @@ pub fn base_url(host: &str) -> Result<String, String> {
             p.api_key_var
         ));
     }
-    if let Some(port) = p.default_port.filter(|_| !names_port(&with_scheme)) {
-        url.set_port(Some(port))
-            .map_err(|()| format!("{host:?}: cannot add the port {port}"))?;
+    let mut text = url.as_str().trim_end_matches('/').to_owned();
+    if p.default_port.is_some() {
+        if !names_port(&with_scheme) {
+            let port = p.default_port.unwrap_or_default();
+            url.set_port(Some(port))
+                .map_err(|()| format!("{host:?}: cannot add the port {port}"))?;
+            text = url.as_str().trim_end_matches('/').to_owned();
+        } else if url.port().is_none() {
+            // `https://h:443` names the scheme's port, which `url` drops;
+            // keep it written, or the next normalisation (of the stored
+            // default host) would add the service's port instead.
+            let host = url.host_str().unwrap_or_default();
+            let port = url.port_or_known_default().unwrap_or_default();
+            text = format!("{}://{host}:{port}{}", url.scheme(), url.path())
+                .trim_end_matches('/')
+                .to_owned();
+        }
     }
-    let text = url.as_str().trim_end_matches('/');
+    let text = text.as_str();
     let base = crate::release::service().base_path.trim_end_matches('/');
     if url.path().trim_end_matches('/').ends_with(base) {
         Ok(text.to_owned())
@@ -323,8 +338,8 @@ pub fn build_with(
         (None, Some(upload(opts)?))
     } else {
         let input = || match &opts.upload_file {
-            Some(path) => read_upload_file(path),
-            None => stdin(),
+            Some(path) if path.as_os_str() != "-" => read_upload_file(path),
+            _ => stdin(),
         };
         (
             build_body(op, &fields, from_input, input, &content_type, opts)?,
@@ -560,6 +575,10 @@ fn upload(opts: &Options) -> Result<Upload, UsageError> {
     let Some(path) = &opts.upload_file else {
         return Ok(Upload::Stdin);
     };
+    // curl's `-T -` is stdin.
+    if path.as_os_str() == "-" {
+        return Ok(Upload::Stdin);
+    }
     let shown = path.display();
     let meta = std::fs::metadata(path)
         .map_err(|e| UsageError::one(format!("-T {shown}: {}", io_reason(&e))))?;
@@ -572,7 +591,7 @@ fn upload(opts: &Options) -> Result<Upload, UsageError> {
         .map_err(|e| UsageError::one(format!("-T {shown}: {}", io_reason(&e))))?;
     Ok(Upload::File {
         path: path.clone(),
-        length: meta.len(),
+        length: meta.is_file().then_some(meta.len()),
     })
 }
 
@@ -677,21 +696,22 @@ fn build_body(
     let mut base = Value::Null;
     if stdin_item {
         let bytes = stdin()
-            .map_err(|e| UsageError::one(format!("cannot read the body from stdin or -T: {e}")))?;
-        if opts.force && fields.is_empty() && serde_json::from_slice::<Value>(&bytes).is_err() {
+            .map_err(|e| UsageError::one(format!("cannot read {}: {e}", body_source(opts))))?;
+        let parsed = match serde_json::from_slice(&bytes) {
+            Ok(v) => Ok(v),
+            Err(_) if accepts_yaml || yaml => parse_yaml(&bytes, &body_source(opts)),
+            Err(e) => Err(UsageError::one(format!(
+                "{} is not valid JSON (line {} column {}): {e}",
+                body_source(opts),
+                e.line(),
+                e.column()
+            ))),
+        };
+        // --force sends what it cannot read as it is.
+        if opts.force && fields.is_empty() && parsed.is_err() {
             return Ok(Some(bytes));
         }
-        base = match serde_json::from_slice(&bytes) {
-            Ok(v) => v,
-            Err(_) if accepts_yaml || yaml => parse_yaml(&bytes)?,
-            Err(e) => {
-                return Err(UsageError::one(format!(
-                    "the body from stdin is not valid JSON (line {} column {}): {e}",
-                    e.line(),
-                    e.column()
-                )))
-            }
-        };
+        base = parsed?;
     }
     // Items override the fields of the body from stdin; `placed` keeps
     // where each item went (`[]` as its index), to blame it for a problem.
@@ -731,14 +751,19 @@ fn build_body(
 
 /// A YAML body (a JSON one failed to parse), read within the same budget
 /// as a spec file, so aliases cannot blow it up.
-fn parse_yaml(bytes: &[u8]) -> Result<Value, UsageError> {
+fn parse_yaml(bytes: &[u8], from: &str) -> Result<Value, UsageError> {
     let text = std::str::from_utf8(bytes)
-        .map_err(|_| UsageError::one("the body from stdin is neither JSON nor UTF-8 YAML"))?;
-    crate::release::document::yaml(text).map_err(|e| {
-        UsageError::one(format!(
-            "the body from stdin is neither JSON nor valid YAML: {e}"
-        ))
-    })
+        .map_err(|_| UsageError::one(format!("{from} is neither JSON nor UTF-8 YAML")))?;
+    crate::release::document::yaml(text)
+        .map_err(|e| UsageError::one(format!("{from} is neither JSON nor valid YAML: {e}")))
+}
+
+/// `the body from stdin`, or from the file of `-T`.
+fn body_source(opts: &Options) -> String {
+    match &opts.upload_file {
+        Some(p) if p.as_os_str() != "-" => format!("the body from {}", p.display()),
+        _ => "the body from stdin".to_owned(),
+    }
 }
 
 /// A validation problem, told in terms of the item that caused it: the

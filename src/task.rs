@@ -29,8 +29,7 @@ const FIRST_INTERVAL: Duration = Duration::from_millis(500);
 const MAX_INTERVAL: Duration = Duration::from_secs(5);
 /// Ctrl-C is noticed within this.
 const TICK: Duration = Duration::from_millis(100);
-/// 128 + SIGINT, as a shell reports an interrupted command.
-const INTERRUPTED: u8 = 130;
+use crate::exit::INTERRUPTED;
 
 /// The task at `task`, named by the 202 answer to `req`.
 struct Task<'a> {
@@ -45,11 +44,13 @@ impl Task<'_> {
     /// `onepanel-rest-cli getTaskStatus id=T`, or the URL to GET.
     fn how_to_look_up(&self) -> String {
         match &self.lookup {
+            // The value is the server's: quoted for the shell, and any
+            // control character escaped for the terminal.
             Some((op, param, value)) => format!(
                 "`{} {} {param}={}`",
                 crate::personality::current().command,
                 op.name,
-                crate::curl::quote(value)
+                output::escape_controls(&crate::curl::quote(value))
             ),
             None => format!("GET {}", self.url),
         }
@@ -84,9 +85,15 @@ pub fn wait(task: Url, req: &Request, cat: Catalogue, g: &Globals) -> Result<u8,
     let interrupted = Arc::new(AtomicBool::new(false));
     {
         let flag = Arc::clone(&interrupted);
-        // Without a handler (one is set already) Ctrl-C ends the process
-        // as usual: nothing is lost but the hint.
-        let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+        // The first Ctrl-C stops the polling with the hint (at the next
+        // tick, or once a poll under way ends); a second one ends the
+        // process at once. Without a handler (one is set already) Ctrl-C
+        // ends the process as usual: nothing is lost but the hint.
+        let _ = ctrlc::set_handler(move || {
+            if flag.swap(true, Ordering::SeqCst) {
+                std::process::exit(i32::from(INTERRUPTED));
+            }
+        });
     }
     let status = Status::new(crate::progress::visible(g.silent));
     let result = poll(&task, limit, &interrupted, &status, g);
@@ -94,7 +101,8 @@ pub fn wait(task: Url, req: &Request, cat: Catalogue, g: &Globals) -> Result<u8,
     result
 }
 
-fn wait_limit(g: &Globals) -> Result<Duration, Failure> {
+/// `--wait-timeout`, checked.
+pub fn wait_limit(g: &Globals) -> Result<Duration, Failure> {
     let secs = g.wait_timeout.unwrap_or(DEFAULT_LIMIT);
     Duration::try_from_secs_f64(secs)
         .ok()
@@ -138,7 +146,7 @@ fn poll(
         }
         let line = progress_line(task, &state);
         if line != last_line {
-            if status_is_drawn(g) {
+            if crate::progress::visible(g.silent) {
                 status.set(line.clone());
             } else if g.warnings() {
                 let _ = writeln!(std::io::stderr(), "{line}");
@@ -174,10 +182,6 @@ fn poll(
         }
         interval = (interval * 2).min(MAX_INTERVAL);
     }
-}
-
-fn status_is_drawn(g: &Globals) -> bool {
-    crate::progress::visible(g.silent)
 }
 
 /// One poll: the task's state as JSON.

@@ -10,7 +10,10 @@
 //!   path with the sample's parameter values percent-encoded in it, the
 //!   sample's query parameters, and the piped body; or
 //! - refused with the fix: exit 2, and the error names what the sample
-//!   should have said. What is wrong with a sample is found here, from the
+//!   should have said; or, for a body piped without the `-` that reads it
+//!   to an operation whose body is optional, run without the body and
+//!   warned with the fix (the old client ignored such a body too, and a
+//!   script's loop may share its stdin with the call). What is wrong with a sample is found here, from the
 //!   sample and the spec (not from the tool's message), and each kind of
 //!   wrongness says what the message must show.
 //!
@@ -680,6 +683,8 @@ enum Outcome {
     /// says: the documentation put it under the wrong operation.
     AnotherOperation(Vec<Wrong>),
     Refused(Vec<Wrong>),
+    /// Run without the piped body, with a warning that shows the `-`.
+    Warned(Vec<Wrong>),
 }
 
 /// The spec operation whose name the sample gives, where that is another
@@ -743,6 +748,13 @@ fn run_job(job: &Job) -> Result<Outcome, String> {
             Some(other) => {
                 check_request(rel, other, &sample, stdin.as_deref(), &run.out())?;
                 Ok(Outcome::AnotherOperation(wrong))
+            }
+            None if wrong.contains(&Wrong::PipedBodyWithoutDash)
+                && run.stderr.contains("read only with -")
+                && Wrong::PipedBodyWithoutDash.fix_shown(&run.stderr, job.op) =>
+            {
+                check_request(rel, job.op, &sample, None, &run.out())?;
+                Ok(Outcome::Warned(wrong))
             }
             None => {
                 check_request(rel, job.op, &sample, stdin.as_deref(), &run.out())?;
@@ -982,6 +994,7 @@ struct Tally {
     /// under another one.
     another: usize,
     refused: usize,
+    warned: usize,
     /// Of the accepted ones, those with options after the operation
     /// (Onepanel's `… getNode --host https://…:9443`).
     options_after: usize,
@@ -1100,6 +1113,10 @@ fn every_official_example_is_accepted_or_refused_with_the_fix() {
                 t.refused += 1;
                 w
             }
+            Ok(Outcome::Warned(w)) => {
+                t.warned += 1;
+                w
+            }
             Err(e) => {
                 failures.push(format!("{where_}\n    {}", e.replace('\n', "\n    ")));
                 continue;
@@ -1132,12 +1149,14 @@ fn every_official_example_is_accepted_or_refused_with_the_fix() {
         let _ = writeln!(
             summary,
             "  {service}: {} accepted ({} with options after the operation, {} with items \
-             before it, {} as the other operation they name), {} refused with the fix",
+             before it, {} as the other operation they name), {} refused with the fix, \
+             {} run without the piped body and warned with the fix",
             t.accepted + t.tolerated + t.another,
             t.options_after,
             t.tolerated,
             t.another,
-            t.refused
+            t.refused,
+            t.warned
         );
     }
     summary.push_str("kinds of wrong examples (samples counted per spec file):\n");

@@ -287,8 +287,60 @@ fn every_exit_code_has_its_condition() {
             &["getCurrentUser"],
         ),
     );
+    // 130: Ctrl-C while --wait polls a task (one that runs for minutes).
+    zone.set_task_duration(Duration::from_secs(600));
+    expect(exit::INTERRUPTED, interrupted_wait(&zone));
     let documented: BTreeSet<u8> = exit::EXIT_CODES.iter().map(|(c, _)| *c).collect();
     assert_eq!(seen, documented);
+}
+
+/// `onepanel-rest-cli addProviderWorkers --wait`, sent SIGINT once the task
+/// is being polled; what it left.
+#[cfg(unix)]
+fn interrupted_wait(zone: &FakeZone) -> Run {
+    use std::io::Read;
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_onepanel-rest-cli"));
+    common::isolate_all(&mut c)
+        .args(["addProviderWorkers", "--wait", "hosts:=[\"n1\"]", "--host"])
+        .arg(zone.url())
+        .args(["-u", "onepanel:passphrase"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let started = std::time::Instant::now();
+    let mut child = c.spawn().expect("start onepanel-rest-cli");
+    // Polling has begun once the first step line is on stderr; give it 2 s.
+    std::thread::sleep(Duration::from_secs(2));
+    let pid = libc::pid_t::try_from(child.id()).expect("pid");
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(pid, libc::SIGINT) };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("--wait did not stop on SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stdout = Vec::new();
+    let mut stderr = String::new();
+    if let Some(mut o) = child.stdout.take() {
+        let _ = o.read_to_end(&mut stdout);
+    }
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut stderr);
+    }
+    assert!(stderr.contains("goes on at the server"), "{stderr}");
+    assert!(stderr.contains("getTaskStatus id="), "{stderr}");
+    Run {
+        code: status.code(),
+        stdout,
+        stderr,
+        elapsed: started.elapsed(),
+    }
 }
 
 /// A time limit beyond what the clock can hold is no limit, not a panic;

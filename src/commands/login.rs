@@ -1,4 +1,4 @@
-//! `login`: a credential checked against the Zone (getCurrentUser), then
+//! `login`: a credential checked against the server (the personality's `whoami`), then
 //! kept in the OS keyring for the host, which becomes the default host.
 
 use super::{alternatives, env_credential_var, keyring_failure, load_config, note};
@@ -119,7 +119,7 @@ pub fn login(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
     let g = Globals::from_matches(m);
     if g.dry_run {
         return Err(Failure::usage(
-            "login talks to the Zone and the keyring; --dry-run does not apply",
+            "login talks to the server and the keyring; --dry-run does not apply",
         ));
     }
     if m.get_flag("status") {
@@ -412,7 +412,7 @@ impl User {
 }
 
 /// Sends a catalogue operation with the credential; `Ok(Err(failure))` is
-/// the Zone's refusal (an HTTP error answer), `Err` not reaching it, or an
+/// the server's refusal (an HTTP error answer), `Err` not reaching it, or an
 /// answer that says nothing of the credential: a redirect to another host
 /// left it behind (exit 5, like the cross-origin redirects `net` refuses
 /// to follow: the server's answer is not one the check can use, and it is
@@ -461,7 +461,7 @@ pub(super) fn call(
                      sent there, so it was not checked"
                 ),
             )
-            .hint("if that host is the Zone, give it with --host"));
+            .hint("if that host is the right one, give it with --host"));
         }
     }
     if !(200..300).contains(&answer.status) {

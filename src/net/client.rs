@@ -51,6 +51,8 @@ pub(super) struct Settings {
     pub(super) retry_all: bool,
     /// A file transfer: no overall limit by default, [`STALL_LIMIT`] instead.
     pub(super) transfer: bool,
+    /// The request streams a body (a stall is watched by `send`).
+    pub(super) upload: bool,
     /// Progress bars may be drawn (stderr is a terminal, no `-s`).
     pub(super) progress: bool,
     pub(super) output_file: Option<PathBuf>,
@@ -79,6 +81,7 @@ impl Settings {
             retry: g.retry,
             retry_all: g.retry_all,
             transfer,
+            upload: false,
             progress: crate::progress::visible(g.silent),
             output_file: g.output_file.clone(),
             wait: g.wait,
@@ -137,7 +140,10 @@ fn build_client(tls: bool, s: &Settings) -> Result<reqwest::Client, Failure> {
     if let Some(t) = s.connect_timeout {
         b = b.connect_timeout(t);
     }
-    if s.transfer {
+    // An answer of bytes that stops arriving has stalled. Not for uploads:
+    // reqwest's read timer runs while the body is written (send watches
+    // those).
+    if s.transfer && !s.upload {
         b = b.read_timeout(STALL_LIMIT);
     }
     if let Some(p) = &s.proxy {

@@ -22,4 +22,4 @@ mod upload;
 pub mod verbose;
 
 pub use redirect::MAX_REDIRECTS;
-pub use send::{fetch, send, Fetched, Sent};
+pub use send::{complete_credential, fetch, send, Fetched, Sent};

@@ -10,11 +10,12 @@
 //!   That is the lowest start-up cost reqwest offers.
 
 use super::answer::{print_answer, Body};
+use super::client::STALL_LIMIT;
 use super::client::{proxy_speaks_tls, Clients, Settings};
 use super::diagnose::{body_failure, request_failure};
 use super::redirect::{redirect_target, MAX_REDIRECTS};
 use super::retry::Retries;
-use super::upload::UploadBody;
+use super::upload::{Clock, UploadBody};
 use super::verbose::{note, print_head, verbose_request, verbose_response};
 use crate::auth::{Credential, Kind, Source};
 use crate::cli::Globals;
@@ -25,6 +26,8 @@ use crate::request::{Request, Upload};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use std::io::{self, IsTerminal, Read};
+use std::sync::Arc;
+use std::time::Duration;
 use std::time::Instant;
 use tokio::runtime::Runtime;
 use url::Url;
@@ -42,11 +45,9 @@ pub enum Sent {
 /// Sends the request and prints the answer, or with `--wait` returns the
 /// task a 202 names; the failure otherwise.
 pub fn send(req: &Request, g: &Globals) -> Result<Sent, Failure> {
-    perform(
-        req,
-        Settings::from_globals(g, req.is_transfer())?,
-        print_answer,
-    )
+    let mut settings = Settings::from_globals(g, req.is_transfer())?;
+    settings.upload = req.upload.is_some();
+    perform(req, settings, print_answer)
 }
 
 /// Sends `req` and hands the final answer to `finish`.
@@ -191,8 +192,11 @@ fn exchange(
         if let Some(b) = &body {
             rb = rb.body(b.clone());
         }
+        let mut clock = None;
         if let Some(u) = &upload {
-            rb = rb.body(upload_body(u, &mut stdin_sent, settings)?);
+            let (b, c) = upload_body(u, &mut stdin_sent, settings)?;
+            rb = rb.body(b);
+            clock = Some(c);
         }
         if let Some(d) = deadline {
             rb = rb.timeout(d.saturating_duration_since(Instant::now()));
@@ -206,7 +210,19 @@ fn exchange(
                 body.as_deref(),
             );
         }
-        let sent = rt.block_on(rb.send());
+        let sent = match &clock {
+            Some(c) => rt.block_on(watched(rb.send(), c)).map_err(|stalled| {
+                Failure::new(
+                    exit::NETWORK,
+                    format!(
+                        "the upload to {} stalled: nothing moved for {} s; it is incomplete",
+                        super::diagnose::host_port(&url),
+                        stalled.as_secs()
+                    ),
+                )
+            })?,
+            None => rt.block_on(rb.send()),
+        };
         if settings.verbose {
             if let Ok(resp) = &sent {
                 verbose_response(resp);
@@ -304,21 +320,37 @@ fn upload_body(
     upload: &Upload,
     stdin_sent: &mut bool,
     settings: &Settings,
-) -> Result<reqwest::Body, Failure> {
-    if *upload == Upload::Stdin && std::mem::replace(stdin_sent, true) {
+) -> Result<(reqwest::Body, Arc<Clock>), Failure> {
+    // Stdin, a FIFO or a device is read once; a regular file again.
+    let (once, length) = match upload {
+        Upload::File { length, .. } => (length.is_none(), *length),
+        Upload::Stdin => (true, None),
+    };
+    if once && std::mem::replace(stdin_sent, true) {
         return Err(Failure::new(
             exit::USAGE,
-            "the body from stdin was sent once and cannot be sent again (a redirect or --retry)",
+            "the body from stdin (or a pipe) was sent once and cannot be sent again (a redirect or --retry)",
         )
-        .hint("give the body as a file with -T FILE, which is read again"));
+        .hint("give the body as a regular file with -T FILE, which is read again"));
     }
-    let length = match upload {
-        Upload::File { length, .. } => Some(*length),
-        Upload::Stdin => None,
-    };
     let progress = Transfer::new("upload", length, settings.progress);
-    let body = UploadBody::open(upload, progress).map_err(|e| Failure::new(exit::USAGE, e))?;
-    Ok(reqwest::Body::wrap(body))
+    let clock = Arc::new(Clock::new());
+    let body = UploadBody::open(upload, progress, Arc::clone(&clock))
+        .map_err(|e| Failure::new(exit::USAGE, e))?;
+    Ok((reqwest::Body::wrap(body), clock))
+}
+
+/// `fut` (sending an upload), failed with how long nothing moved once the
+/// upload's clock has been idle for `STALL_LIMIT`.
+async fn watched<F: std::future::Future>(fut: F, clock: &Clock) -> Result<F::Output, Duration> {
+    let mut fut = std::pin::pin!(fut);
+    loop {
+        match tokio::time::timeout(Duration::from_secs(1), fut.as_mut()).await {
+            Ok(out) => return Ok(out),
+            Err(_) if clock.idle() >= STALL_LIMIT => return Err(clock.idle()),
+            Err(_) => {}
+        }
+    }
 }
 
 /// The credential as it goes on the wire.
@@ -328,11 +360,22 @@ pub(super) struct WireCredential {
     pub(super) value: HeaderValue,
 }
 
-fn wire_credential(req: &Request, url: &Url) -> Result<Option<WireCredential>, Failure> {
-    let Some(c) = &req.credential else {
-        return Ok(None);
-    };
-    let complete = match &c.kind {
+/// Asks for the password of `-u USER` now, once: every request of the call
+/// (the polls of `--wait`) then sends the same credential.
+pub fn complete_credential(req: &mut Request) -> Result<(), Failure> {
+    if let Some(c) = &req.credential {
+        let host = Url::parse(&req.url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_default();
+        req.credential = Some(completed(c, &host)?);
+    }
+    Ok(())
+}
+
+/// `c`, with the password of a basic credential asked for where it lacks one.
+fn completed(c: &Credential, host: &str) -> Result<Credential, Failure> {
+    Ok(match &c.kind {
         Kind::Basic {
             user,
             password: None,
@@ -340,11 +383,18 @@ fn wire_credential(req: &Request, url: &Url) -> Result<Option<WireCredential>, F
             source: c.source,
             kind: Kind::Basic {
                 user: user.clone(),
-                password: Some(ask_password(user, url.host_str().unwrap_or_default())?),
+                password: Some(ask_password(user, host)?),
             },
         },
         _ => c.clone(),
+    })
+}
+
+fn wire_credential(req: &Request, url: &Url) -> Result<Option<WireCredential>, Failure> {
+    let Some(c) = &req.credential else {
+        return Ok(None);
     };
+    let complete = completed(c, url.host_str().unwrap_or_default())?;
     let (name, secret) = complete.header();
     let bad = |what: &str| {
         Failure::new(
@@ -370,10 +420,10 @@ fn ask_password(user: &str, host: &str) -> Result<crate::auth::secret::Secret, F
             exit::CONFIG,
             format!("-u {user}: no password given, and stdin is not a terminal to ask for it"),
         )
-        .hint(format!(
-            "pass -u {user}:PASSWORD, or set {}={user}:PASSWORD",
-            crate::auth::Source::BasicAuthVar.describe()
-        )));
+        .hint(match crate::personality::current().basic_auth_var {
+            Some(var) => format!("pass -u {user}:PASSWORD, or set {var}={user}:PASSWORD"),
+            None => format!("pass -u {user}:PASSWORD"),
+        }));
     }
     dialoguer::Password::new()
         .with_prompt(format!("Password for {user} at {host}"))

@@ -5,6 +5,10 @@
 //! A file's length goes out as Content-Length (the exact size hint); a file
 //! that shrinks or grows while it is sent is an error, not a short or long
 //! body that looks complete.
+//!
+//! Each chunk handed over touches a [`Clock`], which `send` watches: an
+//! upload that moves nothing for `STALL_LIMIT` has stalled (reqwest's read
+//! timeout cannot tell, since it runs while the body is written).
 
 use crate::progress::Transfer;
 use crate::request::{io_reason, Upload};
@@ -22,7 +26,37 @@ const CHUNK: usize = 256 << 10;
 type Source = Box<dyn Read + Send + Sync>;
 type Pending = JoinHandle<(Source, io::Result<Bytes>)>;
 
+/// When the upload last moved, for the stall watch.
+#[derive(Debug)]
+pub(super) struct Clock {
+    start: std::time::Instant,
+    /// Milliseconds after `start`.
+    last: std::sync::atomic::AtomicU64,
+}
+
+impl Clock {
+    pub(super) fn new() -> Clock {
+        Clock {
+            start: std::time::Instant::now(),
+            last: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    fn touch(&self) {
+        let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last.store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How long nothing has moved.
+    pub(super) fn idle(&self) -> std::time::Duration {
+        let last =
+            std::time::Duration::from_millis(self.last.load(std::sync::atomic::Ordering::Relaxed));
+        self.start.elapsed().saturating_sub(last)
+    }
+}
+
 pub(super) struct UploadBody {
+    clock: std::sync::Arc<Clock>,
     source: Option<Source>,
     pending: Option<Pending>,
     /// The exact length, for a file.
@@ -34,16 +68,21 @@ pub(super) struct UploadBody {
 
 impl UploadBody {
     /// Opens the upload's source. `Err` says why, for people.
-    pub(super) fn open(upload: &Upload, progress: Transfer) -> Result<UploadBody, String> {
+    pub(super) fn open(
+        upload: &Upload,
+        progress: Transfer,
+        clock: std::sync::Arc<Clock>,
+    ) -> Result<UploadBody, String> {
         let (source, length): (Source, Option<u64>) = match upload {
             Upload::Stdin => (Box::new(io::stdin()), None),
             Upload::File { path, length } => {
                 let file = std::fs::File::open(path)
                     .map_err(|e| format!("-T {}: {}", path.display(), io_reason(&e)))?;
-                (Box::new(file), Some(*length))
+                (Box::new(file), *length)
             }
         };
         Ok(UploadBody {
+            clock,
             source: Some(source),
             pending: None,
             length,
@@ -130,6 +169,7 @@ impl http_body::Body for UploadBody {
             ));
         }
         self.progress.add(chunk.len() as u64);
+        self.clock.touch();
         Poll::Ready(Some(Ok(Frame::data(chunk))))
     }
 
