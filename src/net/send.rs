@@ -163,7 +163,8 @@ fn exchange(
         .map_err(|_| Failure::usage(format!("invalid method {}", req.method)))?;
     let mut body = req.body.clone();
     let mut upload = req.upload.clone();
-    let mut stdin_sent = false;
+    // The clock of the last attempt that read a once-only body (stdin).
+    let mut once_read: Option<Arc<Clock>> = None;
     let mut dropped_for: Option<String> = None;
     let mut retries = Retries::default();
     // The URL last warned about: a retry does not warn again.
@@ -194,7 +195,7 @@ fn exchange(
         }
         let mut clock = None;
         if let Some(u) = &upload {
-            let (b, c) = upload_body(u, &mut stdin_sent, settings)?;
+            let (b, c) = upload_body(u, &mut once_read, settings)?;
             rb = rb.body(b);
             clock = Some(c);
         }
@@ -318,7 +319,7 @@ fn exchange(
 /// retry that would send it again is an error that names `-T`.
 fn upload_body(
     upload: &Upload,
-    stdin_sent: &mut bool,
+    once_read: &mut Option<Arc<Clock>>,
     settings: &Settings,
 ) -> Result<(reqwest::Body, Arc<Clock>), Failure> {
     // Stdin, a FIFO or a device is read once; a regular file again.
@@ -326,7 +327,8 @@ fn upload_body(
         Upload::File { length, .. } => (length.is_none(), *length),
         Upload::Stdin => (true, None),
     };
-    if once && std::mem::replace(stdin_sent, true) {
+    // A retry after a refused connection read nothing: stdin is still whole.
+    if once && once_read.as_ref().is_some_and(|c| c.moved()) {
         return Err(Failure::new(
             exit::USAGE,
             "the body from stdin (or a pipe) was sent once and cannot be sent again (a redirect or --retry)",
@@ -337,6 +339,9 @@ fn upload_body(
     let clock = Arc::new(Clock::new());
     let body = UploadBody::open(upload, progress, Arc::clone(&clock))
         .map_err(|e| Failure::new(exit::USAGE, e))?;
+    if once {
+        *once_read = Some(Arc::clone(&clock));
+    }
     Ok((reqwest::Body::wrap(body), clock))
 }
 

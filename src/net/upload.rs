@@ -32,6 +32,8 @@ pub(super) struct Clock {
     start: std::time::Instant,
     /// Milliseconds after `start`.
     last: std::sync::atomic::AtomicU64,
+    /// Whether any of the body was read (stdin then cannot be sent again).
+    moved: std::sync::atomic::AtomicBool,
 }
 
 impl Clock {
@@ -39,10 +41,17 @@ impl Clock {
         Clock {
             start: std::time::Instant::now(),
             last: std::sync::atomic::AtomicU64::new(0),
+            moved: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
+    /// Whether any of the body was read.
+    pub(super) fn moved(&self) -> bool {
+        self.moved.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     fn touch(&self) {
+        self.moved.store(true, std::sync::atomic::Ordering::Relaxed);
         let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
         self.last.store(ms, std::sync::atomic::Ordering::Relaxed);
     }
