@@ -54,7 +54,7 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
     // asked which release it runs.
     let offline = release::select(g, base_url.as_deref(), Network::Never)?;
     let asks = !g.dry_run && release::detect::needs_asking(&offline, base_url.is_some());
-    let name = inv.words.first();
+    let name = inv.words.first().map(|w| alias(&offline, w, g));
     if let Some(name) = name {
         if offline.catalogue.find(name).is_none() && release::absent(&offline, name).is_none() {
             return Err(unknown_operation(name, &offline));
@@ -86,12 +86,27 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
     // The body from stdin is read once, though the request may be built
     // twice (for the release at hand, then for the one the server reports).
     let stdin = Stdin::default();
+    // curl's -d, read once (a file, or stdin) before any request is built.
+    let data = data_body(g, &stdin)?;
+    if let Some(f) = &g.write_out {
+        crate::write_out::Format::parse(f).map_err(Failure::usage)?;
+    }
     let build = |sel: &Selection| -> Result<Request, Failure> {
         let op = find(sel, name)?;
+        if let Some(m) = &g.request_method {
+            if !m.eq_ignore_ascii_case(op.method) {
+                return Err(Failure::usage(format!(
+                    "-X {m}: {} is a {} (its method is not a choice)",
+                    op.name, op.method
+                ))
+                .hint("drop -X"));
+            }
+        }
         if let Some(refused) = fix::unread_stdin(op, items, g) {
             return Err(refused);
         }
-        let opts = request::Options::new(base_url.clone(), sel.catalogue, g);
+        let mut opts = request::Options::new(base_url.clone(), sel.catalogue, g);
+        opts.data = data.clone();
         request::build(op, items, &opts, || stdin.read()).map_err(|e| {
             let hints = fix::hints(sel.catalogue, op, items, stdin.already_read().as_deref());
             Failure {
@@ -126,6 +141,9 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
         Some(req) => req?,
         None => build(&sel)?,
     };
+    for n in &req.notes {
+        release::note(g, n);
+    }
     req.credential = auth::resolve(&mut req.headers, g.user.as_deref(), env, || {
         crate::auth::host::stored_credential(&base_url, g)
     })
@@ -164,11 +182,65 @@ fn stale_release(f: Failure, sel: &Selection, base_url: &str) -> Failure {
     f
 }
 
+/// The operation name `word` stands for: itself, or the operation an alias
+/// names (said on stderr, unless `-s`). An alias is never an operation's
+/// name in any release, so it cannot hide one.
+fn alias<'a>(sel: &Selection, word: &'a str, g: &Globals) -> &'a str {
+    let Some(a) = sel.catalogue.alias(word) else {
+        return word;
+    };
+    if g.warnings() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: {word} is an old name of {name}; use {name}",
+            name = a.name
+        );
+    }
+    a.name
+}
+
 /// The operation `name` of the selected release, or why it is not there.
 fn find(sel: &Selection, name: &str) -> Result<&'static Operation, Failure> {
     sel.catalogue
         .find(name)
         .ok_or_else(|| release::absent(sel, name).unwrap_or_else(|| unknown_operation(name, sel)))
+}
+
+/// The body of curl's `-d DATA` (`@FILE` reads FILE, `@-` stdin),
+/// `--data-binary` (the same) or `--data-raw` (as given); given once.
+fn data_body(g: &Globals, stdin: &Stdin) -> Result<Option<Vec<u8>>, Failure> {
+    let (option, value) = match g.data.as_slice() {
+        [] => return Ok(None),
+        [one] => one,
+        [(a, _), (b, _), ..] => {
+            return Err(Failure::usage(format!(
+                "--{a} and --{b}: the body is given twice; give it once"
+            )))
+        }
+    };
+    let from = match value.strip_prefix('@') {
+        Some(from) if *option != "data-raw" => from,
+        _ => return Ok(Some(value.clone().into_bytes())),
+    };
+    let bytes = if from == "-" {
+        stdin.read()
+    } else {
+        std::fs::File::open(from).and_then(|f| {
+            let mut bytes = Vec::new();
+            f.take(request::TEXT_BODY_LIMIT + 1)
+                .read_to_end(&mut bytes)?;
+            if bytes.len() as u64 > request::TEXT_BODY_LIMIT {
+                return Err(std::io::Error::other(format!(
+                    "larger than {} MiB; stream a file with -T FILE instead",
+                    request::TEXT_BODY_LIMIT >> 20
+                )));
+            }
+            Ok(bytes)
+        })
+    };
+    bytes
+        .map(Some)
+        .map_err(|e| Failure::usage(format!("--{option} @{from}: {}", request::io_reason(&e))))
 }
 
 /// Standard input, read at most once.

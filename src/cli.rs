@@ -158,7 +158,7 @@ pub fn options() -> Vec<Arg> {
         opt("upload-file", Curl)
             .short('T')
             .value_name("FILE")
-            .value_parser(clap::value_parser!(PathBuf))
+            .value_parser(unquoted_path)
             .help("Send FILE as the body, as `- < FILE` does; a binary body is streamed from it"),
         opt("user", Curl)
             .short('u')
@@ -170,16 +170,16 @@ pub fn options() -> Vec<Arg> {
         flag("include", Curl).short('i').help("Print the response status and headers before the body"),
         opt("cacert", Curl)
             .value_name("FILE")
-            .value_parser(clap::value_parser!(PathBuf))
+            .value_parser(unquoted_path)
             .help("Also trust the CA certificates in this PEM file"),
         opt("connect-timeout", Curl)
             .value_name("SECONDS")
-            .value_parser(clap::value_parser!(f64))
+            .value_parser(unquoted_f64)
             .help("Connection timeout (default 10)"),
         opt("max-time", Curl)
             .short('m')
             .value_name("SECONDS")
-            .value_parser(clap::value_parser!(f64))
+            .value_parser(unquoted_f64)
             .help("Time limit for the whole request (default 60)"),
         opt("retry", Ours)
             .value_name("N")
@@ -196,12 +196,52 @@ pub fn options() -> Vec<Arg> {
             .help("Extra request header, as a Header:value item"),
         flag("tlsv1.2", Curl).help("Use TLS 1.2 or newer (always the case)"),
         flag("globoff", Curl).short('g').help("Accepted; URLs are never globbed"),
+        opt("write-out", Curl)
+            .short('w')
+            .value_name("FORMAT")
+            .help("After the answer, print FORMAT on stdout: %{http_code} (or %{response_code}), \
+                   %{url_effective}, %{content_type}, %{size_download}, %{time_total}, %{redirect_url}, \
+                   \\n, \\t, %%; also after an HTTP error"),
+        opt("data", Curl)
+            .short('d')
+            .value_name("DATA")
+            .action(ArgAction::Append)
+            .help("The body, as - gives it; @FILE reads FILE, @- stdin"),
+        opt("data-raw", Curl)
+            .value_name("DATA")
+            .action(ArgAction::Append)
+            .help("The body, as given (a leading @ is text)"),
+        opt("data-binary", Curl)
+            .value_name("DATA")
+            .action(ArgAction::Append)
+            .help("The body, as -d gives it; @FILE reads FILE, @- stdin"),
+        flag("fail", Curl).short('f').help("Accepted: an HTTP error always exits non-zero (see Exit status)"),
+        flag("location", Curl).short('L').help("Accepted: redirects are always followed (credentials stay with their host)"),
+        opt("user-agent", Curl).short('A').value_name("NAME").help("User-Agent header"),
+        opt("referer", Curl).short('e').value_name("URL").help("Referer header"),
+        flag("compressed", Curl).help("Accepted: answers are asked for uncompressed, so nothing needs decoding"),
+        flag("ipv4", Curl).short('4').help("Connect over IPv4 only").conflicts_with("ipv6"),
+        flag("ipv6", Curl).short('6').help("Connect over IPv6 only"),
+        opt("noproxy", Curl)
+            .value_name("HOSTS")
+            .help("Hosts (comma-separated, * for all) reached without the proxy"),
+        opt("resolve", Curl)
+            .value_name("HOST:PORT:ADDR")
+            .action(ArgAction::Append)
+            .help("Connect to ADDR for HOST (PORT must be the URL's), without asking DNS"),
+        opt("request", Curl)
+            .short('X')
+            .value_name("METHOD")
+            .help("Accepted when it is the operation's own method; the operation decides it"),
     ]
 }
 
 /// The root command: global options and the operation with its items.
 pub fn command() -> Command {
     Command::new(crate::personality::current().command)
+        // As curl: a flag given twice is fine (-vvv, -k -k), and an option
+        // given twice takes its last value.
+        .args_override_self(true)
         .disable_help_flag(true)
         .disable_version_flag(true)
         .disable_help_subcommand(true)
@@ -246,11 +286,24 @@ pub struct Globals {
     pub output_file: Option<PathBuf>,
     pub wait: bool,
     pub wait_timeout: Option<f64>,
+    pub write_out: Option<String>,
+    /// `-d`, `--data-raw`, `--data-binary`: (the option, its value), in order.
+    pub data: Vec<(&'static str, String)>,
+    pub user_agent: Option<String>,
+    pub referer: Option<String>,
+    /// `-4` or `-6`.
+    pub ip_version: Option<u8>,
+    pub noproxy: Option<String>,
+    pub resolve: Vec<String>,
+    pub request_method: Option<String>,
 }
 
 impl Globals {
     pub fn from_matches(m: &ArgMatches) -> Self {
         let s = |id: &str| m.get_one::<String>(id).cloned();
+        // A curl option's value, without the extra quotes the old
+        // client's `eval` removed.
+        let c = |id: &str| m.get_one::<String>(id).map(|v| unquote(v).to_owned());
         let b = |id: &str| m.get_flag(id);
         Globals {
             help: b("help"),
@@ -266,7 +319,7 @@ impl Globals {
             content_type: s("content-type").map(|v| expand_mime(&v)),
             output: s("output"),
             insecure: b("insecure"),
-            user: s("user"),
+            user: c("user"),
             verbose: b("verbose"),
             silent: b("silent"),
             include: b("include"),
@@ -275,17 +328,50 @@ impl Globals {
             max_time: m.get_one::<f64>("max-time").copied(),
             retry: m.get_one::<u32>("retry").copied().unwrap_or(0),
             retry_all: b("retry-all"),
-            proxy: s("proxy"),
+            proxy: c("proxy"),
             headers: m
                 .get_many::<String>("header")
                 .into_iter()
                 .flatten()
-                .cloned()
+                .map(|v| unquote(v).to_owned())
                 .collect(),
             upload_file: m.get_one::<PathBuf>("upload-file").cloned(),
             output_file: m.get_one::<PathBuf>("output-file").cloned(),
             wait: b("wait"),
             wait_timeout: m.get_one::<f64>("wait-timeout").copied(),
+            write_out: c("write-out"),
+            data: ["data", "data-raw", "data-binary"]
+                .into_iter()
+                .flat_map(|id| {
+                    let values: Vec<(usize, String)> = m
+                        .indices_of(id)
+                        .into_iter()
+                        .flatten()
+                        .zip(m.get_many::<String>(id).into_iter().flatten())
+                        .map(|(i, v)| (i, unquote(v).to_owned()))
+                        .collect();
+                    values.into_iter().map(move |(i, v)| (i, (id, v)))
+                })
+                .collect::<std::collections::BTreeMap<_, _>>()
+                .into_values()
+                .collect(),
+            user_agent: c("user-agent"),
+            referer: c("referer"),
+            ip_version: if b("ipv4") {
+                Some(4)
+            } else if b("ipv6") {
+                Some(6)
+            } else {
+                None
+            },
+            noproxy: c("noproxy"),
+            resolve: m
+                .get_many::<String>("resolve")
+                .into_iter()
+                .flatten()
+                .map(|v| unquote(v).to_owned())
+                .collect(),
+            request_method: c("request"),
         }
     }
 
@@ -293,6 +379,31 @@ impl Globals {
     pub fn warnings(&self) -> bool {
         !self.silent
     }
+}
+
+/// A value wrapped in one matching pair of single or double quotes, as
+/// scripts wrote them for the old client's `eval` (`-w "'%{http_code}'"`),
+/// without them. For curl options' values only, never request items.
+pub fn unquote(v: &str) -> &str {
+    for q in ['\'', '"'] {
+        if v.len() >= 2 && v.starts_with(q) && v.ends_with(q) {
+            return &v[1..v.len() - 1];
+        }
+    }
+    v
+}
+
+/// `clap`'s parser of a curl option's number, after [`unquote`].
+fn unquoted_f64(v: &str) -> Result<f64, String> {
+    unquote(v)
+        .trim()
+        .parse::<f64>()
+        .map_err(|_| format!("{v:?} is not a number of seconds"))
+}
+
+/// `clap`'s parser of a curl option's file, after [`unquote`].
+fn unquoted_path(v: &str) -> Result<PathBuf, String> {
+    Ok(PathBuf::from(unquote(v)))
 }
 
 /// The index of the first positional word (the operation or built-in),
@@ -435,6 +546,64 @@ mod tests {
     }
 
     #[test]
+    fn one_pair_of_quotes_goes_from_curl_values_only() {
+        assert_eq!(unquote("'%{http_code}'"), "%{http_code}");
+        assert_eq!(unquote("\"a b\""), "a b");
+        // Not a matching pair, or not around the whole: kept.
+        for kept in ["'a\"", "'a", "a'", "\"", "'", "a'b'", "''x"] {
+            assert_eq!(unquote(kept), kept);
+        }
+        // Only one pair.
+        assert_eq!(unquote("''a''"), "'a'");
+        assert_eq!(unquote("''"), "");
+        let g = p(&[
+            "-w",
+            "'%{http_code}'",
+            "-H",
+            "\"X: y\"",
+            "-u",
+            "'a:b'",
+            "op",
+            "name=='v'",
+        ])
+        .unwrap();
+        assert_eq!(g.globals.write_out.as_deref(), Some("%{http_code}"));
+        assert_eq!(g.globals.headers, ["X: y"]);
+        assert_eq!(g.globals.user.as_deref(), Some("a:b"));
+        // A request item keeps its quotes.
+        assert_eq!(g.words, ["op", "name=='v'"]);
+    }
+
+    #[test]
+    fn repeated_flags_and_last_values_as_in_curl() {
+        let g = p(&[
+            "-vvv",
+            "-k",
+            "-k",
+            "--dry-run",
+            "op",
+            "--dry-run",
+            "-m",
+            "5",
+            "-m",
+            "'7'",
+        ])
+        .unwrap()
+        .globals;
+        assert!(g.verbose && g.insecure && g.dry_run);
+        assert_eq!(g.max_time, Some(7.0));
+        let g = p(&["-sSki", "op"]).unwrap().globals;
+        assert!(g.silent && g.insecure && g.include);
+        // -d keeps every value, in order, to refuse a second body.
+        let g = p(&["-d", "a", "op", "--data-raw", "b"]).unwrap().globals;
+        assert_eq!(
+            g.data,
+            [("data", "a".to_owned()), ("data-raw", "b".to_owned())]
+        );
+        assert!(p(&["-4", "-6", "op"]).is_err());
+    }
+
+    #[test]
     fn options_may_follow_the_operation() {
         let inv = p(&[
             "-k",
@@ -505,8 +674,8 @@ mod tests {
 
     #[test]
     fn unknown_options_list_what_is_supported() {
-        let err = p(&["--compressed", "op"]).unwrap_err();
-        assert!(err.contains("unknown option --compressed"), "{err}");
+        let err = p(&["--cookie", "op"]).unwrap_err();
+        assert!(err.contains("unknown option --cookie"), "{err}");
         assert!(
             err.contains("-k/--insecure") && err.contains("--cacert"),
             "{err}"

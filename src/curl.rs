@@ -45,6 +45,23 @@ pub fn render(req: &Request, g: &Globals) -> String {
             push(&quote(&crate::auth::without_password(p, REDACTED)));
         }
     }
+    match g.ip_version {
+        Some(4) => push("-4"),
+        Some(6) => push("-6"),
+        _ => {}
+    }
+    if let Some(n) = &g.noproxy {
+        push("--noproxy");
+        push(&quote(n));
+    }
+    for r in &g.resolve {
+        push("--resolve");
+        push(&quote(r));
+    }
+    if let Some(w) = &g.write_out {
+        push("-w");
+        push(&quote(w));
+    }
     push("-X");
     push(req.method);
     push(&quote(&req.url));

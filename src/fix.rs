@@ -208,13 +208,18 @@ fn body_shape(
 
 /// A body piped in (or redirected from a file) for an operation that takes
 /// one, where nothing asks for it: no `-`, no `-T`, no body field. The old
-/// client ignored it. Where the body is required it is refused with the
-/// fix, so that the body the user meant is not silently replaced by none;
-/// where it is optional the call goes on with a warning, since a script's
-/// loop (`while read u; do … addSpaceUser …; done < users`) may share its
-/// stdin with the call.
+/// client ignored it, and so does this one: a script's loop (`while read
+/// u; do … addSpaceUser …; done < users`) may share its stdin with the
+/// call. A one-line warning (unless `-s`) shows the `-` that would send it;
+/// the call goes on as if stdin were empty (a required body is then built
+/// from the items, and refused if it lacks a required field). Never a
+/// refusal: `None` always (the `Option` is kept for the caller). Nothing
+/// is read from stdin, and the probe does not block (a pipe is polled for
+/// [`PIPE_WAIT`] at most); the warning is printed once, though the request
+/// may be built twice.
 pub fn unread_stdin(op: &'static Operation, items: &[String], g: &Globals) -> Option<Failure> {
-    let body = op.body.as_ref()?;
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    op.body.as_ref()?;
     let asks = items.iter().any(|w| {
         w == "-"
             || matches!(
@@ -222,40 +227,27 @@ pub fn unread_stdin(op: &'static Operation, items: &[String], g: &Globals) -> Op
                 Some((_, Sep::BodyString | Sep::BodyJson, _))
             )
     });
-    if asks || g.upload_file.is_some() {
+    if asks || g.upload_file.is_some() || !g.data.is_empty() || !g.warnings() {
+        return None;
+    }
+    if WARNED.load(std::sync::atomic::Ordering::Relaxed) {
         return None;
     }
     let what = stdin_holds_data()?;
+    WARNED.store(true, std::sync::atomic::Ordering::Relaxed);
     let cmd = crate::personality::current().command;
-    let fix = format!(
-        "add - to send it as the body: … | {cmd} {} {}-",
+    let _ = writeln!(
+        std::io::stderr(),
+        "warning: standard input is {what}, but it is read only with -, so {} is sent without it; \
+         to send it as the body: … | {cmd} {} {}-",
+        op.name,
         op.name,
         items
             .iter()
             .map(|w| format!("{} ", shell_word(&shown(w))))
             .collect::<String>()
     );
-    if !body.required {
-        // An optional body: the call goes on without one, as the old
-        // client's did (a script's loop may share its stdin with the
-        // call); a warning says what to add.
-        if g.warnings() {
-            let _ = writeln!(
-                std::io::stderr(),
-                "warning: standard input is {what}, but it is read only with -; {} is sent without a body\n  {fix}",
-                op.name
-            );
-        }
-        return None;
-    }
-    Some(
-        Failure::usage(format!(
-            "{} takes a body, and standard input is {what}, but it is read only with -",
-            op.name
-        ))
-        .hint(fix)
-        .hint("or give the body's fields as items, with standard input from /dev/null"),
-    )
+    None
 }
 
 /// An item as it may be shown: a credential header's value never is.

@@ -560,6 +560,10 @@ pub fn operation(cat: Catalogue, op: &'static Operation) -> String {
     if let Some(releases) = releases_of(cat, op.name) {
         let _ = writeln!(out, "  Exists {releases}.");
     }
+    let aliases: Vec<&str> = cat.aliases_of(op.name).collect();
+    if !aliases.is_empty() {
+        let _ = writeln!(out, "  also accepted: {}", aliases.join(", "));
+    }
     for v in op.path_variants {
         let names: Vec<&str> = v
             .params

@@ -240,6 +240,19 @@ fn read_value_file(file: &str, arg: &str, read_file: ReadFile) -> Result<String,
     read_file(file).map_err(|e| ItemError(format!("item {arg:?}: cannot read {file}: {e}")))
 }
 
+/// A `-H` value with an unmatched quote at an end: what is left of a quote
+/// pair that the old client's `eval` removed around the whole option
+/// (`-H "'X: y"`). Header items are the user's own text and keep theirs.
+pub fn check_stray_quote(name: &str, value: &str) -> Result<(), String> {
+    let stray = |q: char| value.starts_with(q) != (value.len() >= 2 && value.ends_with(q));
+    if stray('\'') || stray('"') || (value.len() == 1 && value.contains(['\'', '"'])) {
+        return Err(format!(
+            "the value of the header {name} has an unmatched quote; drop the extra quotes around the header"
+        ));
+    }
+    Ok(())
+}
+
 fn is_header_name_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
@@ -345,6 +358,14 @@ pub fn check_header(name: &str, value: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("a header needs a name before ':'".into());
     }
+    // A quote left over from a script written for the old client's `eval`
+    // (`-H "'Content-type: application/json'"` split badly): the header
+    // would go out under another name, or with a stray quote.
+    if name.contains(['\'', '"']) {
+        return Err(format!(
+            "the header name {name:?} holds a quote; drop the extra quotes around the header"
+        ));
+    }
     if !name.bytes().all(is_header_name_byte) {
         return Err(format!("{name:?} is not a valid header name"));
     }
@@ -368,6 +389,17 @@ mod tests {
 
     fn key(k: &str) -> Seg {
         Seg::Key(k.into())
+    }
+
+    #[test]
+    fn header_quotes_left_over_are_refused() {
+        assert!(check_header("'Content-type", "application/json").is_err());
+        assert!(check_stray_quote("Content-type", "application/json'").is_err());
+        assert!(check_stray_quote("X", "\"").is_err());
+        assert!(check_stray_quote("If-Match", "\"abc\"").is_ok());
+        // Quotes that belong to the value stay: an ETag, a quoted string.
+        assert!(check_header("If-Match", "\"abc\"").is_ok());
+        assert!(check_header("X-Note", "it's fine").is_ok());
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub mod release;
 pub mod request;
 pub mod suggest;
 pub mod task;
+pub mod write_out;
 
 /// The operation catalogues (the `onedata-catalogue` crate).
 pub use onedata_catalogue as catalogue;

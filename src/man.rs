@@ -524,6 +524,10 @@ fn operation_entry(r: &mut Roff, cat: Catalogue, op: &'static Operation) {
     if let Some(releases) = help::releases_of(cat, op.name) {
         summary.push_str(&format!(" Exists {releases}."));
     }
+    let aliases: Vec<&str> = cat.aliases_of(op.name).collect();
+    if !aliases.is_empty() {
+        summary.push_str(&format!(" Also accepted: {}.", aliases.join(", ")));
+    }
     r.text([roman(summary)]);
     r.control("br", []);
     r.text([roman(format!("{} {}", op.method, breakable(op.path)))]);

@@ -37,6 +37,10 @@ pub struct Request {
     /// A binary body that is streamed, never held whole (then `body` is
     /// `None`).
     pub upload: Option<Upload>,
+    /// What was taken otherwise than it was written (`id==x` for the
+    /// parameter `id=x`), one line each, without the `note: ` that the
+    /// caller prints before it (unless `-s`).
+    pub notes: Vec<String>,
 }
 
 /// Where a streamed body comes from.
@@ -85,6 +89,9 @@ pub struct Options {
     pub force: bool,
     /// `-T FILE`: the body is FILE, as `- < FILE` would give it.
     pub upload_file: Option<PathBuf>,
+    /// curl's `-d`/`--data-raw`/`--data-binary`: the body, as `-` would
+    /// give it (read by the caller: files and stdin once).
+    pub data: Option<Vec<u8>>,
 }
 
 impl Default for Options {
@@ -97,6 +104,7 @@ impl Default for Options {
             extra_headers: Vec::new(),
             force: false,
             upload_file: None,
+            data: None,
         }
     }
 }
@@ -110,9 +118,17 @@ impl Options {
             catalogue,
             accept: g.accept.clone(),
             content_type: g.content_type.clone(),
-            extra_headers: g.headers.clone(),
+            extra_headers: g
+                .headers
+                .iter()
+                .cloned()
+                // curl's -A and -e are headers.
+                .chain(g.user_agent.iter().map(|v| format!("User-Agent: {v}")))
+                .chain(g.referer.iter().map(|v| format!("Referer: {v}")))
+                .collect(),
             force: g.force,
             upload_file: g.upload_file.clone(),
+            data: None,
         }
     }
 }
@@ -223,6 +239,7 @@ pub fn build_with(
     let mut fields: Vec<(String, Vec<Seg>, Value)> = Vec::new();
     let mut headers: Vec<(String, String)> = Vec::new();
     let mut stdin_item = false;
+    let mut notes: Vec<String> = Vec::new();
     let all_params = op.all_params();
     // Header items and -H: each name (case-insensitive) once, and only what
     // an HTTP header can carry. `what` names the item in messages.
@@ -238,7 +255,14 @@ pub fn build_with(
     };
 
     for arg in args {
-        match items::parse_with(arg, read_file).map_err(|e| UsageError::one(e.0))? {
+        let item = match param_as_field(op, &all_params, arg) {
+            Some((item, note)) => {
+                notes.push(note);
+                item
+            }
+            None => items::parse_with(arg, read_file).map_err(|e| UsageError::one(e.0))?,
+        };
+        match item {
             Item::Param { name, value } => {
                 let Some(param) = all_params.iter().find(|p| p.name == name) else {
                     return Err(UsageError::one(unknown_param(
@@ -302,6 +326,8 @@ pub fn build_with(
         } else {
             format!("-H {h:?}")
         };
+        items::check_stray_quote(name, value.trim())
+            .map_err(|e| UsageError::one(format!("{what}: {e}")))?;
         add_header(what, name.to_owned(), value.trim().to_owned())?;
     }
 
@@ -327,8 +353,14 @@ pub fn build_with(
         .clone()
         .or_else(|| op.consumes.first().map(|c| (*c).to_owned()))
         .unwrap_or_else(|| "application/json".into());
-    let from_input = stdin_item || opts.upload_file.is_some();
-    let (body, upload) = if op.body.is_some() && from_input && is_streamed(&content_type) {
+    if opts.data.is_some() && (stdin_item || opts.upload_file.is_some()) {
+        return Err(UsageError::one(
+            "-d (the body) and - or -T (the body from stdin or a file) are both given; give one",
+        ));
+    }
+    let from_input = stdin_item || opts.upload_file.is_some() || opts.data.is_some();
+    let streamed_input = opts.data.is_none() && from_input;
+    let (body, upload) = if op.body.is_some() && streamed_input && is_streamed(&content_type) {
         if let Some((arg, ..)) = fields.first() {
             return Err(UsageError::one(format!(
                 "item {arg:?}: {} takes a {content_type} body, which has no fields",
@@ -337,8 +369,9 @@ pub fn build_with(
         }
         (None, Some(upload(opts)?))
     } else {
-        let input = || match &opts.upload_file {
-            Some(path) if path.as_os_str() != "-" => read_upload_file(path),
+        let input = || match (&opts.data, &opts.upload_file) {
+            (Some(data), _) => Ok(data.clone()),
+            (None, Some(path)) if path.as_os_str() != "-" => read_upload_file(path),
             _ => stdin(),
         };
         (
@@ -379,7 +412,37 @@ pub fn build_with(
         credential: None,
         body,
         upload,
+        notes,
     })
+}
+
+/// `id==x` or `id:=x` for a path parameter of an operation that takes no
+/// body (as official examples write it): the parameter `id=x`, and the
+/// note that says so. `None` for any other item, or an operation with a
+/// body (where the item stays a body field, and an error that shows `=`).
+fn param_as_field(
+    op: &'static Operation,
+    params: &[&'static Param],
+    arg: &str,
+) -> Option<(Item, String)> {
+    if op.body.is_some() {
+        return None;
+    }
+    let (key, Sep::BodyString | Sep::BodyJson, value) = items::split(arg)? else {
+        return None;
+    };
+    let name = items::unescape(key);
+    params
+        .iter()
+        .find(|p| p.name == name && p.location == ParamIn::Path)?;
+    let note = format!("{arg} is taken as the parameter {name}={value}; write {name}={value}");
+    Some((
+        Item::Param {
+            name,
+            value: value.to_owned(),
+        },
+        note,
+    ))
 }
 
 /// A header item named like a parameter or a body field of the operation
@@ -677,7 +740,13 @@ fn build_body(
     };
     let yaml = is_yaml_type(content_type);
     if is_streamed(content_type) {
-        // Reached only without stdin or -T: a body of bytes has no fields.
+        // Reached with input only for -d (stdin and -T stream instead).
+        if stdin_item {
+            let bytes = stdin()
+                .map_err(|e| UsageError::one(format!("cannot read {}: {e}", body_source(opts))))?;
+            return Ok(Some(bytes));
+        }
+        // A body of bytes has no fields.
         if let Some((arg, ..)) = fields.first() {
             return Err(UsageError::one(format!(
                 "item {arg:?}: {} takes a {content_type} body, which has no fields",
@@ -697,7 +766,11 @@ fn build_body(
     if stdin_item {
         let bytes = stdin()
             .map_err(|e| UsageError::one(format!("cannot read {}: {e}", body_source(opts))))?;
+        // An empty stdin gives no body of its own: the items make it (a
+        // script's `-` with nothing piped).
+        let empty = bytes.iter().all(u8::is_ascii_whitespace);
         let parsed = match serde_json::from_slice(&bytes) {
+            _ if empty && !fields.is_empty() => Ok(Value::Null),
             Ok(v) => Ok(v),
             Err(_) if accepts_yaml || yaml => parse_yaml(&bytes, &body_source(opts)),
             Err(e) => Err(UsageError::one(format!(
@@ -731,6 +804,7 @@ fn build_body(
         root = Value::Object(serde_json::Map::new());
     }
     if !opts.force {
+        type_literals(opts.catalogue, &spec.schema, &mut root, &placed);
         let problems = validate::validate(opts.catalogue, &root, &spec.schema);
         if !problems.is_empty() {
             return Err(UsageError(
@@ -749,6 +823,121 @@ fn build_body(
     Ok(Some(text))
 }
 
+/// `name==true` for a boolean field and `name==123` for an integer one
+/// become `true` and `123` in `root`: Onezone's request sanitizer turns
+/// exactly these strings into those values, so the server does the same
+/// with either; sending the typed value makes the request valid against
+/// the schema too. Only a literal `==` text (not `==@file`, not `:=`), and
+/// only where the schema at that place (of the chosen release, the variant
+/// that the body's discriminator names) takes a boolean or an integer and
+/// not this text as it is (`usageLimit==3` becomes 3, `usageLimit==infinity`
+/// stays text). Anything else stays as given, for validation to refuse.
+fn type_literals(
+    cat: Catalogue,
+    schema: &'static Schema,
+    root: &mut Value,
+    placed: &[(&str, Vec<Seg>, &Value)],
+) {
+    for (arg, at, value) in placed {
+        let Some(text) = value.as_str() else {
+            continue;
+        };
+        let literal = matches!(items::split(arg), Some((_, Sep::BodyString, raw)) if raw == text);
+        let Some(typed) = literal.then(|| typed_literal(text)).flatten() else {
+            continue;
+        };
+        let Some(place) = schema_at(cat, root, schema, at) else {
+            continue;
+        };
+        if !takes_typed(cat, place, &typed)
+            || validate::validate(cat, value, place).is_empty()
+            || !validate::validate(cat, &typed, place).is_empty()
+        {
+            continue;
+        }
+        if let Some(slot) = slot_mut(root, at).filter(|slot| **slot == **value) {
+            *slot = typed;
+        }
+    }
+}
+
+/// `true`, `false`, or an integer as JSON writes it (`-?(0|[1-9][0-9]*)`,
+/// within i64): the texts that [`type_literals`] may type. Not `007` (no
+/// JSON integer is written so; `:=` would refuse it too), `+7`, `1.5`,
+/// `1e3`, ` 7`, `yes`, `TRUE`, nor a number beyond i64.
+fn typed_literal(text: &str) -> Option<Value> {
+    match text {
+        "true" => return Some(Value::Bool(true)),
+        "false" => return Some(Value::Bool(false)),
+        _ => {}
+    }
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let canonical = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'));
+    if !canonical {
+        return None;
+    }
+    text.parse::<i64>().ok().map(Value::from)
+}
+
+/// Whether `schema` (or one of its alternatives) is of the type of `typed`.
+fn takes_typed(cat: Catalogue, schema: &'static Schema, typed: &Value) -> bool {
+    match cat.resolve(schema) {
+        Schema::Boolean => typed.is_boolean(),
+        Schema::Integer => typed.is_i64(),
+        Schema::AnyOf(alternatives) => alternatives.iter().any(|a| takes_typed(cat, a, typed)),
+        _ => false,
+    }
+}
+
+/// The schema at `path` in a body `value` of `schema`: through arrays,
+/// objects (their declared or additional fields) and the variant that a
+/// discriminator names. `None` where the path leaves the schema.
+fn schema_at(
+    cat: Catalogue,
+    value: &Value,
+    schema: &'static Schema,
+    path: &[Seg],
+) -> Option<&'static Schema> {
+    let Some((seg, rest)) = path.split_first() else {
+        return Some(schema);
+    };
+    match (cat.resolve(schema), seg) {
+        (Schema::Array { items, .. }, Seg::Index(i)) => schema_at(cat, value.get(*i)?, items, rest),
+        (Schema::Object(obj), Seg::Key(k)) => {
+            let obj = match &obj.discriminator {
+                Some(d) => {
+                    let chosen = value.get(d.field)?.as_str()?;
+                    let (_, index) = d.variants.iter().find(|(v, _)| *v == chosen)?;
+                    match cat.resolve(cat.named(*index)?) {
+                        Schema::Object(variant) => variant,
+                        _ => return None,
+                    }
+                }
+                None => obj,
+            };
+            let field = obj
+                .fields
+                .iter()
+                .find(|f| f.name == k)
+                .map(|f| &f.schema)
+                .or(obj.additional)?;
+            schema_at(cat, value.get(k)?, field, rest)
+        }
+        _ => None,
+    }
+}
+
+/// The value at `path` in `root`.
+fn slot_mut<'v>(root: &'v mut Value, path: &[Seg]) -> Option<&'v mut Value> {
+    path.iter().try_fold(root, |slot, seg| match seg {
+        Seg::Key(k) => slot.get_mut(k.as_str()),
+        Seg::Index(i) => slot.get_mut(*i),
+        Seg::Append => None,
+    })
+}
+
 /// A YAML body (a JSON one failed to parse), read within the same budget
 /// as a spec file, so aliases cannot blow it up.
 fn parse_yaml(bytes: &[u8], from: &str) -> Result<Value, UsageError> {
@@ -760,8 +949,9 @@ fn parse_yaml(bytes: &[u8], from: &str) -> Result<Value, UsageError> {
 
 /// `the body from stdin`, or from the file of `-T`.
 fn body_source(opts: &Options) -> String {
-    match &opts.upload_file {
-        Some(p) if p.as_os_str() != "-" => format!("the body from {}", p.display()),
+    match (&opts.data, &opts.upload_file) {
+        (Some(_), _) => "the body of -d".to_owned(),
+        (None, Some(p)) if p.as_os_str() != "-" => format!("the body from {}", p.display()),
         _ => "the body from stdin".to_owned(),
     }
 }
@@ -1129,7 +1319,7 @@ mod tests {
         assert!(!e.contains("write"), "{e}");
         let e = err(
             "createNamedTokenForCurrentUser",
-            &["name==t", "usageLimit==3"],
+            &["name==t", "usageLimit==3.5"],
         );
         assert!(e.contains("; write usageLimit:=… for a JSON value"), "{e}");
         let e = err(
@@ -1260,5 +1450,180 @@ mod tests {
         let r = req("modifySpace", &["id=s", "-", "name==b"]).unwrap();
         assert_eq!(r.body.as_deref(), Some(&br#"{"name":"b"}"#[..]));
         assert!(err("modifySpace", &["id=s", "-", "name==b", "name==c"]).contains("given twice"));
+    }
+
+    fn body_of(op: &str, args: &[&str]) -> Value {
+        let r = req(op, args).unwrap();
+        serde_json::from_slice(r.body.as_deref().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn text_true_and_false_are_sent_as_booleans_where_the_schema_wants_one() {
+        assert_eq!(
+            body_of("modifySpace", &["id=s", "advertisedInMarketplace==false"]),
+            serde_json::json!({"advertisedInMarketplace": false})
+        );
+        assert_eq!(
+            body_of(
+                "modifySpace",
+                &["id=s", "advertisedInMarketplace==true", "name==true"]
+            ),
+            serde_json::json!({"advertisedInMarketplace": true, "name": "true"}),
+            "a string field keeps the text"
+        );
+        // Only the two words, as they are written.
+        for text in ["yes", "True", "TRUE", "1", "0", " true", "true "] {
+            let item = format!("advertisedInMarketplace=={text}");
+            let e = err("modifySpace", &["id=s", &item]);
+            assert!(
+                e.contains("expected true or false")
+                    && e.contains("write advertisedInMarketplace:=… for a JSON value"),
+                "{item}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn integer_literals_are_sent_as_integers_where_the_schema_wants_one() {
+        let time = |v: &str| {
+            [
+                "type[accessToken]:={}".to_owned(),
+                "caveats[0][type]==time".to_owned(),
+                format!("caveats[0][validUntil]=={v}"),
+            ]
+        };
+        // Nested, in the variant that the discriminator names.
+        for (text, n) in [
+            ("1700000000", 1_700_000_000_i64),
+            ("0", 0),
+            ("-5", -5),
+            ("9223372036854775807", i64::MAX),
+            ("-9223372036854775808", i64::MIN),
+        ] {
+            let args = time(text);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let body = body_of("createTemporaryTokenForCurrentUser", &args);
+            assert_eq!(
+                body["caveats"][0]["validUntil"],
+                serde_json::json!(n),
+                "{text}"
+            );
+        }
+        // Not an integer as JSON writes one, or beyond i64: refused with the fix.
+        for text in [
+            "1.5",
+            "1e3",
+            "007",
+            "-0x1",
+            "+7",
+            "",
+            "-",
+            " 7",
+            "7 ",
+            "١٢",
+            "seven",
+            "9223372036854775808",
+            "-9223372036854775809",
+            "99999999999999999999999",
+        ] {
+            let args = time(text);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let e = err("createTemporaryTokenForCurrentUser", &args);
+            assert!(
+                e.contains("expected an integer")
+                    && e.contains("write caveats[0][validUntil]:=… for a JSON value"),
+                "{text:?}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_integer_or_infinity_keeps_infinity_as_text() {
+        for (text, sent) in [
+            ("3", serde_json::json!(3)),
+            ("infinity", serde_json::json!("infinity")),
+        ] {
+            let item = format!("usageLimit=={text}");
+            let body = body_of("createNamedTokenForCurrentUser", &["name==t", &item]);
+            assert_eq!(body["usageLimit"], sent, "{item}");
+        }
+        let e = err(
+            "createNamedTokenForCurrentUser",
+            &["name==t", "usageLimit==true"],
+        );
+        assert!(
+            e.contains(r#"expected an integer or "infinity", got "true""#),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn only_literal_text_items_are_typed() {
+        // `:=` is JSON as given: a JSON string stays a string (and is refused).
+        let e = err(
+            "modifySpace",
+            &["id=s", r#"advertisedInMarketplace:="true""#],
+        );
+        assert!(e.contains("expected true or false, got a string"), "{e}");
+        // `==@file` is the file's text, not a literal.
+        let file = std::env::temp_dir().join(format!("ozvalues-{}", std::process::id()));
+        std::fs::write(&file, "true").unwrap();
+        let item = format!("advertisedInMarketplace==@{}", file.display());
+        let e = err("modifySpace", &["id=s", &item]);
+        std::fs::remove_file(&file).unwrap();
+        assert!(e.contains("expected true or false, got a string"), "{e}");
+        // The body from stdin is sent as it is.
+        let args = vec!["id=s".to_owned(), "-".to_owned()];
+        let e = build(find("modifySpace").unwrap(), &args, &opts(), || {
+            Ok(br#"{"advertisedInMarketplace": "true"}"#.to_vec())
+        })
+        .unwrap_err()
+        .0
+        .join("\n");
+        assert!(e.contains("expected true or false, got a string"), "{e}");
+    }
+
+    #[test]
+    fn force_sends_the_text_as_given() {
+        let forced = Options {
+            force: true,
+            ..opts()
+        };
+        let args = vec![
+            "id=s".to_owned(),
+            "advertisedInMarketplace==false".to_owned(),
+        ];
+        let r = build(find("modifySpace").unwrap(), &args, &forced, || Ok(vec![])).unwrap();
+        assert_eq!(
+            r.body.as_deref(),
+            Some(&br#"{"advertisedInMarketplace":"false"}"#[..])
+        );
+    }
+
+    #[test]
+    fn a_path_parameter_given_as_a_field_of_an_operation_without_a_body() {
+        for item in ["id==a b", "id:=a b"] {
+            let r = req("getSpace", &[item]).unwrap();
+            assert!(r.url.ends_with("/spaces/a%20b"), "{item}: {}", r.url);
+            assert!(r.body.is_none());
+            let sep = if item.contains("==") { "==" } else { ":=" };
+            assert_eq!(
+                r.notes,
+                [format!(
+                    "id{sep}a b is taken as the parameter id=a b; write id=a b"
+                )]
+            );
+        }
+        assert!(req("getSpace", &["id=x"]).unwrap().notes.is_empty());
+        // Given twice, either way, is still an error.
+        assert!(err("getSpace", &["id=a", "id==b"]).contains("the parameter id is given twice"));
+        // A field that is no parameter, or an operation with a body: as before.
+        assert!(err("getSpace", &["id=a", "name==x"]).contains("getSpace takes no body"));
+        let e = err("modifySpace", &["id==s", "name==n"]);
+        assert!(e.contains("missing the path parameter id"), "{e}");
+        // A path variant's parameter too (uid= or gid=).
+        let r = req("getSpaceUser", &["id==s", "uid==u"]).unwrap();
+        assert!(r.url.ends_with("/spaces/s/users/u"), "{}", r.url);
+        assert_eq!(r.notes.len(), 2);
     }
 }

@@ -9,6 +9,10 @@
 //! - by spelling: typos (`forsceStart…`), and names that a longer one
 //!   starts with.
 //!
+//! An operation's aliases (the documentation's and earlier releases'
+//! names, `Catalogue::aliases_of`) count as its names: a typo of an alias
+//! suggests the operation.
+//!
 //! Nothing here makes a name work: it is only ever suggested.
 
 use crate::catalogue::{Catalogue, Operation};
@@ -41,8 +45,16 @@ const VERBS: [&[&str]; 4] = [
 /// closest by words, then the closest by spelling.
 pub fn operations(cat: Catalogue, name: &str) -> Vec<&'static str> {
     let given = words(name);
-    let by_words = ranked(cat, |op| by_words(&given, op));
-    let by_spelling = ranked(cat, |op| by_spelling(name, op.name));
+    let by_words = ranked(cat, |op| {
+        cat.aliases_of(op.name)
+            .map(|a| by_words_as(&given, a, op))
+            .fold(by_words(&given, op), f64::max)
+    });
+    let by_spelling = ranked(cat, |op| {
+        cat.aliases_of(op.name)
+            .map(|a| by_spelling(name, a))
+            .fold(by_spelling(name, op.name), f64::max)
+    });
     let mut out: Vec<&'static str> = Vec::new();
     let close_words = by_words
         .iter()
@@ -107,7 +119,12 @@ fn by_spelling(name: &str, op_name: &str) -> f64 {
 /// How close the words `given` are to the operation's: the mean of their
 /// closeness to its name's words and to its method's and path's words.
 fn by_words(given: &[String], op: &Operation) -> f64 {
-    let name = words(op.name);
+    by_words_as(given, op.name, op)
+}
+
+/// [`by_words`], with `name` (an alias) for the operation's name.
+fn by_words_as(given: &[String], name: &str, op: &Operation) -> f64 {
+    let name = words(name);
     let mut path = vec![method_verb(op.method).to_owned()];
     for seg in op.path.split('/').filter(|s| !s.starts_with('{')) {
         path.extend(words(seg));
@@ -236,6 +253,18 @@ mod tests {
             assert!(found.len() <= SHOWN, "{given}: {found:?}");
         }
         assert!(operations(zone(), "xyzzy").is_empty());
+    }
+
+    #[test]
+    fn a_typo_of_an_alias_finds_its_operation() {
+        for (given, meant) in [
+            ("getUserSpace", "listUserSpaces"),
+            ("createGroupForUsr", "createUserGroup"),
+            ("getSpaceProviderTokens", "createSpaceSupportToken"),
+        ] {
+            let found = operations(zone(), given);
+            assert!(found.contains(&meant), "{given}: {found:?}");
+        }
     }
 
     #[test]

@@ -201,6 +201,7 @@ fn ask(task: &Task, g: &Globals) -> Result<Value, Failure> {
         credential: task.req.credential.clone(),
         body: None,
         upload: None,
+        notes: Vec::new(),
     };
     let answer = crate::net::fetch(&req, g)?;
     if !(200..300).contains(&answer.status) {
@@ -363,6 +364,7 @@ mod tests {
             credential: None,
             body: None,
             upload: None,
+            notes: Vec::new(),
         };
         let task = Task {
             url: Url::parse("https://p/api/v3/onepanel/tasks/t").unwrap(),

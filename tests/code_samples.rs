@@ -9,11 +9,16 @@
 //! - accepted: exit 0, and the curl line has the spec's method, the spec's
 //!   path with the sample's parameter values percent-encoded in it, the
 //!   sample's query parameters, and the piped body; or
+//! - accepted as the server would take it: `name==true` for a boolean
+//!   field and `name==123` for an integer one (sent typed, as Onezone's
+//!   sanitizer would read the text), and `id==x` for a path parameter of
+//!   an operation without a body (taken as `id=x`, with a note); or
+//! - warned: a body piped without the `-` that reads it is not read (the
+//!   old client ignored it too, and a script's loop may share its stdin
+//!   with the call): exit 0 without the body, and a warning that shows the
+//!   `-`; or
 //! - refused with the fix: exit 2, and the error names what the sample
-//!   should have said; or, for a body piped without the `-` that reads it
-//!   to an operation whose body is optional, run without the body and
-//!   warned with the fix (the old client ignored such a body too, and a
-//!   script's loop may share its stdin with the call). What is wrong with a sample is found here, from the
+//!   should have said. What is wrong with a sample is found here, from the
 //!   sample and the spec (not from the tool's message), and each kind of
 //!   wrongness says what the message must show.
 //!
@@ -321,6 +326,9 @@ enum Wrong {
     },
     /// An item stands before the operation (the old client took that).
     ItemBeforeOperation,
+    /// A documentation or old name that the catalogue's alias table maps
+    /// to the right operation: it runs, with a note naming the current one.
+    AliasOfTheName(String),
     /// `name==value` for a field that takes no text (a boolean, a number,
     /// a list, an object); the fix is `name:=`.
     TextForTypedField(String),
@@ -358,6 +366,9 @@ impl Wrong {
             }
             Wrong::NotTheName { exists: true, .. } => "the name of another operation",
             Wrong::ItemBeforeOperation => "an item before the operation",
+            Wrong::AliasOfTheName(_) => {
+                "a documentation or old name, run as its operation with a note (an alias)"
+            }
             Wrong::TextForTypedField(_) => "== (text) for a boolean, number, list or object field",
             Wrong::ParameterAsField(_) => "== or := for a parameter",
             Wrong::FieldAsParameter(_) => "= for a body field",
@@ -375,7 +386,7 @@ impl Wrong {
 
     /// Whether the tool accepts it by design (the old client did).
     fn tolerated(&self) -> bool {
-        matches!(self, Wrong::ItemBeforeOperation)
+        matches!(self, Wrong::ItemBeforeOperation | Wrong::AliasOfTheName(_))
     }
 
     /// Whether `stderr` shows the fix for it.
@@ -387,7 +398,7 @@ impl Wrong {
         };
         match self {
             Wrong::NotTheName { right, .. } => has_word(stderr, right),
-            Wrong::ItemBeforeOperation => true,
+            Wrong::ItemBeforeOperation | Wrong::AliasOfTheName(_) => true,
             Wrong::TextForTypedField(f) => mentions(stderr, &format!("{f}:=")),
             Wrong::ParameterAsField(p) | Wrong::MissingParameter(p) => {
                 mentions(stderr, &format!("{p}="))
@@ -410,6 +421,22 @@ impl Wrong {
             Wrong::NotAnItem(_) => stderr.contains("is not a request item"),
             Wrong::BodyDoesNotFit => stderr.contains("body") && stderr.contains("--help"),
         }
+    }
+}
+
+/// Whether `name==value` is what the server would take for a field of
+/// this schema: `true`/`false` for a boolean, an integer as JSON writes it
+/// (within i64) for an integer (the tool sends them typed).
+fn server_reads(schema: &Schema, value: &str) -> bool {
+    let digits = value.strip_prefix('-').unwrap_or(value);
+    let integer = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'))
+        && value.parse::<i64>().is_ok();
+    match schema {
+        Schema::Boolean => value == "true" || value == "false",
+        Schema::Integer => integer,
+        _ => false,
     }
 }
 
@@ -567,7 +594,13 @@ fn diagnose(rel: Release, op: &SpecOp, sample: &Shell, right: &[&'static Operati
     let r = read(&sample.args);
     let mut wrong = Vec::new();
     let given = r.op_at.map(|i| sample.args[i].as_str()).unwrap_or_default();
-    if !right.iter().any(|o| o.name == given) {
+    let alias_of_right = rel
+        .cat
+        .alias(given)
+        .is_some_and(|a| right.iter().any(|o| o.name == a.name));
+    if alias_of_right {
+        wrong.push(Wrong::AliasOfTheName(given.to_owned()));
+    } else if !right.iter().any(|o| o.name == given) {
         wrong.push(Wrong::NotTheName {
             given: given.to_owned(),
             right: right.first().map_or("?", |o| o.name).to_owned(),
@@ -585,6 +618,9 @@ fn diagnose(rel: Release, op: &SpecOp, sample: &Shell, right: &[&'static Operati
         .map(|o| body_fields(rel.cat, o))
         .unwrap_or_default();
     let is_param = |n: &str| op.params.iter().any(|p| p.name == n);
+    // `id==x` for a path parameter of an operation without a body is
+    // taken as `id=x`.
+    let path_param = |n: &str| op.params.iter().any(|p| p.name == n && p.in_path);
     let field = |n: &str| fields.iter().find(|f| f.name == n);
     // The schema of the fields an open body takes besides its own.
     let additional: Option<&'static Schema> = right
@@ -592,16 +628,21 @@ fn diagnose(rel: Release, op: &SpecOp, sample: &Shell, right: &[&'static Operati
         .and_then(|o| rel.cat.body_object(o))
         .and_then(|o| o.additional);
     let open_body = additional.is_some();
-    for (_, key, sep, _) in &r.items {
+    for (_, key, sep, value) in &r.items {
         let top = key.split('[').next().unwrap_or_default();
         match sep {
             Sep::Header => {}
             Sep::Param if is_param(key) => {}
             Sep::Param if field(top).is_some() => wrong.push(Wrong::FieldAsParameter(top.into())),
             Sep::Param => wrong.push(Wrong::UnknownParameter(key.clone())),
+            _ if !op.takes_body && path_param(key) => {}
             _ if is_param(top) => wrong.push(Wrong::ParameterAsField(top.into())),
             Sep::BodyString => match field(top).map(|f| &f.schema).or(additional) {
-                Some(schema) if !key.contains('[') && !is_text(rel.cat.resolve(schema)) => {
+                Some(schema)
+                    if !key.contains('[')
+                        && !is_text(rel.cat.resolve(schema))
+                        && !server_reads(rel.cat.resolve(schema), value) =>
+                {
                     wrong.push(Wrong::TextForTypedField(top.into()));
                 }
                 Some(_) => {}
@@ -887,7 +928,14 @@ fn check_request(
     let r = read(&sample.args);
     let mut given: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (_, key, sep, value) in &r.items {
-        if *sep == Sep::Param && op.params.iter().any(|p| p.name == *key) {
+        // `id==x` for a path parameter of an operation without a body is
+        // taken as `id=x`.
+        let as_param = match (sep, op.params.iter().find(|p| p.name == *key)) {
+            (Sep::Param, Some(_)) => true,
+            (Sep::BodyString | Sep::BodyJson, Some(p)) => p.in_path && !op.takes_body,
+            _ => false,
+        };
+        if as_param {
             given
                 .entry(key.clone())
                 .or_default()
@@ -1149,14 +1197,14 @@ fn every_official_example_is_accepted_or_refused_with_the_fix() {
         let _ = writeln!(
             summary,
             "  {service}: {} accepted ({} with options after the operation, {} with items \
-             before it, {} as the other operation they name), {} refused with the fix, \
-             {} run without the piped body and warned with the fix",
+             before it, {} as the other operation they name), {} run without the piped \
+             body and warned with the fix, {} refused with the fix",
             t.accepted + t.tolerated + t.another,
             t.options_after,
             t.tolerated,
             t.another,
-            t.refused,
-            t.warned
+            t.warned,
+            t.refused
         );
     }
     summary.push_str("kinds of wrong examples (samples counted per spec file):\n");

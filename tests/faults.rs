@@ -209,16 +209,16 @@ const ROWS: &[Row] = &[
     row(
         "Unknown option",
         Setup::Nothing,
-        &["--compressed", "getCurrentUser"],
+        &["--cookie", "getCurrentUser"],
         exit::USAGE,
-        "error: unknown option --compressed. Of curl's options these are understood: -k/--insecure, -T/--upload-file, -u/--user, -v/--verbose, -s/--silent, -S/--show-error, -i/--include, --cacert, --connect-timeout, -m/--max-time, -x/--proxy, -H/--header, --tlsv1.2, -g/--globoff. See `onezone-rest-cli --help` for the others.",
+        "error: unknown option --cookie. Of curl's options these are understood: -k/--insecure, -T/--upload-file, -u/--user, -v/--verbose, -s/--silent, -S/--show-error, -i/--include, --cacert, --connect-timeout, -m/--max-time, -x/--proxy, -H/--header, --tlsv1.2, -g/--globoff, -w/--write-out, -d/--data, --data-raw, --data-binary, -f/--fail, -L/--location, -A/--user-agent, -e/--referer, --compressed, -4/--ipv4, -6/--ipv6, --noproxy, --resolve, -X/--request. See `onezone-rest-cli --help` for the others.",
     ),
     row(
         "Option value of the wrong type",
         Setup::Nothing,
         &["-m", "soon", "getCurrentUser"],
         exit::USAGE,
-        "error: invalid value 'soon' for '--max-time <SECONDS>': invalid float literal",
+        "error: invalid value 'soon' for '--max-time <SECONDS>': \"soon\" is not a number of seconds",
     ),
     row(
         "Negative time limit",

@@ -417,15 +417,16 @@ pub fn complete(words: &[String], current: &str, env: &Environment) -> Reply {
         return Reply::words("", c);
     }
     match ctx.head {
-        Head::None => Reply::words("", heads(ctx.cat)),
+        Head::None => Reply::words("", heads(ctx.cat, current)),
         Head::Operation(op) => items(ctx.cat, op, &ctx.positionals, current),
         Head::Builtin(b) => builtin_positional(b, ctx.positionals.len(), env),
         Head::Unknown => Reply::nothing(),
     }
 }
 
-/// Operation and built-in names.
-fn heads(cat: Catalogue) -> Vec<Candidate> {
+/// Operation and built-in names; where no operation starts with what was
+/// typed, the aliases that do (an alias never hides an operation).
+fn heads(cat: Catalogue, current: &str) -> Vec<Candidate> {
     let mut c: Vec<Candidate> = cat
         .operations()
         .map(|op| {
@@ -442,6 +443,21 @@ fn heads(cat: Catalogue) -> Vec<Candidate> {
             )
         })
         .collect();
+    if !cat.operations().any(|op| op.name.starts_with(current)) {
+        c.extend(
+            cat.service
+                .aliases
+                .iter()
+                .filter(|a| a.alias.starts_with(current) && cat.find(a.name).is_some())
+                .map(|a| {
+                    Candidate::new(
+                        Kind::Operation,
+                        a.alias,
+                        format!("also accepted for {}", a.name),
+                    )
+                }),
+        );
+    }
     c.extend(
         builtins::BUILTINS
             .iter()

@@ -224,6 +224,18 @@ impl Read for Counted<'_> {
     }
 }
 
+/// Bytes of response bodies read since [`reset_received`], for `-w`'s
+/// `%{size_download}` (one call at a time per process).
+static RECEIVED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub(super) fn reset_received() {
+    RECEIVED.store(0, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub(super) fn received() -> u64 {
+    RECEIVED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// The response body as a `Read`, pulling chunks on the runtime. A read
 /// error keeps the reqwest error, to tell a timeout from a broken answer.
 pub(super) struct Body<'a> {
@@ -255,6 +267,7 @@ impl Read for Body<'_> {
             match self.rt.block_on(self.resp.chunk()) {
                 Ok(Some(c)) => {
                     self.received += c.len() as u64;
+                    RECEIVED.fetch_add(c.len() as u64, std::sync::atomic::Ordering::Relaxed);
                     self.chunk = c;
                 }
                 Ok(None) => return Ok(0),

@@ -58,6 +58,12 @@ pub(super) struct Settings {
     pub(super) output_file: Option<PathBuf>,
     /// `--wait`: a 202 that names a task is followed, not printed.
     pub(super) wait: bool,
+    /// `-4`, `-6`: the local address to connect from.
+    local_address: Option<std::net::IpAddr>,
+    /// `--noproxy HOSTS`.
+    noproxy: Option<String>,
+    /// `--resolve HOST:PORT:ADDR`, read.
+    resolve: Vec<(String, std::net::SocketAddr)>,
 }
 
 impl Settings {
@@ -85,8 +91,37 @@ impl Settings {
             progress: crate::progress::visible(g.silent),
             output_file: g.output_file.clone(),
             wait: g.wait,
+            local_address: match g.ip_version {
+                Some(4) => Some(std::net::Ipv4Addr::UNSPECIFIED.into()),
+                Some(6) => Some(std::net::Ipv6Addr::UNSPECIFIED.into()),
+                _ => None,
+            },
+            noproxy: g.noproxy.clone(),
+            resolve: g
+                .resolve
+                .iter()
+                .map(|r| parse_resolve(r))
+                .collect::<Result<_, _>>()?,
         })
     }
+}
+
+/// curl's `--resolve HOST:PORT:ADDR` (ADDR may be `[v6]`).
+fn parse_resolve(r: &str) -> Result<(String, std::net::SocketAddr), Failure> {
+    let bad = || {
+        Failure::usage(format!(
+            "--resolve {r:?}: give HOST:PORT:ADDR, as 'zone.example.com:443:10.0.0.5'"
+        ))
+    };
+    let (host, rest) = r.split_once(':').ok_or_else(bad)?;
+    let (port, addr) = rest.split_once(':').ok_or_else(bad)?;
+    let port: u16 = port.parse().map_err(|_| bad())?;
+    let addr = addr.trim_start_matches('[').trim_end_matches(']');
+    let ip: std::net::IpAddr = addr.parse().map_err(|_| bad())?;
+    if host.is_empty() {
+        return Err(bad());
+    }
+    Ok((host.to_owned(), std::net::SocketAddr::new(ip, port)))
 }
 
 /// A time limit in seconds; 0 is none.
@@ -146,14 +181,54 @@ fn build_client(tls: bool, s: &Settings) -> Result<reqwest::Client, Failure> {
     if s.transfer && !s.upload {
         b = b.read_timeout(STALL_LIMIT);
     }
-    if let Some(p) = &s.proxy {
+    let skip = s
+        .noproxy
+        .as_deref()
+        .filter(|l| l.trim() != "*")
+        .and_then(reqwest::NoProxy::from_string);
+    if s.noproxy.as_deref().is_some_and(|l| l.trim() == "*") {
+        b = b.no_proxy();
+    } else if let Some(p) = &s.proxy {
         let proxy = reqwest::Proxy::all(p.as_str()).map_err(|e| {
             Failure::usage(format!(
                 "-x {:?} is not a proxy URL: {e}",
                 crate::auth::without_password(p, "***")
             ))
         })?;
-        b = b.proxy(proxy);
+        b = b.proxy(proxy.no_proxy(skip));
+    } else if s.noproxy.is_some() {
+        // The environment's proxies, with these hosts (and NO_PROXY's)
+        // reached directly.
+        for (scheme, vars) in [
+            ("http", ["http_proxy", "HTTP_PROXY"]),
+            ("https", ["https_proxy", "HTTPS_PROXY"]),
+        ] {
+            let found = vars
+                .iter()
+                .chain(&["all_proxy", "ALL_PROXY"])
+                .find_map(|v| std::env::var(v).ok().filter(|x| !x.is_empty()));
+            let Some(url) = found else { continue };
+            let list = [
+                s.noproxy.clone().unwrap_or_default(),
+                std::env::var("NO_PROXY")
+                    .or_else(|_| std::env::var("no_proxy"))
+                    .unwrap_or_default(),
+            ]
+            .join(",");
+            let proxy = if scheme == "http" {
+                reqwest::Proxy::http(url.as_str())
+            } else {
+                reqwest::Proxy::https(url.as_str())
+            }
+            .map_err(|e| Failure::usage(format!("the {scheme} proxy of the environment: {e}")))?;
+            b = b.proxy(proxy.no_proxy(reqwest::NoProxy::from_string(&list)));
+        }
+    }
+    if let Some(a) = s.local_address {
+        b = b.local_address(a);
+    }
+    for (host, addr) in &s.resolve {
+        b = b.resolve(host, *addr);
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     if !tls {
@@ -255,6 +330,45 @@ pub(super) fn env_proxy_var(url: &Url) -> Option<&'static str> {
 mod tests {
     use super::*;
     use crate::exit;
+
+    #[test]
+    fn resolve_entries_are_read_as_curl_reads_them() {
+        let (host, addr) = parse_resolve("zone.example.com:443:10.0.0.5").unwrap();
+        assert_eq!(
+            (host.as_str(), addr.to_string().as_str()),
+            ("zone.example.com", "10.0.0.5:443")
+        );
+        let (_, addr) = parse_resolve("z:9443:[::1]").unwrap();
+        assert_eq!(addr.to_string(), "[::1]:9443");
+        for bad in [
+            "z",
+            "z:443",
+            "z:x:10.0.0.5",
+            ":443:10.0.0.5",
+            "z:443:not-an-ip",
+        ] {
+            assert_eq!(parse_resolve(bad).unwrap_err().code, exit::USAGE, "{bad}");
+        }
+    }
+
+    #[test]
+    fn curl_connection_options_reach_the_settings() {
+        let g = Globals {
+            ip_version: Some(6),
+            noproxy: Some("*".into()),
+            resolve: vec!["z:443:127.0.0.1".into()],
+            ..Globals::default()
+        };
+        let s = Settings::from_globals(&g, false).unwrap();
+        assert_eq!(
+            s.local_address,
+            Some(std::net::Ipv6Addr::UNSPECIFIED.into())
+        );
+        assert_eq!(s.noproxy.as_deref(), Some("*"));
+        assert_eq!(s.resolve.len(), 1);
+        // The clients build with them (no network is touched).
+        assert!(build_client(false, &s).is_ok());
+    }
 
     #[test]
     fn time_limits() {

@@ -47,7 +47,43 @@ pub enum Sent {
 pub fn send(req: &Request, g: &Globals) -> Result<Sent, Failure> {
     let mut settings = Settings::from_globals(g, req.is_transfer())?;
     settings.upload = req.upload.is_some();
-    perform(req, settings, print_answer)
+    let Some(format) = g
+        .write_out
+        .as_deref()
+        .and_then(|f| crate::write_out::Format::parse(f).ok())
+    else {
+        return perform(req, settings, print_answer);
+    };
+    // -w: what the final answer was, printed after it (or after the
+    // failure: with 000 where no answer came).
+    let started = Instant::now();
+    let stats = std::cell::RefCell::new(crate::write_out::Stats {
+        url: req.url.clone(),
+        ..Default::default()
+    });
+    let result = perform(req, settings, |rt, resp, url, settings, ctx| {
+        {
+            let mut s = stats.borrow_mut();
+            s.status = resp.status().as_u16();
+            s.url = url.to_string();
+            s.content_type = header_str(resp.headers(), CONTENT_TYPE).unwrap_or_default();
+            if resp.status().is_redirection() {
+                s.redirect_url =
+                    header_str(resp.headers(), reqwest::header::LOCATION).unwrap_or_default();
+            }
+        }
+        super::answer::reset_received();
+        let r = print_answer(rt, resp, url, settings, ctx);
+        stats.borrow_mut().size = super::answer::received();
+        r
+    });
+    let mut s = stats.into_inner();
+    s.time = started.elapsed();
+    let text = format.render(&s);
+    let mut out = io::stdout().lock();
+    let _ = std::io::Write::write_all(&mut out, text.as_bytes());
+    let _ = std::io::Write::flush(&mut out);
+    result
 }
 
 /// Sends `req` and hands the final answer to `finish`.

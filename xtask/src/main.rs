@@ -8,7 +8,7 @@
 
 mod specs;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
 
 fn main() -> Result<()> {
@@ -33,16 +33,16 @@ fn main() -> Result<()> {
                 }
             }
             for (service, files) in specs::generate_grouped(&paths)? {
-                let merged = onedata_catalogue::merge::merge(files)
-                    .map_err(|e| anyhow!("{service}: {e}"))?;
+                let merged = specs::merge_service(&service, files)?;
                 let path = out.join(format!("{service}.json"));
                 std::fs::write(&path, merged.to_text())
                     .with_context(|| format!("cannot write {}", path.display()))?;
                 eprintln!(
-                    "wrote {} ({} releases, {} operation entries)",
+                    "wrote {} ({} releases, {} operation entries, {} aliases)",
                     path.display(),
                     merged.releases.len(),
-                    merged.operations.len()
+                    merged.operations.len(),
+                    merged.aliases.len()
                 );
             }
             Ok(())

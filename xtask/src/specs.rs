@@ -61,6 +61,51 @@ pub fn specs_of(service: &str) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
+/// The specs `<service>-<release>.json` of releases before [`OLDEST_LINE`]:
+/// read for the names they gave operations (aliases) only.
+pub fn old_specs_of(service: &str) -> Result<Vec<PathBuf>> {
+    let dir = shared_specs();
+    let mut out = Vec::new();
+    for entry in
+        std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?
+    {
+        let path = entry?.path();
+        let Some(release) = path.file_name().and_then(|n| n.to_str()).and_then(|n| {
+            n.strip_prefix(service)?
+                .strip_prefix('-')?
+                .strip_suffix(".json")
+        }) else {
+            continue;
+        };
+        if onedata_catalogue::release::parse(release).is_some_and(|v| v[..] < OLDEST_LINE[..]) {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Merges one service's catalogues and adds the aliases that the
+/// service's releases before [`OLDEST_LINE`] give (when the specs are in
+/// `../shared`).
+pub fn merge_service(service: &str, files: Vec<File>) -> Result<File> {
+    let mut merged =
+        onedata_catalogue::merge::merge(files).map_err(|e| anyhow!("{service}: {e}"))?;
+    for path in old_specs_of(service)? {
+        let spec = read_json(&path)?;
+        let found = onedata_catalogue::alias::from_release(&spec, &merged);
+        merged.aliases.extend(found);
+    }
+    onedata_catalogue::alias::settle(&mut merged);
+    Ok(merged)
+}
+
+fn read_json(path: &Path) -> Result<serde_json::Value> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the spec {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))
+}
+
 /// The specs of every committed catalogue.
 pub fn default_specs() -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
@@ -74,10 +119,7 @@ pub fn default_specs() -> Result<Vec<PathBuf>> {
 pub fn generate_grouped(paths: &[PathBuf]) -> Result<BTreeMap<String, Vec<File>>> {
     let mut groups: BTreeMap<String, Vec<File>> = BTreeMap::new();
     for path in paths {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the spec {}", path.display()))?;
-        let spec: serde_json::Value = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not JSON", path.display()))?;
+        let spec = read_json(path)?;
         let file = onedata_catalogue::generate::generate(&spec)
             .map_err(|e| anyhow!("{}: {e}", path.display()))?;
         groups.entry(file.name.clone()).or_default().push(file);
@@ -117,8 +159,7 @@ mod tests {
             let specs = specs_of(&service).unwrap();
             assert!(!specs.is_empty(), "no spec of {service} in ../shared");
             let groups = generate_grouped(&specs).unwrap();
-            let merged =
-                onedata_catalogue::merge::merge(groups.into_values().flatten().collect()).unwrap();
+            let merged = merge_service(&service, groups.into_values().flatten().collect()).unwrap();
             assert_eq!(merged.releases.len(), specs.len(), "{service}");
             let path = root().join(format!("crates/catalogue/api/{service}.json"));
             let committed = std::fs::read_to_string(&path).unwrap_or_default();

@@ -49,8 +49,10 @@ impl<T> At<T> for Result<T> {
 pub fn generate(spec: &Value) -> Result<ServiceData> {
     let value = generate_value(spec)?;
     printable(&value, &mut String::new())?;
-    serde_json::from_value(value)
-        .map_err(|e| format!("the generated catalogue does not fit its format: {e}"))
+    let mut file: ServiceData = serde_json::from_value(value)
+        .map_err(|e| format!("the generated catalogue does not fit its format: {e}"))?;
+    crate::alias::settle(&mut file);
+    Ok(file)
 }
 
 fn generate_value(spec: &Value) -> Result<Value> {
@@ -112,6 +114,17 @@ fn generate_value(spec: &Value) -> Result<Value> {
     split_duplicate_handle_service_privileges(&mut operations)?;
     use_create_requests_for_create_bodies(&mut operations, defs);
 
+    let mut aliases = Vec::new();
+    for ((_, _, op), entry) in raw_ops.iter().zip(&operations) {
+        for alias in crate::alias::sample_names(op) {
+            aliases.push(json!({
+                "alias": alias,
+                "name": entry["name"],
+                "source": crate::alias::EXAMPLE,
+            }));
+        }
+    }
+
     let mut seen = BTreeSet::new();
     for op in &operations {
         let name = op["name"].as_str().unwrap_or_default().to_owned();
@@ -163,6 +176,7 @@ fn generate_value(spec: &Value) -> Result<Value> {
         "tags": tags(spec, &operations)?,
         "operations": operations,
         "schemas": schemas,
+        "aliases": aliases,
     }))
 }
 

@@ -16,6 +16,7 @@
 //! `build.rs` into [`builtin`], so looking up an operation costs no parsing
 //! at start-up.
 
+pub mod alias;
 pub mod binary;
 pub mod field_path;
 pub mod generate;
@@ -125,6 +126,22 @@ impl Catalogue {
     /// The operation of this release with this exact (camelCase) name.
     pub fn find(self, name: &str) -> Option<&'static Operation> {
         self.operations().find(|op| op.name == name)
+    }
+
+    /// The alias `name` (a name the documentation or an earlier release
+    /// uses), where it is one; the operation it names may be absent from
+    /// this release.
+    pub fn alias(self, name: &str) -> Option<&'static Alias> {
+        self.service.aliases.iter().find(|a| a.alias == name)
+    }
+
+    /// The aliases of the operation `name`, sorted.
+    pub fn aliases_of(self, name: &str) -> impl Iterator<Item = &'static str> + use<'_> {
+        self.service
+            .aliases
+            .iter()
+            .filter(move |a| a.name == name)
+            .map(|a| a.alias)
     }
 
     /// Why `name` is not in this release: which releases have it, or what
@@ -359,6 +376,40 @@ mod tests {
             at("21.02.3").since("inferAccessTokenScope"),
             Some("21.02.4")
         );
+    }
+
+    #[test]
+    fn old_and_documented_names_are_aliases() {
+        let cat = at("21.02.7");
+        for (alias, name) in [
+            ("listUsers", "ozUsersList"),
+            ("registerHandle", "handleServiceRegisterHandle"),
+            ("getUserSpaces", "listUserSpaces"),
+            ("getSpaceProviderToken", "createSpaceSupportToken"),
+            ("modifyUser", "modifyCurrentUser"),
+            ("createGroupForUser", "createUserGroup"),
+        ] {
+            assert_eq!(cat.alias(alias).map(|a| a.name), Some(name), "{alias}");
+            assert!(cat.aliases_of(name).any(|a| a == alias), "{alias}");
+        }
+        // No alias is a real name of any release.
+        for a in builtin::SERVICES.iter().flat_map(|s| s.aliases) {
+            assert!(a.source == "example" || a.source.starts_with("release:"));
+        }
+        for s in builtin::SERVICES {
+            for a in s.aliases {
+                assert!(
+                    !s.operations.iter().any(|op| op.name == a.alias),
+                    "{}",
+                    a.alias
+                );
+                assert!(
+                    s.operations.iter().any(|op| op.name == a.name),
+                    "{}",
+                    a.name
+                );
+            }
+        }
     }
 
     #[test]

@@ -110,7 +110,13 @@ pub fn merge(mut files: Vec<File>) -> Result<File, String> {
             }
         }
     }
-    Ok(File {
+    // The newest release's first: `settle` keeps an alias's first entry.
+    let aliases = files
+        .iter()
+        .rev()
+        .flat_map(|f| f.aliases.iter().cloned())
+        .collect();
+    let mut merged = File {
         format: newest.format,
         name: newest.name.clone(),
         title: newest.title.clone(),
@@ -120,7 +126,10 @@ pub fn merge(mut files: Vec<File>) -> Result<File, String> {
         tags,
         operations,
         schemas,
-    })
+        aliases,
+    };
+    crate::alias::settle(&mut merged);
+    Ok(merged)
 }
 
 /// Consecutive releases with the same shape: `(first, last, shape)`.

@@ -17,8 +17,8 @@ use std::fmt::Write as _;
 
 /// The file format version; bump it when the shape of the file changes.
 /// 4: one declaration per type (spans as objects, schemas as a list,
-/// read-only on fields).
-pub const FORMAT: u32 = 4;
+/// read-only on fields). 5: `aliases`.
+pub const FORMAT: u32 = 5;
 
 fn is_false(b: &bool) -> bool {
     !*b
@@ -45,6 +45,21 @@ catalogue_types! {
         operations: Vec<OperationData>,
         /// Sorted by name; `Schema::Ref` indexes this.
         schemas: Vec<NamedSchemaData>,
+        /// Other names of operations that people use: the documentation's
+        /// examples and earlier releases; sorted by alias (see `alias`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        aliases: Vec<AliasData>,
+    }
+
+    /// A name that is not an operation's but stands for one.
+    Alias / AliasData {
+        /// The other name: `listUsers`.
+        alias: String,
+        /// The operation it stands for: `ozUsersList`.
+        name: String,
+        /// Where it comes from: `example` (the documentation's example
+        /// invocation) or `release:<version>` (an earlier release's name).
+        source: String,
     }
 
     /// A credential the API takes.

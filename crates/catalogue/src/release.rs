@@ -120,6 +120,7 @@ mod tests {
         tags: &[],
         operations: &[],
         schemas: &[],
+        aliases: &[],
     };
 
     #[test]
