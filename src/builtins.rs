@@ -12,7 +12,33 @@ pub struct Builtin {
     /// The command's arguments (the global options are added by `command`).
     pub args: fn() -> Command,
     pub run: fn(&ArgMatches, &Environment) -> Result<u8, Failure>,
+    /// The global options the command takes, for its `--help` (`None`:
+    /// all of them).
+    pub globals: Option<&'static [&'static str]>,
 }
+
+/// The global options of the commands that talk to the server without an
+/// operation (`login`): the host, the connection and the messages.
+const LOGIN_GLOBALS: &[&str] = &[
+    "help",
+    "host",
+    "user",
+    "verbose",
+    "silent",
+    "show-error",
+    "insecure",
+    "cacert",
+    "connect-timeout",
+    "max-time",
+    "proxy",
+    "noproxy",
+    "resolve",
+    "ipv4",
+    "ipv6",
+];
+
+/// `logout` only touches the keyring and the config file.
+const LOGOUT_GLOBALS: &[&str] = &["help", "host", "silent"];
 
 pub static BUILTINS: &[Builtin] = &[
     Builtin {
@@ -20,24 +46,28 @@ pub static BUILTINS: &[Builtin] = &[
         about: "Print the shell completion script (bash, zsh, fish)",
         args: crate::complete::command,
         run: crate::complete::run,
+        globals: None,
     },
     Builtin {
         name: "man",
         about: "Print the manual page (roff)",
         args: crate::man::command,
         run: crate::man::run,
+        globals: None,
     },
     Builtin {
         name: "login",
         about: "Check a credential against the server and keep it in the OS keyring (--status: show the known hosts)",
         args: crate::commands::login::login_command,
         run: crate::commands::login::login,
+        globals: Some(LOGIN_GLOBALS),
     },
     Builtin {
         name: "logout",
         about: "Remove the host's credential from the OS keyring (--all: every host's)",
         args: crate::commands::logout::logout_command,
         run: crate::commands::logout::logout,
+        globals: Some(LOGOUT_GLOBALS),
     },
 ];
 
@@ -53,6 +83,25 @@ pub fn command(b: &Builtin) -> Command {
         .disable_help_flag(true)
         .disable_version_flag(true)
         .args(crate::cli::options())
+}
+
+/// The command its `--help` shows: named after the program (`onepanel-rest-cli
+/// login [OPTIONS]`), with only the global options it takes.
+fn help_command(b: &Builtin) -> Command {
+    let mut c = command(b).bin_name(format!(
+        "{} {}",
+        crate::personality::current().command,
+        b.name
+    ));
+    if let Some(keep) = b.globals {
+        for arg in crate::cli::options() {
+            let id = arg.get_id().as_str().to_owned();
+            if !keep.contains(&id.as_str()) {
+                c = c.mut_arg(id, |a| a.hide(true));
+            }
+        }
+    }
+    c
 }
 
 /// Runs a built-in with the words after its name.
@@ -71,7 +120,7 @@ pub fn run(b: &'static Builtin, args: &[String], env: &Environment) -> Result<u8
         ))
     })?;
     if matches.get_flag("help") {
-        let help = command(b).render_long_help().to_string();
+        let help = help_command(b).render_long_help().to_string();
         return crate::exit::print(help.as_bytes()).map(|()| crate::exit::OK);
     }
     (b.run)(&matches, env)

@@ -862,13 +862,7 @@ fn status_sends_the_environment_credential_only_to_the_selected_host() {
         let out = c.args(["login", "--status"]).output().unwrap();
         assert_ok(&out, "status");
         let table = text(&out.stdout);
-        let row = |url: &str| {
-            table
-                .lines()
-                .find(|l| l.contains(url))
-                .unwrap_or_else(|| panic!("no row for {url} in\n{table}"))
-                .to_owned()
-        };
+        let row = |url: &str| block(&table, url);
         assert!(row(&a).contains("env (ONEZONE_API_KEY)"), "{table}");
         assert!(row(&a).contains("user (Regular User"), "{table}");
         assert!(
@@ -903,7 +897,8 @@ fn status_shows_what_it_can_despite_a_malformed_environment() {
         .args(["login", "--status"])
         .output()
         .unwrap();
-    assert_ok(&out, "status with a malformed ONEZONE_BASIC_AUTH");
+    // The selected (default) host has no usable credential: exit 3.
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
     let table = text(&out.stdout);
     assert!(
         table.contains("env (ONEZONE_BASIC_AUTH), unusable"),
@@ -918,7 +913,12 @@ fn status_shows_what_it_can_despite_a_malformed_environment() {
         .args(["login", "--status"])
         .output()
         .unwrap();
-    assert_ok(&out, "status with a malformed ONEZONE_HOST");
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "no selected host: {}",
+        text(&out.stderr)
+    );
     let err = text(&out.stderr);
     assert!(
         err.contains("warning: the selected host is left out"),
@@ -1103,4 +1103,320 @@ fn each_command_logs_in_on_its_own() {
     assert!(!text(&out.stdout).contains(fake_onezone::ONEPANEL_PASSPHRASE));
     let out = in_session(panel).arg("logout").output().expect("logout");
     assert_ok(&out, "onepanel-rest-cli logout");
+}
+
+/// Runs `login ARGS` on a pty (util-linux `script`) in the session; once
+/// the prompt `wait_for` shows, types `input`. Bounded by [`LIMIT`].
+fn on_a_pty(
+    s: &Session,
+    args: &str,
+    wait_for: &str,
+    input: &[u8],
+) -> Option<(Option<i32>, String)> {
+    if !common::installed("script") {
+        skip("script (util-linux) is not installed; the pty test did not run");
+        return None;
+    }
+    let line = format!("{} {args}", shlex::try_quote(BIN).expect("quote"));
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env_clear()
+        .envs(s.dirs.env())
+        .env("DBUS_SESSION_BUS_ADDRESS", &s.bus)
+        .env("TERM", "dumb")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start script");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+    let reader = {
+        let seen = seen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = std::io::Read::read(&mut stdout, &mut buf) {
+                if n == 0 {
+                    break;
+                }
+                seen.lock().expect("lock").extend_from_slice(&buf[..n]);
+            }
+        })
+    };
+    let deadline = Instant::now() + LIMIT;
+    let shown = || text(&seen.lock().expect("lock"));
+    while !shown().contains(wait_for) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The hidden prompt flushes what was typed before it turned echo off.
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = stdin.write_all(input);
+    let _ = stdin.flush();
+    let code = loop {
+        if let Some(st) = child.try_wait().expect("wait") {
+            break st.code();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("login on a pty did not end within {LIMIT:?}:\n{}", shown());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    drop(stdin);
+    let _ = reader.join();
+    Some((code, shown().replace("\r\n", "\n")))
+}
+
+/// At the hidden prompt, Ctrl-D or an empty line stops login (exit 2) with
+/// a message, instead of asking again; nothing is stored.
+#[test]
+fn login_stops_when_no_token_is_typed() {
+    let Some(s) = session("no-token-typed") else {
+        return;
+    };
+    let z = zone();
+    let args = format!("login --host {}", z.url());
+    for input in [&b"\x04"[..], b"\n"] {
+        let Some((code, out)) = on_a_pty(&s, &args, "Access token for", input) else {
+            return;
+        };
+        assert_eq!(code, Some(2), "{input:?}: {out}");
+        assert!(
+            out.contains("error: login: no token given; nothing was stored"),
+            "{input:?}: {out}"
+        );
+        assert_eq!(
+            out.matches("Access token for").count() - out.matches("[hidden]").count(),
+            1,
+            "asked once: {out}"
+        );
+    }
+    // The same at the user-name and password prompts of --basic.
+    let basic = format!("login --host {} --basic", z.url());
+    let with_user = format!("{basic} -u user");
+    for (args, prompt, input, what) in [
+        (&basic, "User name at", &b"\x04"[..], "user name"),
+        (&basic, "User name at", b"\n", "user name"),
+        (&with_user, "Password for user", b"\x04", "password"),
+        (&with_user, "Password for user", b"\n", "password"),
+    ] {
+        let Some((code, out)) = on_a_pty(&s, args, prompt, input) else {
+            return;
+        };
+        assert_eq!(code, Some(2), "{args} {input:?}: {out}");
+        let want = format!("error: login: no {what} given; nothing was stored");
+        assert!(out.contains(&want), "{args} {input:?}: {out}");
+    }
+    assert!(!s.holds_any(), "{}", s.search());
+    assert!(!s.dirs.config_file().exists());
+    assert!(z.requests().is_empty(), "the Zone is not asked");
+}
+
+/// A token the Zone refuses is named by where it came from.
+#[test]
+fn a_rejected_token_is_named_by_its_source() {
+    let Some(s) = session("rejected-source") else {
+        return;
+    };
+    let z = zone();
+    let out = login(&s, &z.url(), "not-a-valid-token");
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("did not accept the token read from stdin"),
+        "{err}"
+    );
+    assert!(!err.contains("keyring"), "{err}");
+    let args = format!("login --host {}", z.url());
+    let Some((code, out)) = on_a_pty(&s, &args, "Access token for", b"not-a-valid-token\n") else {
+        return;
+    };
+    assert_eq!(code, Some(4), "{out}");
+    assert!(
+        out.contains("did not accept the token typed at the prompt"),
+        "{out}"
+    );
+    assert!(!out.contains("keyring"), "{out}");
+    assert!(!out.contains("not-a-valid-token"), "{out}");
+    assert!(!s.holds_any(), "{}", s.search());
+}
+
+/// The lines of `login --status` about one host: its line and the
+/// indented ones after it.
+fn block(listing: &str, url: &str) -> String {
+    let mut lines = listing.lines().skip_while(|l| !l.starts_with(url));
+    let head = lines
+        .next()
+        .unwrap_or_else(|| panic!("no block for {url} in\n{listing}"));
+    let mut b = vec![head];
+    b.extend(lines.take_while(|l| l.starts_with(' ')));
+    b.join("\n")
+}
+
+/// `login --status` exits 3 when the selected host has no usable
+/// credential (still listing the hosts), never cuts a word at a narrow
+/// terminal, and `login --default` switches the default host.
+#[test]
+fn status_exit_codes_layout_and_switching_the_default() {
+    let Some(s) = session("status-layout") else {
+        return;
+    };
+    let (z1, z2) = (zone(), zone());
+    let (a, b) = (z1.api_url(), z2.api_url());
+    assert_ok(&login(&s, &z1.url(), ADMIN_TOKEN), "login a");
+    let out = s.cli().args(["login", "--status"]).output().unwrap();
+    assert_ok(&out, "status");
+    let listing = text(&out.stdout);
+    let first = block(&listing, &a);
+    assert!(first.starts_with(&format!("{a} (default)\n")), "{listing}");
+    for want in [
+        "  credential: keyring (secret-service)",
+        "  user: admin (Admin User",
+        "  allows: access token",
+    ] {
+        assert!(first.contains(want), "{want:?} in\n{listing}");
+    }
+    assert!(!listing.contains(ADMIN_TOKEN), "{listing}");
+
+    // A host with no credential selected: exit 3, the list still printed.
+    let out = s
+        .cli()
+        .args(["--host", &z2.url(), "login", "--status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let listing = text(&out.stdout);
+    assert!(
+        block(&listing, &b).contains("credential: none"),
+        "{listing}"
+    );
+    assert!(block(&listing, &a).contains("user: admin"), "{listing}");
+
+    // A refused credential is no usable one either.
+    let out = s
+        .cli()
+        .env("ONEZONE_API_KEY", "not-a-valid-token")
+        .args(["login", "--status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
+
+    // On a 40-column terminal: wrapped, no word cut.
+    if !common::installed("script") {
+        skip("script (util-linux) is not installed; the narrow status did not run");
+        return;
+    }
+    let mut c = std::process::Command::new("script");
+    c.args([
+        "-qec",
+        &format!("{} login --status", shlex::try_quote(BIN).unwrap()),
+        "/dev/null",
+    ])
+    .env_clear()
+    .envs(s.dirs.env())
+    .env("DBUS_SESSION_BUS_ADDRESS", &s.bus)
+    .env("COLUMNS", "40")
+    .env("TERM", "dumb");
+    let narrow = bounded(&mut c, Some(b""), LIMIT);
+    assert_eq!(narrow.status.code(), Some(0), "{}", text(&narrow.stdout));
+    let narrow = text(&narrow.stdout).replace("\r\n", "\n");
+    let wide = text(&s.cli().args(["login", "--status"]).output().unwrap().stdout);
+    let words: std::collections::HashSet<&str> = wide.split_whitespace().collect();
+    for line in narrow.lines() {
+        if line.starts_with(' ') {
+            assert!(
+                line.chars().count() <= 40 || !line.trim().contains(' '),
+                "{line:?}"
+            );
+        }
+        for w in line.split_whitespace() {
+            assert!(
+                words.contains(w),
+                "{w:?} is cut:\n{narrow}\nunwrapped:\n{wide}"
+            );
+        }
+    }
+    assert!(
+        narrow.lines().count() > wide.lines().count(),
+        "wrapped:\n{narrow}"
+    );
+
+    // --default: only a known host; the keyring is not asked.
+    assert_ok(&login(&s, &z2.url(), USER_TOKEN), "login b");
+    let before = s.search();
+    let out = s
+        .cli()
+        .args(["login", "--default", &z1.url()])
+        .output()
+        .unwrap();
+    assert_ok(&out, "--default");
+    assert_eq!(config(&s.dirs)["default_host"], a.as_str());
+    assert_eq!(s.search(), before, "the keyring is untouched");
+    let out = s.cli().args(["login", "--status"]).output().unwrap();
+    assert_ok(&out, "status after --default");
+    let listing = text(&out.stdout);
+    assert!(
+        block(&listing, &a).starts_with(&format!("{a} (default)")),
+        "{listing}"
+    );
+    assert!(!block(&listing, &b).contains("(default)"), "{listing}");
+    let out = s
+        .cli()
+        .args(["login", "--default", "https://unknown.example.com"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("not a host logged in to before"), "{err}");
+    assert!(
+        err.contains(&a) && err.contains(&b),
+        "the known hosts: {err}"
+    );
+    assert_eq!(config(&s.dirs)["default_host"], a.as_str());
+}
+
+/// `login --help` and `logout --help` of two commands: their own usage
+/// line and only the options they take.
+#[test]
+fn login_and_logout_help_show_their_own_usage() {
+    let dirs = Dirs::new("help");
+    for command in ["onezone-rest-cli", "onepanel-rest-cli"] {
+        let bin = common::bin_path(command);
+        for (sub, own, not) in [
+            ("login", "--token-stdin", "--all"),
+            ("logout", "--all", "--token-stdin"),
+        ] {
+            let out = Command::new(bin)
+                .env_clear()
+                .envs(dirs.env())
+                .timeout(LIMIT)
+                .args([sub, "--help"])
+                .output()
+                .unwrap();
+            assert_ok(&out, &format!("{command} {sub} --help"));
+            let help = text(&out.stdout);
+            assert!(
+                help.contains(&format!("Usage: {command} {sub} [OPTIONS]")),
+                "{help}"
+            );
+            assert!(
+                help.contains(own) && help.contains("--host <URL>"),
+                "{help}"
+            );
+            for absent in [
+                not,
+                "--dry-run",
+                "--data <DATA>",
+                "--output <FORMAT>",
+                "--wait",
+            ] {
+                assert!(
+                    !help.contains(absent),
+                    "{absent} in {command} {sub}:\n{help}"
+                );
+            }
+        }
+    }
 }

@@ -1119,6 +1119,18 @@ fn a_query_parameter_outside_its_enum_is_refused_before_sending() {
 
 // ---- login per command
 
+/// The block of `login --status` about one host: its line and the indented
+/// ones after it.
+fn status_block(listing: &str, url: &str) -> String {
+    let mut lines = listing.lines().skip_while(|l| !l.starts_with(url));
+    let head = lines
+        .next()
+        .unwrap_or_else(|| panic!("no block for {url} in\n{listing}"));
+    let mut b = vec![head];
+    b.extend(lines.take_while(|l| l.starts_with(' ')));
+    b.join("\n")
+}
+
 /// `login --status` of Oneprovider from the environment alone: no keyring
 /// is touched, the token is checked with the provider and never printed.
 #[test]
@@ -1135,12 +1147,7 @@ fn oneprovider_login_status_from_the_environment() {
             None,
         );
         ok(&r);
-        let row = r
-            .out()
-            .lines()
-            .find(|l| l.contains(&base))
-            .unwrap_or_else(|| panic!("no row for {base}: {r}"))
-            .to_owned();
+        let row = status_block(&r.out(), &base);
         assert!(row.contains(&format!("env ({var})")), "{row}");
         assert!(row.contains("accepted"), "{row}");
         assert!(!r.out().contains(ADMIN_TOKEN) && !r.stderr.contains(ADMIN_TOKEN));
@@ -1258,15 +1265,10 @@ fn onepanel_login_keeps_the_passphrase_in_the_kernel_keyring() {
     );
     let r = run(&["login", "--status"], None);
     ok(&r);
-    let row = r
-        .out()
-        .lines()
-        .find(|l| l.contains(&base))
-        .unwrap_or_else(|| panic!("no row for {base}: {r}"))
-        .to_owned();
-    assert!(row.contains("keyring (keyutils)"), "{row}");
-    assert!(row.contains("| onepanel "), "the user: {row}");
-    assert!(row.contains("| yes "), "the default host: {row}");
+    let row = status_block(&r.out(), &base);
+    assert!(row.contains("  credential: keyring (keyutils)"), "{row}");
+    assert!(row.contains("\n  user: onepanel"), "the user: {row}");
+    assert!(row.contains(" (default)\n"), "the default host: {row}");
     assert!(!r.out().contains(ONEPANEL_PASSPHRASE), "{r}");
 
     // Logged out: no credential any more.

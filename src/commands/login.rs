@@ -110,7 +110,15 @@ pub fn login_command() -> Command {
                 .long("status")
                 .action(ArgAction::SetTrue)
                 .conflicts_with_all(["token-stdin", "token", "basic", "password-stdin", "store"])
-                .help("Show each known host: credential source, user, what the token allows, expiry"),
+                .help("Show each known host: credential source, user, what the token allows, expiry; \
+                       exit 3 when the selected host has no usable credential"),
+        )
+        .arg(
+            Arg::new("default")
+                .long("default")
+                .value_name("HOST")
+                .conflicts_with_all(["token-stdin", "token", "basic", "password-stdin", "store", "status"])
+                .help("Make HOST (one logged in to before) the default host; the keyring is not touched"),
         )
 }
 
@@ -124,6 +132,9 @@ pub fn login(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
     }
     if m.get_flag("status") {
         return super::status::status(&g, env);
+    }
+    if let Some(host) = m.get_one::<String>("default") {
+        return switch_default(&g, host);
     }
     // Where basic authentication is the usual credential (Onepanel), it is
     // the default; a token is asked for with --token or --token-stdin.
@@ -157,7 +168,7 @@ pub fn login(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
     let kr = keyring::connect(backend, keyring::MANAGE_TIMEOUT)
         .map_err(|e| keyring_failure(&e, "no OS keyring is reachable"))?;
 
-    let credential = if basic {
+    let (credential, origin) = if basic {
         read_basic(&g, m.get_flag("password-stdin"), &url)?
     } else {
         read_token(m.get_flag("token-stdin"), &url)?
@@ -169,11 +180,13 @@ pub fn login(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
             let answer = f.lines.first().cloned().unwrap_or_default();
             let mut refused = Failure::new(
                 f.code,
-                format!("{url} did not accept the credential; nothing was stored: {answer}"),
+                format!("{url} did not accept {origin}; nothing was stored: {answer}"),
             );
-            // The answer's own hints come first.
+            // The answer's own hints come first; the credential is not (yet)
+            // the keyring's.
+            let keyring = format!("(from {})", Source::Keyring.describe());
             for hint in f.lines.iter().skip(1) {
-                refused = refused.hint(hint.clone());
+                refused = refused.hint(hint.replace(&keyring, &format!("({origin})")));
             }
             if f.code == exit::HTTP_4XX {
                 refused = refused.hint(format!(
@@ -226,6 +239,29 @@ pub fn login(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
             &format!("{var} is set: it wins over the keyring for every operation"),
         );
     }
+    Ok(exit::OK)
+}
+
+/// `login --default HOST`: the config file's default host becomes HOST,
+/// one it knows; neither the keyring nor the server is asked.
+fn switch_default(g: &Globals, host: &str) -> Result<u8, Failure> {
+    let url = request::base_url(host).map_err(|e| Failure::usage(format!("--default: {e}")))?;
+    let mut config = load_config()?;
+    let known: Vec<String> = config.hosts().into_iter().map(|h| h.url).collect();
+    if !known.contains(&url) {
+        let list = if known.is_empty() {
+            "no host is known yet: log in with `login --host URL`".to_owned()
+        } else {
+            format!("the known hosts: {}", known.join(", "))
+        };
+        return Err(Failure::usage(format!(
+            "--default: {url} is not a host logged in to before"
+        ))
+        .hint(list));
+    }
+    config.set_default_host(&url);
+    config.save().map_err(|e| Failure::new(exit::CONFIG, e))?;
+    note(g, &format!("The default host is now {url}."));
     Ok(exit::OK)
 }
 
@@ -292,23 +328,76 @@ fn need_terminal(what: &str, flag: &str) -> Result<(), Failure> {
     }
 }
 
-fn read_token(from_stdin: bool, url: &str) -> Result<Credential, Failure> {
-    let token = if from_stdin {
-        read_stdin_secret("token")?.trim().to_owned()
-    } else {
-        need_terminal("access token", "--token-stdin")?;
-        dialoguer::Password::new()
-            .with_prompt(format!("Access token for {url}"))
-            .interact()
-            .map_err(|e| Failure::new(exit::CONFIG, format!("cannot read the token: {e}")))?
-            .trim()
-            .to_owned()
-    };
-    check_secret(&token, "token")?;
-    Ok(Credential::token(Source::Keyring, Secret::new(token)))
+/// Where the credential being logged in with came from, for the messages.
+const TYPED_TOKEN: &str = "the token typed at the prompt";
+const STDIN_TOKEN: &str = "the token read from stdin";
+const TYPED_PASSWORD: &str = "the user name and password typed at the prompt";
+const STDIN_PASSWORD: &str = "the user name and the password read from stdin";
+
+/// Nothing typed at a prompt (an empty line, or Ctrl-D): login stops
+/// rather than asking again (exit 2, like an empty token on stdin).
+fn nothing_given(what: &str) -> Failure {
+    Failure::usage(format!("login: no {what} given; nothing was stored"))
 }
 
-fn read_basic(g: &Globals, password_stdin: bool, url: &str) -> Result<Credential, Failure> {
+/// A hidden prompt; an empty line or end of input is `None`.
+fn hidden_prompt(prompt: String, what: &str) -> Result<Option<String>, Failure> {
+    let got = dialoguer::Password::new()
+        .with_prompt(prompt)
+        .allow_empty_password(true)
+        .interact()
+        .map_err(|e| Failure::new(exit::CONFIG, format!("cannot read the {what}: {e}")))?;
+    Ok(Some(got).filter(|s| !s.trim().is_empty()))
+}
+
+fn read_token(from_stdin: bool, url: &str) -> Result<(Credential, &'static str), Failure> {
+    let (token, origin) = if from_stdin {
+        (read_stdin_secret("token")?.trim().to_owned(), STDIN_TOKEN)
+    } else {
+        need_terminal("access token", "--token-stdin")?;
+        let typed = hidden_prompt(format!("Access token for {url}"), "token")?
+            .ok_or_else(|| nothing_given("token"))?;
+        (typed.trim().to_owned(), TYPED_TOKEN)
+    };
+    if token.is_empty() {
+        return Err(nothing_given("token"));
+    }
+    check_secret(&token, "token")?;
+    Ok((
+        Credential::token(Source::Keyring, Secret::new(token)),
+        origin,
+    ))
+}
+
+/// The user name, asked for on the terminal (visible); the usual user when
+/// the line is empty, if there is one. End of input (Ctrl-D) stops.
+fn prompt_user(url: &str, usual: Option<&str>) -> Result<String, Failure> {
+    use std::io::{BufRead, Write};
+    let shown = usual.map(|u| format!(" [{u}]")).unwrap_or_default();
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "User name at {url}{shown}: ");
+    let _ = err.flush();
+    let mut line = String::new();
+    let n = std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::new(exit::CONFIG, format!("cannot read the user name: {e}")))?;
+    if n == 0 {
+        let _ = writeln!(err);
+        return Err(nothing_given("user name"));
+    }
+    match (line.trim(), usual) {
+        ("", Some(u)) => Ok(u.to_owned()),
+        ("", None) => Err(nothing_given("user name")),
+        (typed, _) => Ok(typed.to_owned()),
+    }
+}
+
+fn read_basic(
+    g: &Globals,
+    password_stdin: bool,
+    url: &str,
+) -> Result<(Credential, &'static str), Failure> {
     let usual = crate::personality::current().basic_user;
     let user = match (&g.user, usual) {
         (Some(u), _) => u.clone(),
@@ -316,14 +405,7 @@ fn read_basic(g: &Globals, password_stdin: bool, url: &str) -> Result<Credential
         (None, Some(u)) if password_stdin => u.to_owned(),
         (None, usual) => {
             need_terminal("user name", "-u USER --password-stdin")?;
-            let mut input =
-                dialoguer::Input::<String>::new().with_prompt(format!("User name at {url}"));
-            if let Some(u) = usual {
-                input = input.default(u.to_owned());
-            }
-            input.interact_text().map_err(|e| {
-                Failure::new(exit::CONFIG, format!("cannot read the user name: {e}"))
-            })?
+            prompt_user(url, usual)?
         }
     };
     let user = user.trim().to_owned();
@@ -338,19 +420,25 @@ fn read_basic(g: &Globals, password_stdin: bool, url: &str) -> Result<Credential
         line.strip_suffix('\r').unwrap_or(line).to_owned()
     } else {
         need_terminal("password", "--password-stdin")?;
-        dialoguer::Password::new()
-            .with_prompt(format!("Password for {user} at {url}"))
-            .interact()
-            .map_err(|e| Failure::new(exit::CONFIG, format!("cannot read the password: {e}")))?
+        hidden_prompt(format!("Password for {user} at {url}"), "password")?
+            .ok_or_else(|| nothing_given("password"))?
     };
     check_secret(&password, "password")?;
-    Ok(Credential {
-        source: Source::Keyring,
-        kind: Kind::Basic {
-            user,
-            password: Some(Secret::new(password)),
+    let origin = if password_stdin {
+        STDIN_PASSWORD
+    } else {
+        TYPED_PASSWORD
+    };
+    Ok((
+        Credential {
+            source: Source::Keyring,
+            kind: Kind::Basic {
+                user,
+                password: Some(Secret::new(password)),
+            },
         },
-    })
+        origin,
+    ))
 }
 
 /// Rejects what cannot go into a header, without ever showing the secret.

@@ -18,6 +18,9 @@ use std::io::IsTerminal;
 struct Row {
     host: String,
     default: bool,
+    selected: bool,
+    /// A credential was found and the host did not refuse it.
+    usable: bool,
     source: String,
     user: String,
     allows: String,
@@ -55,7 +58,8 @@ pub(super) fn status(g: &Globals, env: &Environment) -> Result<u8, Failure> {
                 p.command, p.host_var, p.api_key_var
             ),
         );
-        return Ok(exit::OK);
+        // Not logged in anywhere: like `gh auth status`, not a success.
+        return Ok(exit::CONFIG);
     }
 
     // With a credential in the environment the keyring is not consulted,
@@ -71,6 +75,8 @@ pub(super) fn status(g: &Globals, env: &Environment) -> Result<u8, Failure> {
         let mut row = Row {
             host: h.url.clone(),
             default: default.as_deref() == Some(h.url.as_str()),
+            selected: selected.as_deref() == Some(h.url.as_str()),
+            usable: false,
             source: "none".into(),
             user: "-".into(),
             allows: "-".into(),
@@ -125,13 +131,22 @@ pub(super) fn status(g: &Globals, env: &Environment) -> Result<u8, Failure> {
         }
         rows.push(row);
     }
-    print_status(&rows)
+    print_status(&rows)?;
+    // Exit 3 unless the host operations would go to has a credential that
+    // was not refused (the list is printed either way).
+    if rows.iter().any(|r| r.selected && r.usable) {
+        Ok(exit::OK)
+    } else {
+        Ok(exit::CONFIG)
+    }
 }
 
 /// Fills the row's user and what the token allows, asking the host.
 fn probe(url: &str, c: &Credential, g: &Globals, row: &mut Row) {
     let first = |f: &Failure| f.lines.first().cloned().unwrap_or_default();
-    row.user = match current_user(url, c, g) {
+    let user = current_user(url, c, g);
+    row.usable = !matches!(user, Ok(Err(_)));
+    row.user = match user {
         Ok(Ok(Some(u))) => u.describe(),
         Ok(Ok(None)) => "accepted (no user to name)".to_owned(),
         Ok(Err(f)) => format!("rejected: {}", first(&f)),
@@ -157,45 +172,85 @@ fn probe(url: &str, c: &Credential, g: &Globals, row: &mut Row) {
 }
 
 fn print_status(rows: &[Row]) -> Result<u8, Failure> {
-    use comfy_table::{presets, ContentArrangement, Table};
-    let stdout = std::io::stdout();
-    let tty = stdout.is_terminal();
-    let mut t = Table::new();
-    t.load_preset(if tty {
-        presets::UTF8_FULL_CONDENSED
+    let width = if std::io::stdout().is_terminal() {
+        terminal_width()
     } else {
-        presets::ASCII_FULL_CONDENSED
-    });
-    if tty {
-        if let Some((_, w)) = console::Term::stdout().size_checked() {
-            t.set_width(w);
-            t.set_content_arrangement(ContentArrangement::Dynamic);
+        None
+    };
+    exit::print(render(rows, width).as_bytes())?;
+    Ok(exit::OK)
+}
+
+/// The terminal's width: `COLUMNS`, else what the terminal says.
+fn terminal_width() -> Option<usize> {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|w| *w > 0)
+        .or_else(|| {
+            console::Term::stdout()
+                .size_checked()
+                .map(|(_, w)| usize::from(w))
+        })
+}
+
+/// One block per host: its URL (and whether it is the default or the
+/// selected host), then indented `label: value` lines, the values wrapped
+/// at word boundaries to `width` (never inside a word), unwrapped without.
+fn render(rows: &[Row], width: Option<usize>) -> String {
+    let mut out = String::new();
+    for (i, r) in rows.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&r.host);
+        if r.default {
+            out.push_str(" (default)");
+        }
+        if r.selected && !r.default {
+            out.push_str(" (selected)");
+        }
+        out.push('\n');
+        for (label, value) in [
+            ("credential", &r.source),
+            ("user", &r.user),
+            ("allows", &r.allows),
+            ("expires", &r.expires),
+        ] {
+            for line in wrap(&format!("  {label}: "), value, width) {
+                out.push_str(&line);
+                out.push('\n');
+            }
         }
     }
-    t.set_header(vec![
-        "Host",
-        "Default",
-        "Credential from",
-        "User",
-        "Token allows",
-        "Expires",
-    ]);
-    for r in rows {
-        t.add_row(vec![
-            r.host.clone(),
-            if r.default {
-                "yes".into()
-            } else {
-                String::new()
-            },
-            r.source.clone(),
-            r.user.clone(),
-            r.allows.clone(),
-            r.expires.clone(),
-        ]);
+    out
+}
+
+/// `prefix` then `value`'s words, filled to `width`; continuation lines are
+/// indented by four spaces. A word longer than a line stays whole.
+fn wrap(prefix: &str, value: &str, width: Option<usize>) -> Vec<String> {
+    let Some(width) = width else {
+        return vec![format!("{prefix}{value}")];
+    };
+    let indent = "    ";
+    let mut lines = Vec::new();
+    let mut line = prefix.to_owned();
+    let mut fresh = true;
+    for word in value.split_whitespace() {
+        let len = console::measure_text_width(&line);
+        let wlen = console::measure_text_width(word);
+        if !fresh && len + 1 + wlen > width {
+            lines.push(std::mem::replace(&mut line, indent.to_owned()));
+            fresh = true;
+        }
+        if !fresh {
+            line.push(' ');
+        }
+        line.push_str(word);
+        fresh = false;
     }
-    exit::print(format!("{t}\n").as_bytes())?;
-    Ok(exit::OK)
+    lines.push(line);
+    lines
 }
 
 /// What examineToken tells of a token.
@@ -363,6 +418,44 @@ mod tests {
         );
         assert_eq!(f.allows, "invite (userJoinGroup) token; no caveats");
         assert_eq!(f.expires, "never (no time caveat)");
+    }
+
+    #[test]
+    fn the_list_wraps_at_word_boundaries_only() {
+        let row = Row {
+            host: "https://zone.example.com/api/v3/onezone".into(),
+            default: true,
+            selected: true,
+            usable: true,
+            source: "keyring (secret-service)".into(),
+            user: "admin (Admin User, u-admin-0123456789abcdef)".into(),
+            allows: "access token, named; limited to interface=rest; data.readonly".into(),
+            expires: "2027-01-15 08:00 UTC (in 3 days)".into(),
+        };
+        let words: Vec<String> = [&row.source, &row.user, &row.allows, &row.expires]
+            .iter()
+            .flat_map(|v| v.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+            .collect();
+        for width in [10, 20, 40, 80] {
+            let text = render(std::slice::from_ref(&row), Some(width));
+            for line in text.lines() {
+                for w in line.split_whitespace() {
+                    let ok = words.iter().any(|x| x == w)
+                        || w.ends_with(':')
+                        || w == row.host
+                        || w == "(default)";
+                    assert!(ok, "{w:?} cut at width {width}:\n{text}");
+                }
+                if width >= 40 && line.starts_with(' ') {
+                    assert!(line.chars().count() <= width, "too long: {line:?}");
+                }
+            }
+        }
+        let plain = render(&[row], None);
+        assert!(plain.contains(
+            "\n  allows: access token, named; limited to interface=rest; data.readonly\n"
+        ));
+        assert!(plain.starts_with("https://zone.example.com/api/v3/onezone (default)\n"));
     }
 
     #[test]
