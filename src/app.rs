@@ -34,7 +34,15 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
             return builtins::run(b, &rest, env);
         }
     }
-    let inv = cli::parse(args).map_err(Failure::usage)?;
+    let inv = match cli::parse(args.clone()) {
+        Ok(inv) => inv,
+        Err(msg) => {
+            return Err(option_for_item(&args).unwrap_or_else(|| Failure {
+                code: exit::USAGE,
+                lines: msg.lines().map(str::to_owned).collect(),
+            }))
+        }
+    };
     let g = &inv.globals;
     // The version of the tool needs no release, so no variable can break it.
     if g.version && !g.help {
@@ -82,6 +90,14 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
             .hint(format!("usage: {cmd} [OPTIONS] <OPERATION> [ITEM]..."))
             .hint(format!("run `{cmd} --help` for the list of operations")));
     };
+    if g.warnings() {
+        for name in auth::empty_credential_vars(|k| std::env::var_os(k)) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: {name} is set but empty; it is ignored (unset it, or give it the credential)"
+            );
+        }
+    }
 
     // The body from stdin is read once, though the request may be built
     // twice (for the release at hand, then for the one the server reports).
@@ -204,6 +220,47 @@ fn find(sel: &Selection, name: &str) -> Result<&'static Operation, Failure> {
     sel.catalogue
         .find(name)
         .ok_or_else(|| release::absent(sel, name).unwrap_or_else(|| unknown_operation(name, sel)))
+}
+
+/// `createGroup --name x`: an unknown long option whose name is a
+/// parameter or a body field of the operation is refused with the item
+/// that says it (`name==x`, `name=x` for a parameter).
+fn option_for_item(args: &[String]) -> Option<Failure> {
+    let (at, name, value, span) = cli::unknown_long_option(args)?;
+    let rest: Vec<String> = args[..at]
+        .iter()
+        .chain(&args[at + span..])
+        .cloned()
+        .collect();
+    let inv = cli::parse(rest).ok()?;
+    let sel = release::select(&inv.globals, None, Network::Never).ok()?;
+    let word = inv.words.first()?;
+    let op = sel
+        .catalogue
+        .find(sel.catalogue.alias(word).map_or(word.as_str(), |a| a.name))?;
+    let value = value.unwrap_or_else(|| "VALUE".into());
+    let item = if op.all_params().iter().any(|p| p.name == name) {
+        format!("{name}={value}")
+    } else {
+        let body = op.body.as_ref()?;
+        let crate::catalogue::Schema::Object(obj) = sel.catalogue.resolve(&body.schema) else {
+            return None;
+        };
+        let field = obj.fields.iter().find(|f| f.name == name)?;
+        let array = matches!(
+            sel.catalogue.resolve(&field.schema),
+            crate::catalogue::Schema::Array { .. }
+        );
+        format!("{name}{}=={value}", if array { "[]" } else { "" })
+    };
+    let item = fix::shell_word(&item);
+    Some(
+        Failure::usage(format!(
+            "unknown option --{name}: {name} is an item of {}, not an option",
+            op.name
+        ))
+        .hint(format!("give it as {item}")),
+    )
 }
 
 /// The body of curl's `-d DATA` (`@FILE` reads FILE, `@-` stdin),

@@ -518,12 +518,70 @@ fn clap_message(e: &clap::Error) -> String {
                 crate::personality::current().command
             )
         }
+        ErrorKind::InvalidValue if arg.contains("--output") => {
+            let value = match e.get(ContextKind::InvalidValue) {
+                Some(ContextValue::String(s)) => s.clone(),
+                _ => String::new(),
+            };
+            let mut lines = vec![format!(
+                "-o/--output {value:?}: not an output format; these are:"
+            )];
+            lines.extend(
+                OUTPUT_FORMATS
+                    .iter()
+                    .map(|(f, what)| format!("{f:<7} {what}")),
+            );
+            lines.join("\n")
+        }
         _ => {
             let text = e.to_string();
             let first = text.lines().next().unwrap_or_default();
             first.trim_start_matches("error: ").to_owned()
         }
     }
+}
+
+/// The first word of `args` that reads as a long option of ours that does
+/// not exist (`--name` in `createGroup --name x`): its index, its name and
+/// its value (after `=`, or the next word where that is not an option),
+/// with how many words it spans.
+pub fn unknown_long_option(args: &[String]) -> Option<(usize, String, Option<String>, usize)> {
+    let opts = options();
+    let mut i = 0;
+    while i < args.len() {
+        let a = normalise_one(&args[i]);
+        if a == "--" {
+            return None;
+        }
+        if let Some(long) = a.strip_prefix("--") {
+            let (name, inline) = match long.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_owned())),
+                None => (long, None),
+            };
+            match opts.iter().find(|o| o.get_long() == Some(name)) {
+                Some(o) => {
+                    let takes = o.get_action().takes_values() && inline.is_none();
+                    i += if takes { 2 } else { 1 };
+                    continue;
+                }
+                None if !name.is_empty() => {
+                    if inline.is_some() {
+                        return Some((i, name.to_owned(), inline, 1));
+                    }
+                    let next = args.get(i + 1).filter(|w| !w.starts_with('-'));
+                    return Some((
+                        i,
+                        name.to_owned(),
+                        next.cloned(),
+                        1 + usize::from(next.is_some()),
+                    ));
+                }
+                None => return None,
+            }
+        }
+        i += 1;
+    }
+    None
 }
 
 /// `-m/--max-time` as shown in messages.

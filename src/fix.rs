@@ -24,7 +24,74 @@ pub fn hints(
     out.extend(another_operation(cat, op, items));
     out.extend(split_values(items));
     out.extend(body_shape(cat, op, items, stdin));
+    out.extend(field_values(cat, op, items));
     out
+}
+
+/// For `name==value` items of top-level body fields: a single value given
+/// for an array field (`grant==x` for `grant[]==x`), and an enum value
+/// mistyped (`type==tem`: the closest values, `type==team`).
+fn field_values(cat: Catalogue, op: &'static Operation, items: &[String]) -> Vec<String> {
+    let Some(body) = op.body.as_ref() else {
+        return Vec::new();
+    };
+    let Schema::Object(obj) = cat.resolve(&body.schema) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for w in items {
+        let Some((key, Sep::BodyString, value)) = items::split(w) else {
+            continue;
+        };
+        let key = items::unescape(key);
+        let (name, listed) = match key.strip_suffix("[]") {
+            Some(n) => (n, true),
+            None => (key.as_str(), false),
+        };
+        let Some(field) = obj.fields.iter().find(|f| f.name == name) else {
+            continue;
+        };
+        let value = items::unescape(value);
+        let schema = match (cat.resolve(&field.schema), listed) {
+            (Schema::Array { .. }, false) => {
+                out.push(format!(
+                    "{name} is a list: give each value as {}",
+                    shell_word(&format!("{name}[]=={value}"))
+                ));
+                continue;
+            }
+            (Schema::Array { items, .. }, true) => cat.resolve(items),
+            (other, false) => other,
+            (_, true) => continue,
+        };
+        if let Schema::String { enum_values } = schema {
+            if enum_values.is_empty() || enum_values.contains(&value.as_str()) {
+                continue;
+            }
+            let near = closest(&value, enum_values);
+            if !near.is_empty() {
+                let shown: Vec<String> = near
+                    .iter()
+                    .map(|v| shell_word(&format!("{key}=={v}")).into_owned())
+                    .collect();
+                out.push(format!("did you mean: {}?", shown.join(", ")));
+            }
+        }
+    }
+    out
+}
+
+/// The values of `values` closest to `given` (at most three, best first),
+/// that are close enough to be a typo of it.
+fn closest(given: &str, values: &[&'static str]) -> Vec<&'static str> {
+    let given = given.to_ascii_lowercase();
+    let mut scored: Vec<(f64, &'static str)> = values
+        .iter()
+        .map(|v| (strsim::jaro_winkler(&given, &v.to_ascii_lowercase()), *v))
+        .filter(|(score, _)| *score >= 0.8)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.into_iter().take(3).map(|(_, v)| v).collect()
 }
 
 /// Parameters that the operation lacks and a close one takes
@@ -261,7 +328,7 @@ fn shown(w: &str) -> String {
 }
 
 /// `w` as typed on a command line: quoted only where the shell needs it.
-fn shell_word(w: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn shell_word(w: &str) -> std::borrow::Cow<'_, str> {
     let plain = |c: char| c.is_ascii_alphanumeric() || "-_=.:/@%+,".contains(c);
     if !w.is_empty() && w.chars().all(plain) {
         std::borrow::Cow::Borrowed(w)
@@ -379,6 +446,15 @@ mod tests {
         ] {
             assert!(split_values(&words(line)).is_empty(), "{line}");
         }
+    }
+
+    #[test]
+    fn an_enum_typo_gets_the_closest_values() {
+        assert_eq!(
+            closest("tem", &["organization", "unit", "team", "role_holders"]),
+            vec!["team"]
+        );
+        assert!(closest("zzz", &["organization", "unit"]).is_empty());
     }
 
     #[test]

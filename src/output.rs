@@ -87,6 +87,28 @@ pub struct Terminal {
     pub is_terminal: bool,
     /// Columns, when stdout is a terminal whose size is known.
     pub width: Option<u16>,
+    /// Whether a table may use box-drawing characters: a terminal whose
+    /// locale is UTF-8 and whose `TERM` is not `dumb` (see
+    /// [`unicode_locale`]).
+    pub unicode: bool,
+}
+
+/// Whether the locale and terminal show box-drawing characters: not with
+/// `TERM=dumb`, nor where the first of `LC_ALL`, `LC_CTYPE`, `LANG` that is
+/// set (and not empty) names no UTF-8 charset (`C`, `POSIX`,
+/// `en_US.ISO-8859-1`). With none of them set, UTF-8 is assumed, as most
+/// terminals today are.
+pub fn unicode_locale(var: impl Fn(&str) -> Option<String>) -> bool {
+    if var("TERM").is_some_and(|t| t == "dumb") {
+        return false;
+    }
+    let locale = ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .find_map(|k| var(k).filter(|v| !v.is_empty()));
+    locale.is_none_or(|l| {
+        let l = l.to_ascii_lowercase();
+        l.contains("utf-8") || l.contains("utf8")
+    })
 }
 
 /// The parts of a successful answer that decide how it is printed.
@@ -339,7 +361,7 @@ fn write_value(
 ) -> Result<(), RenderError> {
     let text = match format {
         Format::Pretty => serde_json::to_string_pretty(value).unwrap_or_default(),
-        Format::Table => table(value, term.width, term.is_terminal),
+        Format::Table => table(value, term.width, term.is_terminal && term.unicode),
         Format::Token => token(value).map_err(RenderError::NoToken)?,
         Format::Json | Format::Raw => value.to_string(),
     };
@@ -777,11 +799,49 @@ mod tests {
     const PIPE: Terminal = Terminal {
         is_terminal: false,
         width: None,
+        unicode: true,
     };
     const TTY: Terminal = Terminal {
         is_terminal: true,
         width: Some(60),
+        unicode: true,
     };
+
+    #[test]
+    fn ascii_borders_without_a_utf8_locale() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        assert!(unicode_locale(env(&[])));
+        assert!(unicode_locale(env(&[("LANG", "en_US.UTF-8")])));
+        assert!(!unicode_locale(env(&[("LANG", "C")])));
+        assert!(!unicode_locale(env(&[
+            ("LC_ALL", "C"),
+            ("LANG", "en_US.UTF-8")
+        ])));
+        assert!(unicode_locale(env(&[("LC_ALL", ""), ("LANG", "C.utf8")])));
+        assert!(!unicode_locale(env(&[
+            ("TERM", "dumb"),
+            ("LANG", "en_US.UTF-8")
+        ])));
+        let v = serde_json::json!({"name": "x"});
+        let ascii = Terminal {
+            unicode: false,
+            ..TTY
+        };
+        let mut out = Vec::new();
+        write_value(&v, Format::Table, ascii, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.is_ascii(), "{text}");
+        let mut out = Vec::new();
+        write_value(&v, Format::Table, TTY, &mut out).unwrap();
+        assert!(!String::from_utf8(out).unwrap().is_ascii());
+    }
 
     fn json_answer() -> Answer {
         Answer {

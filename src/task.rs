@@ -274,6 +274,7 @@ fn finish(state: &Value, g: &Globals) -> Result<(), Failure> {
     let term = Terminal {
         is_terminal: stdout.is_terminal(),
         width: None,
+        unicode: crate::output::unicode_locale(|k| std::env::var(k).ok()),
     };
     let answer = Answer {
         status: 200,

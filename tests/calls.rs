@@ -783,3 +783,77 @@ fn on_a_terminal() {
     );
     assert!(!out.contains("PNG"), "{out}");
 }
+
+/// `-v` shows the request line, its headers and its body, with what
+/// carries a secret redacted: the credential, and a token in the body.
+#[test]
+fn verbose_shows_the_body_without_secrets() {
+    let zone = FakeZone::start().unwrap();
+    let host = zone.url();
+    let oz = |args: &[&str]| run(&host, Some(ADMIN_TOKEN), args);
+    let group = oz(&["createGroup", "name==team"]).json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token = oz(&["createChildGroupToken", &format!("id={group}")]).json()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = oz(&["-v", "joinGroup", &format!("token=={token}")]);
+    assert_eq!(r.code, Some(0), "{r}");
+    assert!(
+        r.stderr
+            .contains("> POST /api/v3/onezone/user/groups/join HTTP/1.1"),
+        "{r}"
+    );
+    assert!(r.stderr.contains(r#"> {"token":"<redacted>"}"#), "{r}");
+    assert!(!r.stderr.contains(&token), "{r}");
+    assert!(!r.stderr.contains(ADMIN_TOKEN), "{r}");
+    let r = oz(&["-v", "createGroup", "name==other"]);
+    assert!(r.stderr.contains(r#"> {"name":"other"}"#), "{r}");
+}
+
+/// A 204 leaves stdout empty; on a terminal, stderr says what was done.
+#[test]
+fn no_content_is_noted_on_a_terminal_only() {
+    let zone = FakeZone::start().unwrap();
+    let host = zone.url();
+    let oz = |args: &[&str]| run(&host, Some(ADMIN_TOKEN), args);
+    let new_group = || {
+        oz(&["createGroup", "name==team"]).json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let group = new_group();
+    let r = oz(&["removeGroup", &format!("id={group}")]);
+    assert_eq!((r.code, r.stdout.len()), (Some(0), 0), "{r}");
+    assert!(!r.stderr.contains("removed:"), "piped: {r}");
+    if !installed("script") {
+        skip("script (util-linux) is not installed; the terminal test did not run");
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_onezone-rest-cli");
+    let tty = |args: &str| {
+        let mut c = std::process::Command::new("script");
+        let line = format!("{} {args}", shlex::try_quote(bin).unwrap());
+        isolate(&mut c)
+            .args(["-qec", &line, "/dev/null"])
+            .env("ONEZONE_HOST", zone.url())
+            .env("ONEZONE_API_KEY", ADMIN_TOKEN)
+            .env("TERM", "dumb");
+        let r = run_bounded(&mut c, None, TIMEOUT);
+        (r.code, r.out().replace("\r\n", "\n"))
+    };
+    let group = new_group();
+    let (code, out) = tty(&format!("removeGroup id={group}"));
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(out, format!("removed: /api/v3/onezone/groups/{group}\n"));
+    let group = new_group();
+    let (code, out) = tty(&format!("-s removeGroup id={group}"));
+    assert_eq!((code, out.as_str()), (Some(0), ""));
+    // TERM=dumb: a table is drawn in ASCII.
+    let (code, out) = tty("-o table getCurrentUser");
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.is_ascii() && out.contains("userId"), "{out}");
+}

@@ -210,6 +210,24 @@ fn bash_completes_enum_values_after_the_separator() {
 }
 
 #[test]
+fn bash_completes_list_fields_item_by_item() {
+    if !have("bash") {
+        return;
+    }
+    let (reply, opts) = bash("onezone-rest-cli updateGroupAdminPrivileges id=g gr");
+    assert!(reply.contains(&"grant[]==".to_owned()), "{reply:?}");
+    assert!(reply.contains(&"grant:=".to_owned()), "{reply:?}");
+    assert_eq!(opts, ["-o nospace"]);
+    // The enum values of the list's items, after `[]==`.
+    let (reply, _) = bash("onezone-rest-cli updateGroupAdminPrivileges id=g grant[]==oz_groups_vi");
+    assert!(reply.contains(&"oz_groups_view".to_owned()), "{reply:?}");
+    assert!(
+        reply.iter().all(|r| r.starts_with("oz_groups_vi")),
+        "{reply:?}"
+    );
+}
+
+#[test]
 fn bash_completes_option_values() {
     if !have("bash") {
         return;

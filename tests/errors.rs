@@ -197,6 +197,69 @@ fn usage_errors() {
     failure("usage_no_operation", &r, exit::USAGE);
 }
 
+/// Errors that show the fix: the item line, then the item that works.
+#[test]
+fn usage_errors_show_the_fix() {
+    let host = "http://127.0.0.1:9";
+    let refused = |args: &[&str], hint: &str| {
+        let r = run(host, Some(ADMIN_TOKEN), args);
+        assert_eq!(r.code, Some(i32::from(exit::USAGE)), "{args:?}: {r}");
+        assert!(r.stdout.is_empty(), "{r}");
+        assert!(r.stderr.starts_with("error: "), "{r}");
+        assert!(r.stderr.contains(hint), "{args:?}: {hint:?} in {r}");
+        r
+    };
+    let r = refused(&["createGroup", "--name", "x"], "give it as name==x");
+    assert!(r.stderr.contains("--name"), "{r}");
+    refused(&["getSpace", "--id=s1"], "give it as id=s1");
+    refused(
+        &[
+            "updateGroupAdminPrivileges",
+            "id=g",
+            "grant==oz_groups_view",
+        ],
+        "give each value as 'grant[]==oz_groups_view'",
+    );
+    let r = refused(
+        &["createGroup", "name==x", "type==tem"],
+        "did you mean: type==team?",
+    );
+    assert!(
+        r.stderr.contains("organization, unit, team, role_holders"),
+        "{r}"
+    );
+    let r = refused(&["-o", "yaml", "getSpace", "id=x"], "not an output format");
+    for (format, what) in onezone_rest_cli::cli::OUTPUT_FORMATS {
+        assert!(r.stderr.contains(format) && r.stderr.contains(what), "{r}");
+    }
+    // An unknown option that is no item stays what it was.
+    let r = refused(
+        &["createGroup", "--colour", "red"],
+        "unknown option --colour",
+    );
+    assert!(!r.stderr.contains("give it as"), "{r}");
+}
+
+/// A credential variable set but empty is ignored, with one warning.
+#[test]
+fn an_empty_credential_variable_is_named() {
+    for var in ["ONEZONE_API_KEY", "ONEDATA_API_KEY"] {
+        let mut c = cli();
+        c.env("ONEZONE_HOST", "http://127.0.0.1:9")
+            .env(var, "")
+            .args(["--dry-run", "getSpace", "id=s1"]);
+        let r = run_cmd(c, None);
+        let warning = format!("warning: {var} is set but empty");
+        assert_eq!(r.stderr.matches(&warning).count(), 1, "{r}");
+        let mut c = cli();
+        c.env("ONEZONE_HOST", "http://127.0.0.1:9")
+            .env(var, "")
+            .args(["-s", "--dry-run", "getSpace", "id=s1"]);
+        let r = run_cmd(c, None);
+        assert!(!r.stderr.contains(&warning), "{r}");
+    }
+}
+
 #[test]
 fn configuration_errors() {
     // No host anywhere (no ONEZONE_HOST, no --host, no stored login).

@@ -188,6 +188,25 @@ impl Environment {
     }
 }
 
+/// The credential variables of the command (its token and basic-auth
+/// ones, then `ONEDATA_API_KEY`) that are set but empty: they are ignored,
+/// as if unset, and a call warns about each (unless `-s`), for an empty one
+/// is most often a script's `export ONEZONE_API_KEY=$(cat missing-file)`.
+pub fn empty_credential_vars(
+    var: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> Vec<&'static str> {
+    let p = personality::current();
+    [
+        Some(p.api_key_var),
+        p.basic_auth_var,
+        Some(GENERIC_API_KEY_VAR),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|name| var(name).is_some_and(|v| v.is_empty()))
+    .collect()
+}
+
 /// Picks the credential by the order above. `headers` are the request's
 /// header items; a credential among them is taken out of the list.
 /// `stored` is asked only when nothing else supplies a credential.

@@ -187,9 +187,10 @@ impl Candidate {
         }
     }
 
-    /// `name=`, `name==`, `name:=`: the user types the value right after.
+    /// `name=`, `name==`, `name:=`, `name[`: the user types the value (or
+    /// the nested key) right after.
     pub fn no_space(&self) -> bool {
-        self.word.ends_with('=')
+        self.word.ends_with('=') || self.word.ends_with('[')
     }
 }
 
@@ -800,11 +801,35 @@ fn items(cat: Catalogue, op: &'static Operation, given: &[&str], current: &str) 
                 continue;
             }
             let values = string_values(cat, &f.schema, Some(obj), f.name);
+            let key = items::escape_key(f.name);
             out.push(Candidate::new(
                 Kind::Field,
-                format!("{}{}", items::escape_key(f.name), cat.separator(&f.schema)),
+                format!("{key}{}", cat.separator(&f.schema)),
                 field_help(cat, f, &values),
             ));
+            // The item by item forms: `list[]==` appends one value,
+            // `object[` goes on to the object's own fields.
+            match cat.resolve(&f.schema) {
+                Schema::Array { items, .. } => {
+                    let values = string_values(cat, items, None, "");
+                    let mut help = format!("append an item ({})", help::type_label(cat, items));
+                    if !values.is_empty() {
+                        help.push_str("; one of: ");
+                        help.push_str(&values.join(", "));
+                    }
+                    out.push(Candidate::new(
+                        Kind::Field,
+                        format!("{key}[]{}", cat.separator(items)),
+                        help,
+                    ));
+                }
+                Schema::Object(o) if !o.fields.is_empty() => out.push(Candidate::new(
+                    Kind::Field,
+                    format!("{key}["),
+                    format!("a field of {}", f.name),
+                )),
+                _ => {}
+            }
         }
     } else if op.body.is_some() && !given.contains(&"-") {
         out.push(stdin_item());

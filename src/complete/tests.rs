@@ -263,3 +263,24 @@ fn api_version_offers_the_releases_and_their_lines() {
     }
     assert_eq!(ask(&["--api-version"], "20"), ["20.02.20", "20.02"]);
 }
+
+#[test]
+fn lists_and_objects_are_offered_item_by_item() {
+    let op = "updateGroupAdminPrivileges";
+    let top = ask(&[op, "id=g"], "");
+    assert!(top.contains(&"grant[]==".to_owned()), "{top:?}");
+    assert!(top.contains(&"grant:=".to_owned()), "{top:?}");
+    let values = ask(&[op, "id=g"], "grant[]==oz_groups_v");
+    assert!(
+        values.contains(&"grant[]==oz_groups_view".to_owned()),
+        "{values:?}"
+    );
+    let objects: Vec<String> = zone()
+        .operations()
+        .flat_map(|o| ask(&[o.name], ""))
+        .filter(|w| w.ends_with('['))
+        .collect();
+    assert!(!objects.is_empty());
+    let c = Candidate::new(Kind::Field, "a[", "");
+    assert!(c.no_space());
+}

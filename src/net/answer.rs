@@ -138,6 +138,7 @@ fn render_success(
         } else {
             None
         },
+        unicode: output::unicode_locale(|k| std::env::var(k).ok()),
     };
     let format = Format::choose(settings.output.as_deref(), term.is_terminal);
     let progress = Transfer::new("download", answer.content_length, settings.progress);
@@ -149,6 +150,9 @@ fn render_success(
     match output::success(&answer, &mut body, format, term, &mut out) {
         Ok(()) => {
             progress.finish();
+            if answer.status == 204 && settings.progress && !settings.method.is_empty() {
+                note_no_content(&settings.method, url);
+            }
             Ok(exit::OK)
         }
         Err(output::RenderError::Write(e))
@@ -168,6 +172,19 @@ fn render_success(
             Err(e.into_failure(|e| body_failure(&body.body, &e, url, settings)))
         }
     }
+}
+
+/// A 204 prints nothing on stdout; on a terminal (stderr, without `-s`)
+/// a line says what was done: `removed: PATH` for a DELETE, else
+/// `done: METHOD PATH`.
+fn note_no_content(method: &str, url: &Url) {
+    let path = output::escape_controls(url.path());
+    let line = if method.eq_ignore_ascii_case("DELETE") {
+        format!("removed: {path}")
+    } else {
+        format!("done: {method} {path}")
+    };
+    let _ = writeln!(io::stderr(), "{line}");
 }
 
 /// `--output-file FILE`: the body as received, streamed into a new file

@@ -44,6 +44,10 @@ pub(super) struct Settings {
     insecure: bool,
     pub(super) warnings: bool,
     pub(super) verbose: bool,
+    /// `--show-secrets`: `-v` shows body fields that carry secrets.
+    pub(super) show_secrets: bool,
+    /// The request's method, for the note a 204 leaves on a terminal.
+    pub(super) method: String,
     pub(super) include: bool,
     pub(super) output: Option<String>,
     /// `--retry N`; 0 for none.
@@ -82,6 +86,8 @@ impl Settings {
             insecure: g.insecure,
             warnings: g.warnings(),
             verbose: g.verbose,
+            show_secrets: g.show_secrets,
+            method: String::new(),
             include: g.include,
             output: g.output.clone(),
             retry: g.retry,

@@ -47,6 +47,7 @@ pub enum Sent {
 pub fn send(req: &Request, g: &Globals) -> Result<Sent, Failure> {
     let mut settings = Settings::from_globals(g, req.is_transfer())?;
     settings.upload = req.upload.is_some();
+    req.method.clone_into(&mut settings.method);
     let Some(format) = g
         .write_out
         .as_deref()
@@ -245,6 +246,8 @@ fn exchange(
                 &headers,
                 credential.as_ref(),
                 body.as_deref(),
+                upload.as_ref(),
+                settings.show_secrets,
             );
         }
         let sent = match &clock {

@@ -4,6 +4,7 @@
 use super::send::WireCredential;
 use crate::exit::{self, Failure};
 use crate::output;
+use crate::request::Upload;
 use reqwest::header::HeaderMap;
 use reqwest::Method;
 use std::io::{self, Write};
@@ -19,6 +20,8 @@ pub(super) fn verbose_request(
     headers: &HeaderMap,
     credential: Option<&WireCredential>,
     body: Option<&[u8]>,
+    upload: Option<&Upload>,
+    show_secrets: bool,
 ) {
     let mut target = url.path().to_owned();
     if let Some(q) = url.query() {
@@ -48,6 +51,17 @@ pub(super) fn verbose_request(
         lines.push(format!("> content-length: {}", b.len()));
     }
     lines.push(">".into());
+    if let Some(b) = body {
+        lines.push(format!("> {}", shown_body(b, show_secrets)));
+    } else if let Some(u) = upload {
+        lines.push(match u {
+            Upload::Stdin => "> <streamed from standard input>".to_owned(),
+            Upload::File { path, .. } => format!(
+                "> <streamed from {}>",
+                output::escape_controls(&path.display().to_string())
+            ),
+        });
+    }
     note(&lines.join("\n"));
 }
 
@@ -76,4 +90,60 @@ pub(super) fn print_head(resp: &reqwest::Response) -> Result<(), Failure> {
             .map(|(n, v)| (n.as_str(), v.as_bytes())),
     );
     exit::print(head.as_bytes())
+}
+
+/// A request body as `-v` shows it: JSON as sent, with the values of
+/// fields that carry secrets (`token`, `password`, `secret`, in any key,
+/// any case) redacted unless `show_secrets`; other bytes as `<N bytes>`.
+pub(crate) fn shown_body(body: &[u8], show_secrets: bool) -> String {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(_) if show_secrets => output::escape_controls(&String::from_utf8_lossy(body)),
+        Ok(mut v) => {
+            redact_secrets(&mut v);
+            output::escape_controls(&v.to_string())
+        }
+        Err(_) => format!("<{} bytes>", body.len()),
+    }
+}
+
+/// Whether a body field's name says it carries a secret.
+fn is_secret_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    ["token", "password", "secret"]
+        .iter()
+        .any(|w| k.contains(w))
+}
+
+fn redact_secrets(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, x) in map.iter_mut() {
+                if is_secret_key(k) {
+                    *x = serde_json::Value::String(crate::curl::REDACTED.to_owned());
+                } else {
+                    redact_secrets(x);
+                }
+            }
+        }
+        serde_json::Value::Array(xs) => xs.iter_mut().for_each(redact_secrets),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_fields_are_redacted() {
+        let body = br#"{"token":"abc","name":"n","inner":{"accessToken":"x","Password":"y"}}"#;
+        let s = shown_body(body, false);
+        assert!(
+            !s.contains("abc") && !s.contains("\"x\"") && !s.contains("\"y\""),
+            "{s}"
+        );
+        assert!(s.contains("\"name\":\"n\""), "{s}");
+        assert!(shown_body(body, true).contains("abc"));
+        assert_eq!(shown_body(&[0xff, 0, 1], false), "<3 bytes>");
+    }
 }
