@@ -3,7 +3,7 @@
 
 use crate::auth::{self, Environment};
 use crate::builtins;
-use crate::catalogue::Operation;
+use crate::catalogue::{Catalogue, Operation};
 use crate::cli::{self, Globals};
 use crate::exit::{self, Failure};
 use crate::fix;
@@ -65,6 +65,11 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
     let name = inv.words.first().map(|w| alias(&offline, w, g));
     if let Some(name) = name {
         if offline.catalogue.find(name).is_none() && release::absent(&offline, name).is_none() {
+            // `--help WORD`: the operations about WORD.
+            if g.help {
+                let text = crate::commands::help::about_word(offline.catalogue, name)?;
+                return crate::pager::print(&text, g.no_pager);
+            }
             return Err(unknown_operation(name, &offline));
         }
     }
@@ -77,11 +82,12 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
             Some(name) => Some(find(&offline, name)?),
             None => None,
         };
-        return print(&match (g.help, op) {
-            (true, Some(op)) => help::operation(cat, op),
-            (true, None) => help::global(&offline),
-            (false, _) => help::about(&offline),
-        });
+        return match (g.help, op) {
+            (true, Some(op)) => crate::pager::print(&help::operation(cat, op), g.no_pager),
+            (true, None) if g.long_help => crate::pager::print(&help::global(&offline), g.no_pager),
+            (true, None) => print(&help::short(&offline)),
+            (false, _) => print(&help::about(&offline)),
+        };
     }
     let (Some(name), Some(base_url), [_, items @ ..]) = (name, base_url, inv.words.as_slice())
     else {
@@ -164,7 +170,7 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
         crate::auth::host::stored_credential(&base_url, g)
     })
     .map_err(|e| Failure::new(exit::CONFIG, e))?;
-    warn_deprecated(&req, g);
+    warn_deprecated(&req, sel.catalogue, items, g);
     if g.dry_run {
         release::note(g, &format!("built for {}", sel.describe()));
         return print(&(crate::curl::render(&req, g) + "\n"));
@@ -333,7 +339,9 @@ fn unknown_operation(name: &str, sel: &Selection) -> Failure {
     ))
 }
 
-fn warn_deprecated(req: &Request, g: &Globals) {
+/// The warning for a deprecated operation, with the replacement built from
+/// the same items (see [`crate::deprecation`]).
+fn warn_deprecated(req: &Request, cat: Catalogue, items: &[String], g: &Globals) {
     let Some(d) = &req.operation.deprecated else {
         return;
     };
@@ -345,9 +353,17 @@ fn warn_deprecated(req: &Request, g: &Globals) {
     } else {
         format!("; use {} instead", d.replacements.join(" or "))
     };
+    let example = crate::deprecation::suggest(cat, req.operation, items)
+        .map(|s| {
+            format!(
+                ", for example:\n  {}",
+                s.render(crate::personality::current().command)
+            )
+        })
+        .unwrap_or_default();
     let _ = writeln!(
         std::io::stderr(),
-        "warning: {} is deprecated{instead}",
+        "warning: {} is deprecated{instead}{example}",
         req.operation.name
     );
 }

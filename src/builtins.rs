@@ -40,6 +40,9 @@ const LOGIN_GLOBALS: &[&str] = &[
 /// `logout` only touches the keyring and the config file.
 const LOGOUT_GLOBALS: &[&str] = &["help", "host", "silent"];
 
+/// `help` reads only the catalogue.
+const HELP_GLOBALS: &[&str] = &["help", "api-version", "api-spec", "no-pager"];
+
 pub static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "completions",
@@ -68,6 +71,13 @@ pub static BUILTINS: &[Builtin] = &[
         args: crate::commands::logout::logout_command,
         run: crate::commands::logout::logout,
         globals: Some(LOGOUT_GLOBALS),
+    },
+    Builtin {
+        name: "help",
+        about: "Show the help of an operation, or find the operations about a word (space, file, token)",
+        args: crate::commands::help::command,
+        run: crate::commands::help::run,
+        globals: Some(HELP_GLOBALS),
     },
 ];
 

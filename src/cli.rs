@@ -118,6 +118,7 @@ pub fn options() -> Vec<Arg> {
         flag("help", Ours).short('h').help("Show help; after an operation, the operation's help"),
         flag("version", Ours).short('V').help("Show the version"),
         flag("about", Ours).help("Describe the service and the API version"),
+        flag("no-pager", Ours).help("Print help directly, not through $PAGER (or less) on a terminal"),
         opt("host", Ours)
             .value_name("URL")
             .help(format!("{} URL (default: {host_vars}, then the host of the last login); https:// is assumed{port}", p.title())),
@@ -260,6 +261,10 @@ pub struct Globals {
     pub help: bool,
     pub version: bool,
     pub about: bool,
+    /// `--no-pager`: help is printed directly, even on a terminal.
+    pub no_pager: bool,
+    /// `--help` spelled long (complete help), not `-h` (the short one).
+    pub long_help: bool,
     pub host: Option<String>,
     pub api_version: Option<String>,
     pub api_spec: Option<PathBuf>,
@@ -309,6 +314,9 @@ impl Globals {
             help: b("help"),
             version: b("version"),
             about: b("about"),
+            no_pager: b("no-pager"),
+            // Set by `parse`, which sees how the flag was spelled.
+            long_help: false,
             host: s("host"),
             api_version: s("api-version"),
             api_spec: m.get_one::<PathBuf>("api-spec").cloned(),
@@ -465,6 +473,10 @@ pub fn normalise(args: impl IntoIterator<Item = String>) -> Vec<String> {
 
 /// Parses the arguments after the program name.
 pub fn parse(args: Vec<String>) -> Result<Invocation, String> {
+    let long_help = args
+        .iter()
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--help");
     let argv =
         std::iter::once(crate::personality::current().command.to_owned()).chain(normalise(args));
     let matches = command()
@@ -478,10 +490,9 @@ pub fn parse(args: Vec<String>) -> Result<Invocation, String> {
             .cloned()
             .collect(),
     );
-    Ok(Invocation {
-        globals: Globals::from_matches(&matches),
-        words,
-    })
+    let mut globals = Globals::from_matches(&matches);
+    globals.long_help = long_help;
+    Ok(Invocation { globals, words })
 }
 
 /// The words with the operation first. The old client took items before

@@ -282,6 +282,209 @@ pub fn global(sel: &Selection) -> String {
     out
 }
 
+/// The options `-h` shows: the ones most calls use.
+const COMMON_OPTIONS: &[&str] = &[
+    "help",
+    "host",
+    "output",
+    "dry-run",
+    "verbose",
+    "api-version",
+];
+
+/// `-h`: the usage, the item grammar, the common options and the groups
+/// of operations with their counts; `--help` says everything.
+pub fn short(sel: &Selection) -> String {
+    let cat = sel.catalogue;
+    let cmd = crate::personality::current().command;
+    let mut out = release_line(sel);
+    let _ = write!(
+        out,
+        "\n\nUsage: {cmd} [OPTIONS] <OPERATION> [ITEM]...\n       \
+         {cmd} <OPERATION> --help\n       \
+         {cmd} help <WORD>\n\nRequest items:\n"
+    );
+    rows(
+        &mut out,
+        &ITEMS_HELP
+            .iter()
+            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+            .collect::<Vec<_>>(),
+    );
+    out.push_str("\nCommon options:\n");
+    let options = cli::options();
+    let list: Vec<(String, String)> = COMMON_OPTIONS
+        .iter()
+        .filter_map(|id| options.iter().find(|a| a.get_id() == *id))
+        .map(|a| {
+            let mut left = cli::spelling(a).replace('/', ", ");
+            if let Some(v) = a.get_value_names().and_then(|v| v.first()) {
+                let _ = write!(left, " {v}");
+            }
+            (
+                left,
+                a.get_help().map(ToString::to_string).unwrap_or_default(),
+            )
+        })
+        .collect();
+    rows(&mut out, &list);
+    let _ = writeln!(
+        out,
+        "\nOperations of {} {}, by group ({} in all):",
+        cat.service.title,
+        cat.release(),
+        cat.operations().count()
+    );
+    let list: Vec<(String, String)> = cat
+        .tags()
+        .map(|tag| {
+            let n = cat.operations().filter(|op| op.tag == tag).count();
+            (tag.to_owned(), n.to_string())
+        })
+        .collect();
+    rows(&mut out, &list);
+    let _ = writeln!(
+        out,
+        "\n`{cmd} --help` lists every option and operation; \
+         `{cmd} help WORD` finds the operations about WORD."
+    );
+    out
+}
+
+/// Where a word matched an operation, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Match {
+    Name,
+    Tag,
+    Path,
+    Field,
+}
+
+impl Match {
+    const ALL: [Match; 4] = [Match::Name, Match::Tag, Match::Path, Match::Field];
+
+    fn heading(self) -> &'static str {
+        match self {
+            Match::Name => "by name",
+            Match::Tag => "by group",
+            Match::Path => "by path",
+            Match::Field => "by parameter or body field",
+        }
+    }
+}
+
+/// The names of an operation's parameters and top-level body fields.
+fn field_names(cat: Catalogue, op: &'static Operation) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = op.all_params().iter().map(|p| p.name).collect();
+    if let Some(obj) = cat.body_object(op) {
+        names.extend(obj.fields.iter().map(|f| f.name));
+    }
+    names
+}
+
+/// Where `word` (lower case) matches `op`, at its best.
+fn match_of(cat: Catalogue, op: &'static Operation, word: &str) -> Option<Match> {
+    let has = |text: &str| text.to_lowercase().contains(word);
+    if has(op.name) || cat.aliases_of(op.name).any(has) {
+        Some(Match::Name)
+    } else if has(op.tag) {
+        Some(Match::Tag)
+    } else if op.path.split('/').filter(|s| !s.starts_with('{')).any(has) {
+        Some(Match::Path)
+    } else if field_names(cat, op).into_iter().any(has) {
+        Some(Match::Field)
+    } else {
+        None
+    }
+}
+
+/// `help WORD`: the operations whose name, group, path, parameters or
+/// body fields hold WORD, ranked in that order, with their summaries;
+/// `None` when nothing matches.
+pub fn search(cat: Catalogue, word: &str) -> Option<String> {
+    let needle = word.to_lowercase();
+    let found: Vec<(Match, &'static Operation)> = cat
+        .operations()
+        .filter_map(|op| match_of(cat, op, &needle).map(|m| (m, op)))
+        .collect();
+    if found.is_empty() || needle.is_empty() {
+        return None;
+    }
+    let mut out = format!(
+        "{} operations of {} {} about {word:?}:\n",
+        found.len(),
+        cat.service.title,
+        cat.release()
+    );
+    for m in Match::ALL {
+        let list: Vec<(String, String)> = found
+            .iter()
+            .filter(|(n, _)| *n == m)
+            .map(|(_, op)| {
+                let mark = if op.deprecated.is_some() {
+                    " (deprecated)"
+                } else {
+                    ""
+                };
+                (op.name.to_owned(), format!("{}{mark}", op.summary))
+            })
+            .collect();
+        if !list.is_empty() {
+            let _ = writeln!(out, "\n {}:", m.heading());
+            rows(&mut out, &list);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n`{} <OPERATION> --help` for one of them.",
+        crate::personality::current().command
+    );
+    Some(out)
+}
+
+/// Words of the catalogue close to `word` in spelling, for a search that
+/// found nothing: those of the operations' names, groups, paths and fields.
+pub fn close_words(cat: Catalogue, word: &str) -> Vec<String> {
+    let needle = word.to_lowercase();
+    let mut vocabulary = std::collections::BTreeSet::new();
+    for op in cat.operations() {
+        vocabulary.extend(camel_words(op.name));
+        vocabulary.insert(op.tag.to_lowercase());
+        for seg in op.path.split('/').filter(|s| !s.starts_with('{')) {
+            vocabulary.extend(seg.split(['_', '-']).map(str::to_lowercase));
+        }
+        for f in field_names(cat, op) {
+            vocabulary.extend(camel_words(f));
+        }
+    }
+    let mut scored: Vec<(f64, String)> = vocabulary
+        .into_iter()
+        .filter(|w| w.len() > 2)
+        .map(|w| (strsim::jaro_winkler(&needle, &w), w))
+        .filter(|(s, _)| *s >= 0.8)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    scored.into_iter().take(5).map(|(_, w)| w).collect()
+}
+
+/// `createSpaceToken` → create, space, token (and snake_case words).
+fn camel_words(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for c in name.chars() {
+        if (c == '_' || c == '-' || c.is_uppercase()) && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        if c != '_' && c != '-' {
+            cur.extend(c.to_lowercase());
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
 /// ` (since 21.02.4)` for an operation that the oldest release lacks.
 pub fn since_mark(op: &Operation) -> String {
     op.introduced
@@ -590,6 +793,13 @@ pub fn operation(cat: Catalogue, op: &'static Operation) -> String {
             format!("use {} instead", d.replacements.join(" or "))
         };
         let _ = writeln!(out, "\nDeprecated: {instead}.");
+        if let Some(s) = crate::deprecation::suggest(cat, op, &[]) {
+            let _ = writeln!(
+                out,
+                "  For example:\n    {}",
+                s.render(crate::personality::current().command)
+            );
+        }
     }
     let mut params: Vec<(String, String)> = Vec::new();
     for p in op.all_params() {

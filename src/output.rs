@@ -617,6 +617,9 @@ pub struct ErrorContext {
     pub credential_dropped_for: Option<String>,
     /// Privileges the operation requires (for a 403).
     pub privileges: &'static [&'static str],
+    /// The per-user operation that does the same for the current user,
+    /// where this one needs admin privileges (for a 403).
+    pub per_user: Option<&'static str>,
 }
 
 /// The exit code of an HTTP status that is not a success: 4 for 4xx, 5 for
@@ -691,6 +694,11 @@ pub fn http_error(
                 "the user of the credential{src} may lack a privilege this operation needs: {}",
                 ctx.privileges.join(", ")
             ));
+            if let Some(name) = ctx.per_user {
+                f = f.hint(format!(
+                    "those are admin privileges; `{name}` does the same for the current user"
+                ));
+            }
         }
         _ => {}
     }

@@ -69,9 +69,14 @@ pub static ONEZONE: Personality = Personality {
             &["SPACE_ID=$(onezone-rest-cli createSpace name==demo | jq -r .id)"],
         ),
         (
-            "Create a token with which a provider can support that space (deprecated; \
-             a warning on stderr names the replacement):",
-            &["onezone-rest-cli createSpaceSupportToken id=\"$SPACE_ID\""],
+            "Create a named token with which a provider can support that space \
+             (what the deprecated createSpaceSupportToken now does):",
+            &[
+                "onezone-rest-cli createNamedTokenForCurrentUser \\",
+                "    name==\"support-$SPACE_ID\" \\",
+                "    'type[inviteToken][inviteType]==supportSpace' \\",
+                "    \"type[inviteToken][spaceId]==$SPACE_ID\"",
+            ],
         ),
         (
             "Join a group with an invite token:",
@@ -176,8 +181,10 @@ pub static ONEPANEL: Personality = Personality {
             &[
                 "export ONEPANEL_HOST=provider.example.com",
                 "export ONEPANEL_BASIC_AUTH=\"onepanel:$PASSPHRASE\"",
-                "T=$(onezone-rest-cli createSpaceSupportToken id=\"$SPACE_ID\" |",
-                "    jq -r .token)",
+                "T=$(onezone-rest-cli -o token createNamedTokenForCurrentUser \\",
+                "    name==\"support-$SPACE_ID\" \\",
+                "    'type[inviteToken][inviteType]==supportSpace' \\",
+                "    \"type[inviteToken][spaceId]==$SPACE_ID\")",
                 "STORAGE=$(onepanel-rest-cli getStorages | jq -r '.ids[0]')",
                 "onepanel-rest-cli supportSpace token==\"$T\" size:=1000000000 \\",
                 "    storageId==\"$STORAGE\"",

@@ -41,6 +41,9 @@ pub struct Request {
     /// parameter `id=x`), one line each, without the `note: ` that the
     /// caller prints before it (unless `-s`).
     pub notes: Vec<String>,
+    /// The per-user operation that does what this admin-only one does,
+    /// for the current user (see [`per_user_equivalent`]), for a 403.
+    pub per_user: Option<&'static str>,
 }
 
 /// Where a streamed body comes from.
@@ -413,7 +416,24 @@ pub fn build_with(
         body,
         upload,
         notes,
+        per_user: per_user_equivalent(opts.catalogue, op),
     })
+}
+
+/// For an operation that only admin privileges (`oz_*`) allow, the
+/// operation of the release with the same method and the same path under
+/// `/user` (createSpace, POST /spaces: createUserSpace, POST /user/spaces).
+pub fn per_user_equivalent(cat: Catalogue, op: &'static Operation) -> Option<&'static str> {
+    if op.privileges.is_empty()
+        || !op.privileges.iter().all(|p| p.starts_with("oz_"))
+        || op.path.starts_with("/user/")
+    {
+        return None;
+    }
+    let path = format!("/user{}", op.path);
+    cat.operations()
+        .find(|o| o.method == op.method && o.path == path)
+        .map(|o| o.name)
 }
 
 /// `id==x` or `id:=x` for a path parameter of an operation that takes no
@@ -1017,6 +1037,17 @@ mod tests {
 
     fn find(name: &str) -> Option<&'static Operation> {
         Catalogue::newest(crate::release::service()).find(name)
+    }
+
+    #[test]
+    fn an_admin_operation_names_its_per_user_equivalent() {
+        let zone = Catalogue::newest(crate::release::service());
+        let of = |name: &str| per_user_equivalent(zone, find(name).unwrap());
+        assert_eq!(of("createSpace"), Some("createUserSpace"));
+        assert_eq!(of("listSpaces"), Some("listUserSpaces"));
+        // Not admin-only, or already the user's own.
+        assert_eq!(of("createUserSpace"), None);
+        assert_eq!(of("listSpaceUsers"), None);
     }
 
     fn opts() -> Options {

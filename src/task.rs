@@ -202,6 +202,7 @@ fn ask(task: &Task, g: &Globals) -> Result<Value, Failure> {
         body: None,
         upload: None,
         notes: Vec::new(),
+        per_user: None,
     };
     let answer = crate::net::fetch(&req, g)?;
     if !(200..300).contains(&answer.status) {
@@ -209,6 +210,7 @@ fn ask(task: &Task, g: &Globals) -> Result<Value, Failure> {
             credential: req.credential.as_ref().map(|c| c.source),
             credential_dropped_for: answer.credential_dropped_for.clone(),
             privileges: operation.privileges,
+            per_user: None,
         };
         return Err(output::http_error(
             answer.status,
@@ -366,6 +368,7 @@ mod tests {
             body: None,
             upload: None,
             notes: Vec::new(),
+            per_user: None,
         };
         let task = Task {
             url: Url::parse("https://p/api/v3/onepanel/tasks/t").unwrap(),

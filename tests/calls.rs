@@ -458,7 +458,10 @@ fn output_formats() {
     let r = oz(&["createSpaceSupportToken", &format!("id={space}")]);
     assert!(
         r.stderr.trim_end()
-            == "warning: createSpaceSupportToken is deprecated; use createNamedTokenForCurrentUser or createTemporaryTokenForCurrentUser instead",
+            == format!("warning: createSpaceSupportToken is deprecated; use createNamedTokenForCurrentUser or createTemporaryTokenForCurrentUser instead, for example:\n  \
+                onezone-rest-cli createNamedTokenForCurrentUser 'name==supportSpace-{}' \
+                'type[inviteToken][inviteType]==supportSpace' 'type[inviteToken][spaceId]=={space}'",
+                space.chars().take(8).collect::<String>()),
         "{r}"
     );
     assert!(r.json()["token"].is_string());

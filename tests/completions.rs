@@ -535,7 +535,7 @@ fn fish_completes_operations_with_descriptions() {
     assert!(w.contains(&"createSpaceSupportToken"), "{w:?}");
     assert!(
         got.iter()
-            .any(|(w, d)| w == "createSpace" && d == "Create space"),
+            .any(|(w, d)| w == "createSpace" && d == "Create a space (admin)"),
         "{got:?}"
     );
     assert_eq!(

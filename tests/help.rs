@@ -127,3 +127,45 @@ fn the_readme_documents_every_exit_code() {
         .collect();
     assert_eq!(rows, codes, "README's exit code table vs exit::EXIT_CODES");
 }
+
+/// `-h` is short: the usage, the items, the common options and the
+/// groups with their counts; `--help` says everything.
+#[test]
+fn short_help() {
+    let short = help(&["-h"]);
+    insta::assert_snapshot!("short_help", short);
+    let long = help(&["--help"]);
+    assert!(long.len() > 4 * short.len(), "{short}");
+    assert!(!short.contains("joinGroup"), "{short}");
+}
+
+/// `help WORD` lists the operations about WORD, those named after it first.
+#[test]
+fn help_finds_operations() {
+    insta::assert_snapshot!("help_space", help(&["help", "space"]));
+    insta::assert_snapshot!(
+        "oneprovider-rest-cli_help_file",
+        help_of("oneprovider-rest-cli", &["help", "file"])
+    );
+    assert_eq!(help(&["--help", "space"]), help(&["help", "space"]));
+    assert_eq!(help(&["help", "joinGroup"]), help(&["joinGroup", "--help"]));
+}
+
+#[test]
+fn help_for_a_word_that_nothing_matches() {
+    let out = Command::cargo_bin("onezone-rest-cli")
+        .unwrap()
+        .args(["help", "spacez"])
+        .env(
+            "XDG_CACHE_HOME",
+            std::env::temp_dir().join("no-such-cache-dir"),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("\"spacez\"") && err.contains("close words: space"),
+        "{err}"
+    );
+}

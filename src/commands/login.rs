@@ -557,6 +557,7 @@ pub(super) fn call(
             credential: credential.map(|c| c.source),
             credential_dropped_for: None,
             privileges: op.privileges,
+            per_user: None,
         };
         return Ok(Err(output::http_error(
             answer.status,

@@ -13,6 +13,7 @@
 //! Here: what the three share (the config file, the keyrings, the notes on
 //! stderr); each command is in its own module.
 
+pub mod help;
 pub mod login;
 pub mod logout;
 pub mod status;

@@ -345,6 +345,7 @@ fn exchange(
         credential: credential.as_ref().map(|c| c.source),
         credential_dropped_for: dropped_for,
         privileges: req.operation.privileges,
+        per_user: req.per_user,
     };
     Ok(Exchanged {
         resp,

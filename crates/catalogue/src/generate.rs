@@ -256,6 +256,181 @@ fn summary_of(snake: &str) -> String {
     }
 }
 
+/// The one-line summary of an operation, from facts only: the action and
+/// the resource that its method and path say (`List the spaces of a group
+/// (effective)`), or else the words of its id; then whose it is (`for the
+/// current user` under `/user`) and `(admin)` when only `oz_*` admin
+/// privileges allow it.
+fn operation_summary(id: &str, method: &str, path: &str, privileges: &[String]) -> String {
+    let mut effective = false;
+    let mut out = structural_summary(method, path, &mut effective)
+        .filter(|s| says_as_much(id, s))
+        .unwrap_or_else(|| {
+            effective = false;
+            summary_of(id)
+        });
+    let own = path == "/user" || path.starts_with("/user/");
+    if own && !out.to_lowercase().split(' ').any(|w| w == "user") && !out.contains("current user") {
+        out.push_str(" for the current user");
+    }
+    let mut marks = Vec::new();
+    if effective || (path.contains("effective") && !out.to_lowercase().contains("effective")) {
+        marks.push("effective");
+    }
+    if !privileges.is_empty() && privileges.iter().all(|p| p.starts_with("oz_")) {
+        marks.push("admin");
+    }
+    if !marks.is_empty() {
+        out.push_str(&format!(" ({})", marks.join(", ")));
+    }
+    out
+}
+
+/// Whether the summary from the path says what the id says: the id's
+/// verb is one the path's action stands for, and every other word of the
+/// id (a plural as its singular) is in it. `cancel_transfer` is not
+/// `Remove a transfer`, nor is `list_space_top_datasets` `List the
+/// datasets of a space`.
+fn says_as_much(id: &str, structural: &str) -> bool {
+    const VERBS: &[(&str, &[&str])] = &[
+        ("List", &["get", "list"]),
+        ("Get", &["get"]),
+        ("Create", &["create", "add"]),
+        ("Add", &["add", "create"]),
+        ("Modify", &["update", "modify"]),
+        ("Replace", &["update", "set", "replace"]),
+        ("Remove", &["remove", "delete"]),
+    ];
+    let stem = |w: &str| plural(w).map_or_else(|| w.to_owned(), |(_, sg)| sg);
+    let said: Vec<String> = structural.split(' ').map(stem).collect();
+    let action = structural.split(' ').next().unwrap_or_default();
+    let Some((_, verbs)) = VERBS.iter().find(|(a, _)| *a == action) else {
+        return false;
+    };
+    let words: Vec<&str> = id.split('_').filter(|w| *w != "oz").collect();
+    let Some(verb) = words.iter().position(|w| verbs.contains(w)) else {
+        return false;
+    };
+    words
+        .iter()
+        .enumerate()
+        .filter(|(i, w)| *i != verb && !["all", "current", "effective"].contains(*w))
+        .all(|(_, w)| {
+            said.contains(&stem(w)) || (*w == "user" && said.contains(&"current".to_owned()))
+        })
+}
+
+/// A plural path segment as words, and its singular (`handle_services`:
+/// handle services, handle service); `None` for a segment that is no
+/// plural noun.
+fn plural(seg: &str) -> Option<(String, String)> {
+    let words = seg.replace('_', " ");
+    let singular = if let Some(stem) = words.strip_suffix("indices") {
+        format!("{stem}index")
+    } else if let Some(stem) = words.strip_suffix("children") {
+        format!("{stem}child")
+    } else if let Some(stem) = words.strip_suffix("ies") {
+        format!("{stem}y")
+    } else if words.ends_with("ss") || words.ends_with("us") {
+        return None;
+    } else {
+        words.strip_suffix('s')?.to_owned()
+    };
+    if words.is_empty() || !words.chars().all(|c| c.is_ascii_lowercase() || c == ' ') {
+        return None;
+    }
+    Some((words, singular))
+}
+
+/// `a space`, `an index`.
+fn a(noun: &str) -> String {
+    let article = if noun.starts_with(['a', 'e', 'i', 'o']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {noun}")
+}
+
+/// The action and resource of the regular paths: `/spaces`,
+/// `/spaces/{id}`, `/spaces/{id}/users`, `/spaces/{id}/users/{uid}`,
+/// and the same under `/user` (the current user's).
+fn structural_summary(method: &str, path: &str, effective: &mut bool) -> Option<String> {
+    let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let param = |s: &str| s.starts_with('{');
+    let sub = |s: &str, effective: &mut bool| {
+        let s = match s.strip_prefix("effective_") {
+            Some(rest) => {
+                *effective = true;
+                rest
+            }
+            None => s,
+        };
+        plural(s)
+    };
+    let m = method.to_ascii_uppercase();
+    let text = match segs.as_slice() {
+        ["user", coll] if !param(coll) => {
+            let (pl, sg) = sub(coll, effective)?;
+            match m.as_str() {
+                "GET" => format!("List the {pl} of the current user"),
+                "POST" => format!("Create {} for the current user", a(&sg)),
+                _ => return None,
+            }
+        }
+        ["user", coll, id] if !param(coll) && param(id) => {
+            let (_, sg) = sub(coll, effective)?;
+            match m.as_str() {
+                "GET" => format!("Get {} of the current user", a(&sg)),
+                "PUT" => format!("Add {} to the current user", a(&sg)),
+                "PATCH" => format!("Modify {} of the current user", a(&sg)),
+                "DELETE" => format!("Remove {} from the current user", a(&sg)),
+                _ => return None,
+            }
+        }
+        [coll] if !param(coll) && *coll != "user" => {
+            let (pl, sg) = plural(coll)?;
+            match m.as_str() {
+                "GET" => format!("List the {pl}"),
+                "POST" => format!("Create {}", a(&sg)),
+                _ => return None,
+            }
+        }
+        [coll, id] if !param(coll) && param(id) => {
+            let (_, sg) = plural(coll)?;
+            match m.as_str() {
+                "GET" => format!("Get {}", a(&sg)),
+                "PATCH" => format!("Modify {}", a(&sg)),
+                "PUT" => format!("Replace {}", a(&sg)),
+                "DELETE" => format!("Remove {}", a(&sg)),
+                _ => return None,
+            }
+        }
+        [coll, id, child] if !param(coll) && param(id) && !param(child) => {
+            let (_, owner) = plural(coll)?;
+            let (pl, sg) = sub(child, effective)?;
+            match m.as_str() {
+                "GET" => format!("List the {pl} of {}", a(&owner)),
+                "POST" => format!("Create {} for {}", a(&sg), a(&owner)),
+                _ => return None,
+            }
+        }
+        [coll, id, child, cid] if !param(coll) && param(id) && !param(child) && param(cid) => {
+            let (_, owner) = plural(coll)?;
+            let (_, sg) = sub(child, effective)?;
+            match m.as_str() {
+                "GET" => format!("Get {} of {}", a(&sg), a(&owner)),
+                "PUT" => format!("Add {} to {}", a(&sg), a(&owner)),
+                "PATCH" => format!("Modify {} of {}", a(&sg), a(&owner)),
+                "DELETE" => format!("Remove {} from {}", a(&sg), a(&owner)),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    };
+    Some(text)
+}
+
 fn security_schemes(spec: &Value) -> Value {
     let mut out = Vec::new();
     if let Some(defs) = spec.get("securityDefinitions").and_then(Value::as_object) {
@@ -435,7 +610,11 @@ impl Converter<'_> {
         let mut entry = Map::new();
         entry.insert("name".into(), json!(camel_case(id)));
         entry.insert("operationId".into(), json!(id));
-        entry.insert("summary".into(), json!(summary_of(id)));
+        let privileges: Vec<String> = list("x-onedata-permissions");
+        entry.insert(
+            "summary".into(),
+            json!(operation_summary(id, method, path, &privileges)),
+        );
         entry.insert("tag".into(), json!(tag));
         entry.insert("method".into(), json!(method.to_uppercase()));
         entry.insert("path".into(), json!(path));
@@ -706,7 +885,19 @@ fn split_duplicate_handle_service_privileges(ops: &mut [Value]) -> Result<()> {
 
     let u = &mut ops[users];
     u["name"] = json!("updateUserHandleServicePrivileges");
-    u["summary"] = json!(summary_of("update_user_handle_service_privileges"));
+    let privileges: Vec<String> = u["privileges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect();
+    u["summary"] = json!(operation_summary(
+        "update_user_handle_service_privileges",
+        u["method"].as_str().unwrap_or("PATCH"),
+        u["path"].as_str().unwrap_or_default(),
+        &privileges
+    ));
     u["body"] = group_body;
 
     let g = &mut ops[groups];
@@ -878,6 +1069,38 @@ mod tests {
         assert_eq!(
             summary_of("create_space_support_token"),
             "Create space support token"
+        );
+    }
+
+    #[test]
+    fn summaries_say_the_action_the_resource_and_whose() {
+        let admin = ["oz_spaces_create".to_owned()];
+        let own = ["group_view".to_owned(), "oz_groups_view".to_owned()];
+        assert_eq!(
+            operation_summary("create_space", "post", "/spaces", &admin),
+            "Create a space (admin)"
+        );
+        assert_eq!(
+            operation_summary(
+                "list_effective_group_spaces",
+                "get",
+                "/groups/{id}/effective_spaces",
+                &own
+            ),
+            "List the spaces of a group (effective)"
+        );
+        assert_eq!(
+            operation_summary("create_user_space", "post", "/user/spaces", &[]),
+            "Create a space for the current user"
+        );
+        // What the path does not say, the id's words do.
+        assert_eq!(
+            operation_summary("cancel_transfer", "delete", "/transfers/{tid}", &[]),
+            "Cancel transfer"
+        );
+        assert_eq!(
+            operation_summary("create_client_token", "post", "/user/client_tokens", &[]),
+            "Create a client token for the current user"
         );
     }
 
