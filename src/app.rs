@@ -15,12 +15,19 @@ use std::io::{Read, Write};
 
 /// Runs the tool with the arguments after the program name.
 pub fn run(args: Vec<String>) -> u8 {
+    // Before the command line is parsed, so that its errors obey -nc too.
+    let no_colors = args
+        .iter()
+        .take_while(|a| *a != "--")
+        .any(|a| a == "--no-colors" || a == "-nc");
+    crate::output::init_colours(no_colors);
     let env = Environment::from_process().map_err(|e| Failure::new(exit::CONFIG, e));
     match env.and_then(|env| dispatch(args, &env)) {
         Ok(code) => code,
         Err(f) => {
             if !f.lines.is_empty() {
-                let _ = writeln!(std::io::stderr().lock(), "{f}");
+                let line = crate::output::labelled(&f.to_string());
+                let _ = writeln!(std::io::stderr().lock(), "{line}");
             }
             f.code
         }
@@ -186,6 +193,9 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
         crate::task::wait_limit(g)?;
     }
     crate::net::complete_credential(&mut req)?;
+    if let Some(done) = crate::names::run(&req, sel.catalogue, g) {
+        return done;
+    }
     match crate::net::send(&req, g).map_err(|f| stale_release(f, &sel, &base_url))? {
         crate::net::Sent::Printed(code) => Ok(code),
         crate::net::Sent::Task(task) => crate::task::wait(task, &req, sel.catalogue, g),
@@ -214,7 +224,8 @@ fn alias<'a>(sel: &Selection, word: &'a str, g: &Globals) -> &'a str {
     if g.warnings() {
         let _ = writeln!(
             std::io::stderr(),
-            "note: {word} is an old name of {name}; use {name}",
+            "{} {word} is an old name of {name}; use {name}",
+            crate::output::label("note"),
             name = a.name
         );
     }
@@ -363,7 +374,8 @@ fn warn_deprecated(req: &Request, cat: Catalogue, items: &[String], g: &Globals)
         .unwrap_or_default();
     let _ = writeln!(
         std::io::stderr(),
-        "warning: {} is deprecated{instead}{example}",
+        "{} {} is deprecated{instead}{example}",
+        crate::output::label("warning"),
         req.operation.name
     );
 }

@@ -145,7 +145,8 @@ pub fn options() -> Vec<Arg> {
             .value_name("FORMAT")
             .help("Output format: json, pretty, table, raw, token")
             .value_parser(formats),
-        flag("no-colors", Ours).help("Accepted for compatibility; output is never coloured (old spelling: -nc)"),
+        flag("names", Ours).help("For a list of IDs, print each ID with its name as JSON ([{\"id\", \"name\"}]); -o table shows them as two columns"),
+        flag("no-colors", Ours).help("Do not colour pretty JSON or error, warning and note labels on a terminal; NO_COLOR=1 and TERM=dumb do the same (old spelling: -nc)"),
         opt("output-file", Ours)
             .value_name("FILE")
             .value_parser(clap::value_parser!(PathBuf))
@@ -274,6 +275,8 @@ pub struct Globals {
     pub accept: Option<String>,
     pub content_type: Option<String>,
     pub output: Option<String>,
+    /// `--names`: a list of IDs printed with each ID's name.
+    pub names: bool,
     pub insecure: bool,
     pub user: Option<String>,
     pub verbose: bool,
@@ -326,6 +329,7 @@ impl Globals {
             accept: s("accept").map(|v| expand_mime(&v)),
             content_type: s("content-type").map(|v| expand_mime(&v)),
             output: s("output"),
+            names: b("names"),
             insecure: b("insecure"),
             user: c("user"),
             verbose: b("verbose"),

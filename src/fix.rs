@@ -305,8 +305,9 @@ pub fn unread_stdin(op: &'static Operation, items: &[String], g: &Globals) -> Op
     let cmd = crate::personality::current().command;
     let _ = writeln!(
         std::io::stderr(),
-        "warning: standard input is {what}, but it is read only with -, so {} is sent without it; \
+        "{} standard input is {what}, but it is read only with -, so {} is sent without it; \
          to send it as the body: … | {cmd} {} {}-",
+        crate::output::label("warning"),
         op.name,
         op.name,
         items

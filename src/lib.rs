@@ -23,6 +23,7 @@ pub mod fix;
 pub mod help;
 pub mod items;
 pub mod man;
+pub mod names;
 pub mod net;
 pub mod output;
 pub mod output_file;

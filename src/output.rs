@@ -91,6 +91,50 @@ pub struct Terminal {
     /// locale is UTF-8 and whose `TERM` is not `dumb` (see
     /// [`unicode_locale`]).
     pub unicode: bool,
+    /// Whether pretty JSON is coloured: a terminal, and colours allowed
+    /// (see [`colours_allowed`]).
+    pub colour: bool,
+}
+
+/// Whether colours may be used on a terminal: not with `--no-colors`
+/// (`-nc`), nor with `NO_COLOR` set to a non-empty value, nor with `TERM`
+/// unset or `dumb`. Whether the stream is a terminal is asked apart.
+pub fn colours_allowed(no_colors: bool, var: impl Fn(&str) -> Option<String>) -> bool {
+    !no_colors
+        && var("NO_COLOR").is_none_or(|v| v.is_empty())
+        && var("TERM").is_some_and(|t| !t.is_empty() && t != "dumb")
+}
+
+/// Decides, once, whether stdout and stderr are coloured: each only when
+/// it is a terminal and [`colours_allowed`]. The answer is kept by the
+/// console crate ([`console::colors_enabled`], `colors_enabled_stderr`).
+pub fn init_colours(no_colors: bool) {
+    let allowed = colours_allowed(no_colors, |k| std::env::var(k).ok());
+    console::set_colors_enabled(allowed && console::Term::stdout().is_term());
+    console::set_colors_enabled_stderr(allowed && console::Term::stderr().is_term());
+}
+
+/// `error:`, `warning:` or `note:` for a line on stderr, coloured when
+/// stderr is (see [`init_colours`]); the text is the same either way.
+pub fn label(kind: &str) -> String {
+    let style = console::Style::new().for_stderr().bold();
+    let style = match kind {
+        "error" => style.red(),
+        "warning" => style.yellow(),
+        _ => style.cyan(),
+    };
+    style.apply_to(format!("{kind}:")).to_string()
+}
+
+/// `line` with a leading `error:`, `warning:` or `note:` coloured as
+/// [`label`] does; any other line as it is.
+pub fn labelled(line: &str) -> String {
+    for kind in ["error", "warning", "note"] {
+        if let Some(rest) = line.strip_prefix(kind).and_then(|r| r.strip_prefix(':')) {
+            return format!("{}{rest}", label(kind));
+        }
+    }
+    line.to_owned()
 }
 
 /// Whether the locale and terminal show box-drawing characters: not with
@@ -360,7 +404,7 @@ fn write_value(
     out: &mut dyn Write,
 ) -> Result<(), RenderError> {
     let text = match format {
-        Format::Pretty => serde_json::to_string_pretty(value).unwrap_or_default(),
+        Format::Pretty => pretty(value, term),
         Format::Table => table(value, term.width, term.is_terminal && term.unicode),
         Format::Token => token(value).map_err(RenderError::NoToken)?,
         Format::Json | Format::Raw => value.to_string(),
@@ -369,6 +413,76 @@ fn write_value(
         .and_then(|()| out.write_all(b"\n"))
         .and_then(|()| out.flush())
         .map_err(RenderError::Write)
+}
+
+/// Indented JSON, as `serde_json::to_string_pretty` writes it. On a
+/// terminal, strings and keys are passed through [`escape_controls`] as
+/// well (JSON leaves DEL, C1 and bidi characters as they are); with
+/// `term.colour`, keys, strings, numbers, booleans and null are wrapped in
+/// ANSI colours, the text left as it is.
+fn pretty(value: &Value, term: Terminal) -> String {
+    let mut out = String::new();
+    pretty_into(value, term, 0, &mut out);
+    out
+}
+
+fn pretty_into(value: &Value, term: Terminal, depth: usize, out: &mut String) {
+    let paint = |text: String, style: console::Style| -> String {
+        if term.colour {
+            style.force_styling(true).apply_to(text).to_string()
+        } else {
+            text
+        }
+    };
+    let string = |s: &str| -> String {
+        let quoted = serde_json::to_string(s).unwrap_or_default();
+        if term.is_terminal {
+            escape_controls(&quoted)
+        } else {
+            quoted
+        }
+    };
+    let indent = |out: &mut String, depth: usize| {
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+    };
+    match value {
+        Value::Object(o) if !o.is_empty() => {
+            out.push_str("{\n");
+            for (i, (k, v)) in o.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(",\n");
+                }
+                indent(out, depth + 1);
+                out.push_str(&paint(string(k), console::Style::new().blue().bold()));
+                out.push_str(": ");
+                pretty_into(v, term, depth + 1, out);
+            }
+            out.push('\n');
+            indent(out, depth);
+            out.push('}');
+        }
+        Value::Array(a) if !a.is_empty() => {
+            out.push_str("[\n");
+            for (i, v) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(",\n");
+                }
+                indent(out, depth + 1);
+                pretty_into(v, term, depth + 1, out);
+            }
+            out.push('\n');
+            indent(out, depth);
+            out.push(']');
+        }
+        Value::Object(_) => out.push_str("{}"),
+        Value::Array(_) => out.push_str("[]"),
+        Value::String(s) => out.push_str(&paint(string(s), console::Style::new().green())),
+        Value::Number(_) => out.push_str(&paint(value.to_string(), console::Style::new().cyan())),
+        Value::Bool(_) => out.push_str(&paint(value.to_string(), console::Style::new().yellow())),
+        Value::Null => out.push_str(&paint("null".into(), console::Style::new().magenta())),
+    }
 }
 
 /// `{"id": "<last path segment>", "location": "<url>"}` for a 201.
@@ -808,11 +922,13 @@ mod tests {
         is_terminal: false,
         width: None,
         unicode: true,
+        colour: false,
     };
     const TTY: Terminal = Terminal {
         is_terminal: true,
         width: Some(60),
         unicode: true,
+        colour: false,
     };
 
     #[test]
@@ -1165,5 +1281,64 @@ mod tests {
             "{c:?}"
         );
         assert!(c.contains("\\u{7f}") && c.contains("\\u{202e}"), "{c:?}");
+    }
+
+    #[test]
+    fn colour_wraps_pretty_json_and_changes_no_text() {
+        let v = serde_json::json!({
+            "name": "a \"b\"\n", "n": [1, -2.5, 1e100], "ok": true, "no": false,
+            "nil": null, "empty": {}, "none": [], "deep": {"x": [{"y": "z"}]}
+        });
+        let plain = pretty(&v, PIPE);
+        assert_eq!(plain, serde_json::to_string_pretty(&v).unwrap());
+        assert_eq!(pretty(&v, TTY), plain);
+        let coloured = pretty(
+            &v,
+            Terminal {
+                colour: true,
+                ..TTY
+            },
+        );
+        assert!(coloured.contains("\u{1b}["), "{coloured:?}");
+        assert_eq!(console::strip_ansi_codes(&coloured), plain);
+        let mut out = Vec::new();
+        let tty = Terminal {
+            colour: true,
+            ..TTY
+        };
+        write_value(&v, Format::Json, tty, &mut out).unwrap();
+        write_value(&v, Format::Raw, tty, &mut out).unwrap();
+        write_value(
+            &serde_json::json!({"token": "t"}),
+            Format::Token,
+            tty,
+            &mut out,
+        )
+        .unwrap();
+        assert!(!out.contains(&0x1b), "{out:?}");
+    }
+
+    #[test]
+    fn colours_are_allowed_by_the_environment() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        assert!(colours_allowed(false, env(&[("TERM", "xterm")])));
+        assert!(colours_allowed(
+            false,
+            env(&[("TERM", "xterm"), ("NO_COLOR", "")])
+        ));
+        assert!(!colours_allowed(
+            false,
+            env(&[("TERM", "xterm"), ("NO_COLOR", "1")])
+        ));
+        assert!(!colours_allowed(true, env(&[("TERM", "xterm")])));
+        assert!(!colours_allowed(false, env(&[("TERM", "dumb")])));
+        assert!(!colours_allowed(false, env(&[])));
     }
 }

@@ -277,6 +277,7 @@ fn finish(state: &Value, g: &Globals) -> Result<(), Failure> {
         is_terminal: stdout.is_terminal(),
         width: None,
         unicode: crate::output::unicode_locale(|k| std::env::var(k).ok()),
+        colour: stdout.is_terminal() && console::colors_enabled(),
     };
     let answer = Answer {
         status: 200,

@@ -427,11 +427,11 @@ fn output_formats() {
             .any(|l| l.starts_with("| name ") && l.contains("| demo ")),
         "{t}"
     );
-    // A list: one row per item.
+    // A list of IDs: one row per item, with its name (issue 13).
     let r = oz(&["-o", "table", "listSpaces"]);
     assert_eq!(r.code, Some(0), "{r}");
     assert!(
-        r.out().contains("| spaces") && r.out().contains(&space),
+        r.out().contains("| id") && r.out().contains(&space) && r.out().contains("demo"),
         "{r}"
     );
 
@@ -785,6 +785,83 @@ fn on_a_terminal() {
         "{out}"
     );
     assert!(!out.contains("PNG"), "{out}");
+}
+
+/// On a terminal, pretty JSON and the `error:` label are coloured; not with
+/// `NO_COLOR`, `-nc`, `--no-colors` or `TERM=dumb`, and never when piped.
+/// The colours only wrap the text.
+#[test]
+fn colours_on_a_terminal() {
+    if !installed("script") {
+        skip("script (util-linux) is not installed; the colour test did not run");
+        return;
+    }
+    let zone = FakeZone::start().unwrap();
+    let bin = env!("CARGO_BIN_EXE_onezone-rest-cli");
+    let tty = |args: &str, env: &[(&str, &str)]| {
+        let mut c = std::process::Command::new("script");
+        let line = format!("{} {args}", shlex::try_quote(bin).unwrap());
+        isolate(&mut c)
+            .args(["-qec", &line, "/dev/null"])
+            .env("ONEZONE_HOST", zone.url())
+            .env("ONEZONE_API_KEY", ADMIN_TOKEN)
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .env("TERM", "xterm");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let r = run_bounded(&mut c, None, TIMEOUT);
+        (r.code, r.out().replace("\r\n", "\n"))
+    };
+    let (code, plain) = tty("getCurrentUser", &[("TERM", "dumb")]);
+    assert_eq!(code, Some(0), "{plain}");
+    assert!(!plain.contains('\u{1b}'), "TERM=dumb: {plain:?}");
+    let (code, coloured) = tty("getCurrentUser", &[]);
+    assert_eq!(code, Some(0), "{coloured}");
+    assert!(coloured.contains("\u{1b}["), "coloured: {coloured:?}");
+    assert!(coloured.starts_with('{'), "{coloured:?}");
+    assert_eq!(console::strip_ansi_codes(&coloured), plain);
+    for (args, env) in [
+        ("getCurrentUser", &[("NO_COLOR", "1")][..]),
+        ("-nc getCurrentUser", &[]),
+        ("--no-colors getCurrentUser", &[]),
+    ] {
+        let (code, out) = tty(args, env);
+        assert_eq!(code, Some(0), "{out}");
+        assert_eq!(out, plain, "{args} {env:?}");
+    }
+    // Piped through cat inside the terminal: no colour.
+    let (code, out) = tty("-o pretty getCurrentUser | cat", &[]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(!out.contains('\u{1b}'), "piped: {out:?}");
+    assert_eq!(out, plain);
+
+    let err = "createSpaceSupportToken id=nope";
+    let (code, out) = tty(err, &[]);
+    assert_eq!(code, Some(4), "{out}");
+    assert!(out.contains("\u{1b}["), "coloured error: {out:?}");
+    let stripped = console::strip_ansi_codes(&out).into_owned();
+    assert!(
+        stripped.contains("\nerror: HTTP 404 Not Found"),
+        "{stripped:?}"
+    );
+    assert!(stripped.starts_with("warning: "), "{stripped:?}");
+    for (args, env) in [
+        (err, &[("NO_COLOR", "1")][..]),
+        (err, &[("TERM", "dumb")]),
+        ("-nc createSpaceSupportToken id=nope", &[]),
+    ] {
+        let (code, out) = tty(args, env);
+        assert_eq!(code, Some(4), "{out}");
+        assert!(!out.contains('\u{1b}'), "{args} {env:?}: {out:?}");
+        assert_eq!(out, stripped, "{args} {env:?}");
+    }
+    // stderr piped: no colour.
+    let (code, out) = tty(&format!("{err} 2>&1 | cat"), &[]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(!out.contains('\u{1b}'), "piped: {out:?}");
+    assert_eq!(out, stripped);
 }
 
 /// `-v` shows the request line, its headers and its body, with what

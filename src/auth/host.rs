@@ -108,7 +108,11 @@ pub(crate) fn usable_backend(name: &str) -> Option<Backend> {
 
 pub(crate) fn warn(g: &Globals, msg: &str) {
     if g.warnings() {
-        let _ = writeln!(std::io::stderr().lock(), "warning: {msg}");
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "{} {msg}",
+            crate::output::label("warning")
+        );
     }
 }
 

@@ -39,7 +39,8 @@ pub(super) fn print_answer(
             if settings.warnings {
                 let _ = writeln!(
                     io::stderr(),
-                    "warning: --wait: the 202 answer names no task (no Location); it is printed as it is"
+                    "{} --wait: the 202 answer names no task (no Location); it is printed as it is",
+                    output::label("warning")
                 );
             }
         }
@@ -139,6 +140,7 @@ fn render_success(
             None
         },
         unicode: output::unicode_locale(|k| std::env::var(k).ok()),
+        colour: stdout.is_terminal() && console::colors_enabled(),
     };
     let format = Format::choose(settings.output.as_deref(), term.is_terminal);
     let progress = Transfer::new("download", answer.content_length, settings.progress);

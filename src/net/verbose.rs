@@ -11,6 +11,7 @@ use std::io::{self, Write};
 use url::Url;
 
 pub(super) fn note(line: &str) {
+    let line = crate::output::labelled(line);
     let _ = writeln!(io::stderr().lock(), "{line}");
 }
 

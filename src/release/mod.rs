@@ -302,7 +302,8 @@ fn newer_note(release: &str, cat: Catalogue) -> String {
 /// One line on stderr (in one write), unless `-s`.
 pub fn note(g: &Globals, line: &str) {
     if g.warnings() {
-        let _ = std::io::stderr().write_all(format!("note: {line}\n").as_bytes());
+        let _ = std::io::stderr()
+            .write_all(format!("{} {line}\n", crate::output::label("note")).as_bytes());
     }
 }
 
