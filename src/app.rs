@@ -131,9 +131,7 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
                 .hint("drop -X"));
             }
         }
-        if let Some(refused) = fix::unread_stdin(op, items, g) {
-            return Err(refused);
-        }
+        fix::warn_unread_stdin(op, items, g);
         let mut opts = request::Options::new(base_url.clone(), sel.catalogue, g);
         opts.data = data.clone();
         request::build(op, items, &opts, || stdin.read()).map_err(|e| {

@@ -7,7 +7,6 @@
 use crate::catalogue::validate::validate;
 use crate::catalogue::{Catalogue, Operation, Schema};
 use crate::cli::Globals;
-use crate::exit::Failure;
 use crate::items::{self, Sep};
 use std::io::Write;
 
@@ -280,13 +279,14 @@ fn body_shape(
 /// call. A one-line warning (unless `-s`) shows the `-` that would send it;
 /// the call goes on as if stdin were empty (a required body is then built
 /// from the items, and refused if it lacks a required field). Never a
-/// refusal: `None` always (the `Option` is kept for the caller). Nothing
-/// is read from stdin, and the probe does not block (a pipe is polled for
+/// refusal. Nothing is read from stdin, and the probe does not block (a pipe is polled for
 /// [`PIPE_WAIT`] at most); the warning is printed once, though the request
 /// may be built twice.
-pub fn unread_stdin(op: &'static Operation, items: &[String], g: &Globals) -> Option<Failure> {
+pub fn warn_unread_stdin(op: &'static Operation, items: &[String], g: &Globals) {
     static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-    op.body.as_ref()?;
+    if op.body.is_none() {
+        return;
+    }
     let asks = items.iter().any(|w| {
         w == "-"
             || matches!(
@@ -295,12 +295,14 @@ pub fn unread_stdin(op: &'static Operation, items: &[String], g: &Globals) -> Op
             )
     });
     if asks || g.upload_file.is_some() || !g.data.is_empty() || !g.warnings() {
-        return None;
+        return;
     }
     if WARNED.load(std::sync::atomic::Ordering::Relaxed) {
-        return None;
+        return;
     }
-    let what = stdin_holds_data()?;
+    let Some(what) = stdin_holds_data() else {
+        return;
+    };
     WARNED.store(true, std::sync::atomic::Ordering::Relaxed);
     let cmd = crate::personality::current().command;
     let _ = writeln!(
@@ -315,7 +317,6 @@ pub fn unread_stdin(op: &'static Operation, items: &[String], g: &Globals) -> Op
             .map(|w| format!("{} ", shell_word(&shown(w))))
             .collect::<String>()
     );
-    None
 }
 
 /// An item as it may be shown: a credential header's value never is.

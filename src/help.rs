@@ -157,6 +157,18 @@ fn wrap(text: &str, width: usize) -> String {
     out
 }
 
+/// An option's row in help: `-o, --output FORMAT` and its help text.
+fn option_row(a: &clap::Arg) -> (String, String) {
+    let mut left = cli::spelling(a).replace('/', ", ");
+    if let Some(v) = a.get_value_names().and_then(|v| v.first()) {
+        let _ = write!(left, " {v}");
+    }
+    (
+        left,
+        a.get_help().map(ToString::to_string).unwrap_or_default(),
+    )
+}
+
 /// Two aligned columns.
 fn rows(out: &mut String, rows: &[(String, String)]) {
     let width = rows
@@ -232,16 +244,7 @@ pub fn global(sel: &Selection) -> String {
         let list: Vec<(String, String)> = options
             .iter()
             .filter(|a| Group::of(a) == Some(group))
-            .map(|a| {
-                let mut left = cli::spelling(a).replace('/', ", ");
-                if let Some(v) = a.get_value_names().and_then(|v| v.first()) {
-                    let _ = write!(left, " {v}");
-                }
-                (
-                    left,
-                    a.get_help().map(ToString::to_string).unwrap_or_default(),
-                )
-            })
+            .map(option_row)
             .collect();
         rows(&mut out, &list);
     }
@@ -316,16 +319,7 @@ pub fn short(sel: &Selection) -> String {
     let list: Vec<(String, String)> = COMMON_OPTIONS
         .iter()
         .filter_map(|id| options.iter().find(|a| a.get_id() == *id))
-        .map(|a| {
-            let mut left = cli::spelling(a).replace('/', ", ");
-            if let Some(v) = a.get_value_names().and_then(|v| v.first()) {
-                let _ = write!(left, " {v}");
-            }
-            (
-                left,
-                a.get_help().map(ToString::to_string).unwrap_or_default(),
-            )
-        })
+        .map(option_row)
         .collect();
     rows(&mut out, &list);
     let _ = writeln!(
