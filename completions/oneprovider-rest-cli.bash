@@ -19,6 +19,17 @@ _oneprovider_rest_cli() {
         COMPREPLY=("${reply[@]:1}")
         compopt -o nospace 2>/dev/null
         ;;
+    described)
+        # ID<TAB>name: shown as "ID  (name)" while several are left; one
+        # (or menu-complete, COMP_TYPE % or *) is inserted as the ID alone.
+        for f in "${reply[@]:1}"; do
+            if (( ${#reply[@]} > 2 )) && [[ $f == *$'\t'* && ${COMP_TYPE-} != 37 && ${COMP_TYPE-} != 42 ]]; then
+                COMPREPLY+=("${f%%$'\t'*}  (${f#*$'\t'})")
+            else
+                COMPREPLY+=("${f%%$'\t'*}")
+            fi
+        done
+        ;;
     files)
         if [[ -z ${reply[1]} && -z ${reply[3]} ]]; then
             compopt -o filenames 2>/dev/null

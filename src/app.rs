@@ -194,7 +194,10 @@ fn dispatch(args: Vec<String>, env: &Environment) -> Result<u8, Failure> {
     if let Some(done) = crate::names::run(&req, sel.catalogue, g) {
         return done;
     }
-    match crate::net::send(&req, g).map_err(|f| stale_release(f, &sel, &base_url))? {
+    let sent = crate::net::send(&req, g).map_err(|f| stale_release(f, &sel, &base_url))?;
+    // A change the server accepted: completion's cached IDs follow it.
+    crate::ids::touched(&req);
+    match sent {
         crate::net::Sent::Printed(code) => Ok(code),
         crate::net::Sent::Task(task) => crate::task::wait(task, &req, sel.catalogue, g),
     }

@@ -206,7 +206,7 @@ pub fn positionals(b: &Builtin) -> Vec<(String, bool)> {
         .collect()
 }
 
-/// `completions <SHELL>`: a built-in as the usage line shows it.
+/// `login [HOST]`: a built-in as the usage line shows it.
 fn builtin_usage(b: &Builtin) -> String {
     let mut out = b.name.to_owned();
     for (name, required) in positionals(b) {
@@ -997,7 +997,7 @@ mod tests {
                 b.name
             );
         }
-        assert!(usage.contains("completions <SHELL>"), "{usage}");
+        assert!(usage.contains("completions [SHELL]"), "{usage}");
         assert!(usage.contains(" man "), "{usage}");
     }
 

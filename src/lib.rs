@@ -21,6 +21,7 @@ pub mod deprecation;
 pub mod exit;
 pub mod fix;
 pub mod help;
+pub mod ids;
 pub mod items;
 pub mod man;
 pub mod names;

@@ -11,7 +11,9 @@
 //! The details are fetched with the list's credential, from the list's
 //! origin only, at most [`PARALLEL`] at a time and within `-m`. An ID whose
 //! name cannot be fetched has an empty name (one warning line says how
-//! many); it never fails the call. Without `--names` or `-o table`, nothing
+//! many); it never fails the call. Names fresh in the ID cache that
+//! completion keeps ([`crate::ids`]) are taken from it, and the list and
+//! the names fetched go there. Without `--names` or `-o table`, nothing
 //! here runs, so the other outputs are unchanged.
 
 use crate::catalogue::{Catalogue, Operation, Schema};
@@ -71,7 +73,7 @@ fn ok_schema(op: &'static Operation) -> Option<&'static Schema> {
 }
 
 /// The 200 answer is an object with one field, an array of strings.
-fn lists_ids(cat: Catalogue, op: &'static Operation) -> bool {
+pub(crate) fn lists_ids(cat: Catalogue, op: &'static Operation) -> bool {
     let Some(Schema::Object(obj)) = ok_schema(op).map(|s| cat.resolve(s)) else {
         return false;
     };
@@ -109,9 +111,7 @@ pub fn run(req: &Request, cat: Catalogue, g: &Globals) -> Option<Result<u8, Fail
         return None;
     }
     let ids = ids_of(&fetched.body)?;
-    let base = list_url(req)?;
-    let canonical = !detail.path.starts_with(req.operation.path);
-    let names = fetch_names(req, detail, g, &base, canonical, &ids, started);
+    let names = crate::ids::names_for(req, detail, g, &ids, started);
     let failed = names.iter().filter(|n| n.is_none()).count();
     if failed > 0 && g.warnings() {
         let _ = writeln!(
@@ -195,16 +195,20 @@ fn detail_url(base: &Base, detail: &'static Operation, canonical: bool, id: &str
     url.into()
 }
 
-/// Each ID's name, in order; `None` where it could not be fetched.
-fn fetch_names(
+/// Each ID's name, in order, fetched from `detail` on the list's origin
+/// (`req` is the list's request), at most [`PARALLEL`] at a time and within
+/// `-m` counted from `started`; `None` where it could not be fetched.
+pub(crate) fn fetch_names(
     req: &Request,
     detail: &'static Operation,
     g: &Globals,
-    base: &Base,
-    canonical: bool,
     ids: &[String],
     started: Instant,
 ) -> Vec<Option<String>> {
+    let Some(base) = list_url(req) else {
+        return vec![None; ids.len()];
+    };
+    let canonical = !detail.path.starts_with(req.operation.path);
     let limit = g.max_time.map(Duration::from_secs_f64);
     let next = AtomicUsize::new(0);
     let names: Mutex<Vec<Option<String>>> = Mutex::new(vec![None; ids.len()]);
@@ -221,7 +225,7 @@ fn fetch_names(
         let mut one = req.clone();
         one.operation = detail;
         one.method = "GET";
-        one.url = detail_url(base, detail, canonical, id);
+        one.url = detail_url(&base, detail, canonical, id);
         one.body = None;
         one.upload = None;
         let name = crate::net::fetch(&one, &g)

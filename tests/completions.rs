@@ -10,6 +10,7 @@ mod common;
 
 use common::{bounded, installed, kill_group, scratch, skip, works};
 use onezone_rest_cli::complete::Shell;
+use std::ffi::OsStr;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -109,7 +110,7 @@ fn bash(line: &str) -> (Vec<String>, Vec<String>) {
     bash_with(line, &[])
 }
 
-fn bash_with(line: &str, env: &[(&str, &Path)]) -> (Vec<String>, Vec<String>) {
+fn bash_with(line: &str, env: &[(&str, &OsStr)]) -> (Vec<String>, Vec<String>) {
     const DRIVER: &str = r#"
 source "$1" || exit 9
 compopt() { printf 'compopt:%s\n' "$*"; }
@@ -299,12 +300,15 @@ fn bash_completes_builtins_and_known_hosts() {
                       "https://other.test/api/v3/onezone": {"store": "keyutils"}}}"#,
     )
     .expect("config");
-    let (reply, _) = bash_with("onezone-rest-cli --host ", &[("XDG_CONFIG_HOME", &dir)]);
+    let (reply, _) = bash_with(
+        "onezone-rest-cli --host ",
+        &[("XDG_CONFIG_HOME", dir.as_os_str())],
+    );
     assert_eq!(reply, ["https://zone.test", "https://other.test"]);
     // readline inserts after the `:` (a word break).
     let (reply, _) = bash_with(
         "onezone-rest-cli --host https://o",
-        &[("XDG_CONFIG_HOME", &dir)],
+        &[("XDG_CONFIG_HOME", dir.as_os_str())],
     );
     assert_eq!(reply, ["//other.test"]);
     let _ = std::fs::remove_dir_all(&dir);
@@ -392,7 +396,11 @@ struct ZshMatch {
 }
 
 fn zsh(line: &str) -> Vec<ZshMatch> {
-    zsh_from(&script_path(&format!("_{}", command_of(line))), line)
+    zsh_env(line, &[])
+}
+
+fn zsh_env(line: &str, env: &[(&str, &OsStr)]) -> Vec<ZshMatch> {
+    zsh_from(&script_path(&format!("_{}", command_of(line))), line, env)
 }
 
 /// The command a test line completes for: its first word.
@@ -401,7 +409,7 @@ fn command_of(line: &str) -> &str {
 }
 
 /// `script`: the file to source, or a directory to put first in `$fpath`.
-fn zsh_from(script: &Path, line: &str) -> Vec<ZshMatch> {
+fn zsh_from(script: &Path, line: &str, env: &[(&str, &OsStr)]) -> Vec<ZshMatch> {
     let dir = scratch("zsh");
     let harness = dir.join("harness.zsh");
     std::fs::write(&harness, ZSH_HARNESS).expect("harness");
@@ -410,7 +418,8 @@ fn zsh_from(script: &Path, line: &str) -> Vec<ZshMatch> {
         .arg(&harness)
         .arg(script)
         .arg(dir.join("out"))
-        .arg(line));
+        .arg(line)
+        .envs(env.iter().copied()));
     let _ = std::fs::remove_dir_all(&dir);
     let text = text(&out);
     assert!(
@@ -502,8 +511,13 @@ fn zsh_completes_items_and_values() {
 
 /// `complete -C LINE` with the script sourced: `(word, description)`.
 fn fish(line: &str) -> Vec<(String, String)> {
+    fish_env(line, &[])
+}
+
+fn fish_env(line: &str, env: &[(&str, &OsStr)]) -> Vec<(String, String)> {
     let script = script_path(&format!("{}.fish", command_of(line)));
     let out = run(Command::new("fish")
+        .envs(env.iter().copied())
         .args(["--no-config", "-c"])
         .arg(format!(
             "source {}; complete -C {}",
@@ -588,11 +602,13 @@ fn zsh_loads_it_from_fpath() {
     let m = zsh_from(
         &Path::new(ROOT).join("completions"),
         "onezone-rest-cli joinGroup ",
+        &[],
     );
     assert_eq!(words(&m), ["token=="]);
     let m = zsh_from(
         &Path::new(ROOT).join("completions"),
         "onezone-rest-cli login --sto",
+        &[],
     );
     assert_eq!(words(&m), ["--store"]);
 }
@@ -605,6 +621,15 @@ fn zsh_loads_it_from_fpath() {
 /// file replaces `onezone-rest-cli` with a function that prints its
 /// arguments as `ARG[…]`, so each line shows what completion inserted.
 fn interactive(shell: &[&str], ready: &str, keys: &str) -> String {
+    interactive_env(shell, ready, keys, &[])
+}
+
+fn interactive_env(
+    shell: &[&str],
+    ready: &str,
+    keys: &str,
+    env: &[(&'static str, std::ffi::OsString)],
+) -> String {
     use std::io::Write;
     use std::os::unix::process::CommandExt;
     use std::sync::mpsc;
@@ -615,6 +640,7 @@ fn interactive(shell: &[&str], ready: &str, keys: &str) -> String {
         .env("PATH", path_env())
         .env("TERM", "dumb")
         .env_remove("ONEZONE_HOST")
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -812,4 +838,397 @@ fn the_other_commands_complete_from_their_catalogues() {
         assert!(fish_words("oneprovider-rest-cli listChil").contains(&"listChildren".to_owned()));
         assert!(fish_words("onepanel-rest-cli getTaskSt").contains(&"getTaskStatus".to_owned()));
     }
+}
+
+// ---------------------------------------------------------------------------
+// Live IDs: after `id=` the IDs the credential can see, from the Zone, with
+// their names, through a cache per host and credential.
+
+/// A fake Zone where the user owns spaces named `names`, and the
+/// environment a TAB needs for it (its own cache directory).
+struct Live {
+    /// `None` once stopped: the host then refuses connections.
+    zone: Option<fake_onezone::FakeZone>,
+    host: String,
+    cache: PathBuf,
+    /// (name, ID) of each space, in creation order.
+    spaces: Vec<(String, String)>,
+}
+
+impl Live {
+    fn start(names: &[&str]) -> Live {
+        let zone = fake_onezone::FakeZone::start().expect("fake zone");
+        let cache = scratch("live-ids");
+        let mut live = Live {
+            host: zone.url(),
+            zone: Some(zone),
+            cache,
+            spaces: Vec::new(),
+        };
+        for n in names {
+            live.create(n, &live.cache.clone());
+        }
+        live
+    }
+
+    fn host(&self) -> String {
+        self.host.clone()
+    }
+
+    fn requests(&self) -> usize {
+        self.zone.as_ref().map_or(0, |z| z.requests().len())
+    }
+
+    fn stop(&mut self) {
+        self.zone = None;
+    }
+
+    /// Creates a space through the tool with the given cache directory.
+    fn create(&mut self, name: &str, cache: &Path) -> String {
+        let out = self.call(&["createUserSpace", &format!("name=={name}")], cache);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let id = v["id"].as_str().expect("id").to_owned();
+        self.spaces.push((name.to_owned(), id.clone()));
+        id
+    }
+
+    fn call(&self, args: &[&str], cache: &Path) -> Output {
+        let out = run(Command::new(BIN)
+            .args(args)
+            .env("ONEZONE_HOST", self.host())
+            .env("ONEZONE_API_KEY", fake_onezone::USER_TOKEN)
+            .env("XDG_CACHE_HOME", cache)
+            .env("XDG_CONFIG_HOME", common::no_config_dir()));
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        out
+    }
+
+    fn env(&self) -> Vec<(&'static str, std::ffi::OsString)> {
+        tab_env(&self.host(), &self.cache)
+    }
+
+    fn id(&self, name: &str) -> &str {
+        &self
+            .spaces
+            .iter()
+            .find(|(n, _)| n == name)
+            .expect("space")
+            .1
+    }
+
+    /// The cache file (there is one per host and credential).
+    fn cache_file(&self) -> PathBuf {
+        let dir = self.cache.join("onezone-rest-cli").join("ids");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.retain(|f| f.extension() == Some(OsStr::new("json")));
+        assert_eq!(files.len(), 1, "one cache file in {dir:?}: {files:?}");
+        files.remove(0)
+    }
+
+    /// Makes every cached list and name old, as after the time to live.
+    fn age_cache(&self) {
+        let file = self.cache_file();
+        let text = std::fs::read_to_string(&file).expect("cache");
+        let mut v: serde_json::Value = serde_json::from_str(&text).expect("cache json");
+        for list in v["lists"].as_object_mut().expect("lists").values_mut() {
+            list["at"] = 1.into();
+        }
+        std::fs::write(&file, v.to_string()).expect("write cache");
+    }
+}
+
+fn tab_env(host: &str, cache: &Path) -> Vec<(&'static str, std::ffi::OsString)> {
+    vec![
+        ("ONEZONE_HOST", host.into()),
+        ("ONEZONE_API_KEY", fake_onezone::USER_TOKEN.into()),
+        ("XDG_CACHE_HOME", cache.into()),
+        ("XDG_CONFIG_HOME", common::no_config_dir().into()),
+    ]
+}
+
+fn env_refs<'a>(env: &'a [(&'static str, std::ffi::OsString)]) -> Vec<(&'static str, &'a OsStr)> {
+    env.iter().map(|(k, v)| (*k, v.as_os_str())).collect()
+}
+
+/// One TAB answered by the binary as fish's script asks it: (word, name).
+fn tab(
+    line_env: &[(&'static str, std::ffi::OsString)],
+    words: &[&str],
+) -> (Vec<(String, String)>, Output) {
+    let out = run(Command::new(BIN)
+        .args([
+            "completions",
+            "fish",
+            "--complete",
+            "--",
+            "onezone-rest-cli",
+        ])
+        .args(words)
+        .envs(line_env.iter().map(|(k, v)| (k, v))));
+    assert!(out.status.success(), "{out:?}");
+    let got = text(&out)
+        .lines()
+        .skip(1)
+        .map(|l| match l.split_once('\t') {
+            Some((w, d)) => (w.to_owned(), d.to_owned()),
+            None => (l.to_owned(), String::new()),
+        })
+        .collect();
+    (got, out)
+}
+
+fn tab_ids(env: &[(&'static str, std::ffi::OsString)]) -> Vec<String> {
+    let (got, out) = tab(env, &["getSpace", "id="]);
+    assert!(
+        out.stderr.is_empty(),
+        "a TAB prints nothing on stderr: {out:?}"
+    );
+    let mut ids: Vec<String> = got
+        .into_iter()
+        .map(|(w, _)| w.trim_start_matches("id=").to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn sorted(ids: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = ids.iter().map(|s| (*s).to_owned()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn ids_complete_with_their_names_in_bash_zsh_and_fish() {
+    let live = Live::start(&["alpha", "beta", "red\u{1b}[31m"]);
+    let env = live.env();
+    let env = env_refs(&env);
+    let (alpha, beta) = (live.id("alpha").to_owned(), live.id("beta").to_owned());
+    let red = live.id("red\u{1b}[31m").to_owned();
+    if have("bash") {
+        // Several left: each shown as "ID  (name)".
+        let (reply, _) = bash_with("onezone-rest-cli getSpace id=", &env);
+        assert_eq!(reply.len(), 3, "{reply:?}");
+        assert!(reply.contains(&format!("{alpha}  (alpha)")), "{reply:?}");
+        assert!(reply.contains(&format!("{beta}  (beta)")), "{reply:?}");
+        let red_row = reply.iter().find(|r| r.starts_with(&red)).expect("red");
+        assert!(
+            !red_row.contains('\u{1b}') && red_row.contains("red"),
+            "the name's escape is shown escaped: {red_row:?}"
+        );
+        // One left: the ID alone, as readline inserts it.
+        let typed = &alpha[..alpha.len() - 1];
+        let (reply, _) = bash_with(&format!("onezone-rest-cli getSpace id={typed}"), &env);
+        assert_eq!(reply, std::slice::from_ref(&alpha));
+    }
+    if have("zsh") {
+        let m = zsh_env("onezone-rest-cli getSpace id=", &env);
+        let found: Vec<(&str, &str)> = m
+            .iter()
+            .map(|m| (m.word.as_str(), m.display.as_str()))
+            .collect();
+        let word = format!("id={alpha}");
+        assert!(
+            found.iter().any(|(w, d)| *w == word && d.contains("alpha")),
+            "{found:?}"
+        );
+        assert!(
+            m.iter().all(|m| m.space),
+            "an ID is complete: a space follows"
+        );
+    }
+    if have("fish") {
+        let got = fish_env("onezone-rest-cli getSpace id=", &env);
+        assert!(
+            got.contains(&(format!("id={beta}"), "beta".to_owned())),
+            "{got:?}"
+        );
+        assert!(got.iter().all(|(_, d)| !d.contains('\u{1b}')), "{got:?}");
+    }
+}
+
+#[test]
+fn the_id_cache_is_fresh_then_stale_then_a_fallback() {
+    let mut live = Live::start(&["one", "two"]);
+    let env = live.env();
+    let first = tab_ids(&env);
+    assert_eq!(first, sorted(&[live.id("one"), live.id("two")]));
+    // A space made elsewhere (another cache): the fresh cache answers as before.
+    let elsewhere = scratch("live-ids-elsewhere");
+    let three = live.create("three", &elsewhere);
+    let before = live.requests();
+    assert_eq!(tab_ids(&env), first, "fresh: the cache answers");
+    assert_eq!(live.requests(), before, "fresh: no request");
+    // Past its time to live: asked again, with the new name fetched.
+    live.age_cache();
+    let (got, _) = tab(&env, &["getSpace", "id="]);
+    assert!(
+        got.contains(&(format!("id={three}"), "three".to_owned())),
+        "stale: fetched again: {got:?}"
+    );
+    // The Zone gone: a fresh cache still answers, and a stale one is the
+    // fallback, quietly.
+    let all = tab_ids(&env);
+    live.stop();
+    assert_eq!(tab_ids(&env), all);
+    live.age_cache();
+    assert_eq!(tab_ids(&env), all, "unreachable: the stale IDs");
+    let _ = std::fs::remove_dir_all(&elsewhere);
+}
+
+/// A server that accepts connections and never answers: the TAB gives up
+/// within its limit, prints nothing, and the next TABs do not ask again.
+#[test]
+fn an_unanswering_zone_costs_one_short_wait() {
+    use std::net::TcpListener;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let host = format!("http://{}", listener.local_addr().expect("addr"));
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        // Bounded: a few connections at most are expected.
+        for stream in listener.incoming().take(20) {
+            counter.fetch_add(1, Ordering::SeqCst);
+            held.push(stream);
+        }
+    });
+    let cache = scratch("live-ids-silent");
+    let env = tab_env(&host, &cache);
+    let started = Instant::now();
+    assert!(tab_ids(&env).is_empty());
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_secs(8),
+        "the TAB waited {waited:?}; its limit is {:?}",
+        onezone_rest_cli::ids::TAB_LIMIT
+    );
+    let asked = accepted.load(Ordering::SeqCst);
+    assert!(asked >= 1, "the Zone was asked");
+    for _ in 0..3 {
+        assert!(tab_ids(&env).is_empty());
+    }
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        asked,
+        "after a failure, TABs do not ask again for a while"
+    );
+    let _ = std::fs::remove_dir_all(&cache);
+}
+
+#[test]
+fn creating_and_removing_update_the_cached_ids() {
+    let mut live = Live::start(&["kept", "doomed"]);
+    let env = live.env();
+    assert_eq!(tab_ids(&env), sorted(&[live.id("kept"), live.id("doomed")]));
+    let cache = live.cache.clone();
+    let added = live.create("added", &cache);
+    assert!(
+        tab_ids(&env).contains(&added),
+        "a create marks the list stale"
+    );
+    let doomed = live.id("doomed").to_owned();
+    live.call(&["removeSpace", &format!("id={doomed}")], &cache);
+    // Removed at once, even with the Zone unreachable.
+    live.stop();
+    let ids = tab_ids(&env);
+    assert!(!ids.contains(&doomed), "{ids:?}");
+    assert!(ids.contains(&added), "{ids:?}");
+}
+
+#[test]
+fn refresh_by_hand_and_names_from_the_same_cache() {
+    let live = Live::start(&["left", "right"]);
+    let refresh = run(Command::new(BIN)
+        .args(["completions", "--refresh"])
+        .envs(live.env()));
+    assert!(refresh.status.success(), "{refresh:?}");
+    let said = String::from_utf8_lossy(&refresh.stderr).into_owned();
+    assert!(said.contains("/spaces: 2 IDs, 2 with names"), "{said}");
+    // -o table takes the names the refresh cached: one request, the list.
+    let before = live.requests();
+    let table = live.call(&["-o", "table", "listEffectiveUserSpaces"], &live.cache);
+    let shown = text(&table);
+    assert!(shown.contains("left") && shown.contains("right"), "{shown}");
+    assert_eq!(live.requests(), before + 1, "no detail fetched");
+    // And the TAB needs no request either.
+    assert_eq!(tab_ids(&live.env()).len(), 2);
+    assert_eq!(live.requests(), before + 1);
+    // Unreachable: an error, exit 6.
+    let down = run(Command::new(BIN)
+        .args(["completions", "--refresh"])
+        .envs(tab_env("http://127.0.0.1:9", &live.cache)));
+    assert_eq!(down.status.code(), Some(6), "{down:?}");
+}
+
+/// A hostile server's IDs never reach the command line: only IDs of
+/// letters, digits, `.`, `_` and `-` are offered.
+#[test]
+fn only_shell_safe_ids_are_offered() {
+    use std::io::Write;
+    use std::net::TcpListener;
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let host = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        let body = r#"{"spaces":["good-id_1.x","$(touch pwned)","a b","x\u001b[2J","`id`",";rm"]}"#;
+        for stream in listener.incoming().take(20) {
+            let Ok(mut s) = stream else { continue };
+            let mut buf = [0u8; 8192];
+            let _ = s.read(&mut buf);
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let cache = scratch("live-ids-hostile");
+    assert_eq!(tab_ids(&tab_env(&host, &cache)), ["good-id_1.x"]);
+    let _ = std::fs::remove_dir_all(&cache);
+}
+
+/// readline lists the IDs with their names on a double TAB, and inserts
+/// the ID alone once the typed part leaves one.
+#[test]
+fn bash_readline_lists_ids_with_names_and_inserts_the_id() {
+    if !have("bash") || !have_script() {
+        return;
+    }
+    let live = Live::start(&["alpha", "beta"]);
+    let (alpha, beta) = (live.id("alpha"), live.id("beta"));
+    let unique = (1..alpha.len())
+        .find(|n| !beta.starts_with(&alpha[..*n]))
+        .expect("two IDs differ");
+    let dir = scratch("bash-pty-ids");
+    let rc = dir.join("rc");
+    std::fs::write(
+        &rc,
+        format!(
+            "source {}\nonezone-rest-cli() {{ printf 'ARG[%s]\\n' \"$@\"; }}\nPS1='READY> '\n",
+            script_path("onezone-rest-cli.bash").display()
+        ),
+    )
+    .expect("rc");
+    let rc = rc.display().to_string();
+    // The script asks the binary (`command`), the line runs the function.
+    let keys = format!("onezone-rest-cli getSpace id=\t\t{}\t\r", &alpha[..unique]);
+    let shown = interactive_env(
+        &["bash", "--noprofile", "--rcfile", &rc, "-i"],
+        "READY> ",
+        &keys,
+        &live.env(),
+    );
+    assert!(
+        shown.contains("(alpha)") && shown.contains("(beta)"),
+        "{shown}"
+    );
+    assert_eq!(
+        args_printed(&shown),
+        ["getSpace".to_owned(), format!("id={alpha}")],
+        "{shown}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -9,12 +9,13 @@
 //!
 //! ```text
 //! words | nospace          then one candidate per line
+//! described                then one ID per line, a tab and its name
 //! files                    then: text to put before each file name,
 //!                          the partial path for `compgen -f`, and the
 //!                          text to remove from the start of each result
 //! ```
 
-use super::{complete, Reply};
+use super::{complete, Kind, Reply};
 use crate::auth::Environment;
 
 pub(super) fn script() -> String {
@@ -38,6 +39,17 @@ _@IDENT@() {
     nospace)
         COMPREPLY=("${reply[@]:1}")
         compopt -o nospace 2>/dev/null
+        ;;
+    described)
+        # ID<TAB>name: shown as "ID  (name)" while several are left; one
+        # (or menu-complete, COMP_TYPE % or *) is inserted as the ID alone.
+        for f in "${reply[@]:1}"; do
+            if (( ${#reply[@]} > 2 )) && [[ $f == *$'\t'* && ${COMP_TYPE-} != 37 && ${COMP_TYPE-} != 42 ]]; then
+                COMPREPLY+=("${f%%$'\t'*}  (${f#*$'\t'})")
+            else
+                COMPREPLY+=("${f%%$'\t'*}")
+            fi
+        done
         ;;
     files)
         if [[ -z ${reply[1]} && -z ${reply[3]} ]]; then
@@ -75,13 +87,25 @@ pub(super) fn answer(args: &[String], env: &Environment) -> String {
         Reply::Words { prefix, candidates } => {
             let matching: Vec<_> = candidates
                 .iter()
-                .map(|c| (format!("{prefix}{}", c.word), c.no_space()))
+                .map(|c| (format!("{prefix}{}", c.word), c))
                 .filter(|(w, _)| w.starts_with(&current.text))
                 .collect();
-            let nospace = !matching.is_empty() && matching.iter().all(|(_, n)| *n);
-            out.push_str(if nospace { "nospace\n" } else { "words\n" });
-            for (w, _) in matching {
+            let nospace = !matching.is_empty() && matching.iter().all(|(_, c)| c.no_space());
+            // IDs go with their names, which the script shows beside them
+            // while more than one is left and strips before inserting one.
+            let described =
+                !matching.is_empty() && matching.iter().all(|(_, c)| c.kind == Kind::Id);
+            out.push_str(match (nospace, described) {
+                (true, _) => "nospace\n",
+                (false, true) => "described\n",
+                (false, false) => "words\n",
+            });
+            for (w, c) in matching {
                 out.push_str(&w[inserted_from.len().min(w.len())..]);
+                if described && !c.help.is_empty() {
+                    out.push('\t');
+                    out.push_str(&c.help);
+                }
                 out.push('\n');
             }
         }

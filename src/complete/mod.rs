@@ -93,15 +93,32 @@ pub fn command() -> Command {
             "Print the completion script for SHELL on stdout. Install it as:\n\n\
              bash: {cmd} in\n      ~/.local/share/bash-completion/completions/\n\
              zsh:  _{cmd} in a directory of $fpath\n\
-             fish: {cmd}.fish in\n      ~/.config/fish/completions/",
-            cmd = crate::personality::current().command
+             fish: {cmd}.fish in\n      ~/.config/fish/completions/\n\n\
+             After `id=` and the other path parameters, TAB offers\n\
+             the IDs the credential can see, with their names (in\n\
+             bash while several are left). They are asked from the\n\
+             host a call would use, and kept in the cache directory\n\
+             for {ttl} s. A TAB waits at most {limit} ms for the server,\n\
+             and after a failure does not ask again for {backoff} s.\n\
+             --refresh fetches them again now.",
+            cmd = crate::personality::current().command,
+            ttl = crate::ids::store::TTL,
+            limit = crate::ids::TAB_LIMIT.as_millis(),
+            backoff = crate::ids::store::BACKOFF
         ))
         .arg(
             Arg::new("shell")
                 .value_name("SHELL")
-                .required(true)
+                .required_unless_present("refresh")
                 .value_parser(Shell::ALL.map(Shell::name))
                 .help("The shell"),
+        )
+        .arg(
+            Arg::new("refresh")
+                .long("refresh")
+                .action(clap::ArgAction::SetTrue)
+                .conflicts_with("complete")
+                .help("Fetch the IDs and names that completion offers again, for the host and credential a call would use"),
         )
         .arg(
             Arg::new("complete")
@@ -121,6 +138,12 @@ pub fn command() -> Command {
 
 /// Runs the `completions` built-in.
 pub fn run(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
+    if m.get_flag("refresh") {
+        let g = cli::Globals::from_matches(m);
+        let base_url = crate::auth::host::host_url(&g, env)?;
+        let sel = crate::release::select(&g, Some(&base_url), crate::release::Network::Allowed)?;
+        return crate::ids::refresh(&g, env, sel.catalogue);
+    }
     let shell = m
         .get_one::<String>("shell")
         .and_then(|s| Shell::from_name(s))
@@ -151,6 +174,8 @@ pub enum Kind {
     Parameter,
     Field,
     Value,
+    /// An ID from the server (see [`crate::ids`]), its name as the help.
+    Id,
     /// `-` (the body from stdin).
     Item,
 }
@@ -164,6 +189,7 @@ impl Kind {
             Kind::Parameter => "parameter",
             Kind::Field => "field",
             Kind::Value => "value",
+            Kind::Id => "id",
             Kind::Item => "item",
         }
     }
@@ -419,7 +445,7 @@ pub fn complete(words: &[String], current: &str, env: &Environment) -> Reply {
     }
     match ctx.head {
         Head::None => Reply::words("", heads(ctx.cat, current)),
-        Head::Operation(op) => items(ctx.cat, op, &ctx.positionals, current),
+        Head::Operation(op) => items(ctx.cat, op, &ctx.positionals, current, &Line { words, env }),
         Head::Builtin(b) => builtin_positional(b, ctx.positionals.len(), env),
         Head::Unknown => Reply::nothing(),
     }
@@ -762,10 +788,22 @@ fn parameters(cat: Catalogue, op: &'static Operation, given: &[String]) -> Vec<C
     out
 }
 
+/// The command line before the current word, for what the server knows.
+struct Line<'a> {
+    words: &'a [String],
+    env: &'a Environment,
+}
+
 /// Completion after an operation: its items, or the value of one.
-fn items(cat: Catalogue, op: &'static Operation, given: &[&str], current: &str) -> Reply {
+fn items(
+    cat: Catalogue,
+    op: &'static Operation,
+    given: &[&str],
+    current: &str,
+    line: &Line,
+) -> Reply {
     if let Some((key, sep, value)) = items::split(current) {
-        if let Some(reply) = item_value(cat, op, key, sep, value) {
+        if let Some(reply) = item_value(cat, op, key, sep, value, line) {
             return reply;
         }
     }
@@ -873,14 +911,16 @@ fn item_value(
     key: &str,
     sep: Sep,
     value: &str,
+    line: &Line,
 ) -> Option<Reply> {
     let prefix = format!("{key}{}", sep.text());
     match sep {
         Sep::Param => {
             // A parameter's enum values (a query parameter's `state=`), and
-            // a boolean's two; free text otherwise.
+            // a boolean's two; a path parameter's IDs from the server.
             let name = items::unescape(key);
             let param = op.all_params().into_iter().find(|p| p.name == name)?;
+
             let schema = match cat.resolve(&param.schema) {
                 Schema::Array { items, .. } => items,
                 _ => &param.schema,
@@ -889,6 +929,15 @@ fn item_value(
                 Schema::Boolean => vec!["true", "false"],
                 _ => cat.string_values(schema),
             };
+            if values.is_empty() && param.location == catalogue::ParamIn::Path {
+                let ids = crate::ids::offer(cat, op, &name, line.words, line.env);
+                return Some(Reply::words(
+                    prefix,
+                    ids.into_iter()
+                        .map(|(id, name)| Candidate::new(Kind::Id, id, name))
+                        .collect(),
+                ));
+            }
             Some(Reply::words(
                 prefix,
                 values
