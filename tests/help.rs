@@ -169,3 +169,55 @@ fn help_for_a_word_that_nothing_matches() {
         "{err}"
     );
 }
+
+/// On a terminal (a pty from script(1)), long help goes through `$PAGER`;
+/// not when piped, not with `--no-pager`, and not the short `-h`.
+#[test]
+fn long_help_goes_through_the_pager_on_a_terminal() {
+    let found = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v.is_empty() || v == "false" || v == "0"),
+            "script (util-linux) is missing under CI"
+        );
+        eprintln!("SKIPPED: script (util-linux) is not installed; the pager test did not run");
+        return;
+    }
+    let bin = assert_cmd::cargo::cargo_bin("onezone-rest-cli");
+    let tty = |args: &str, pager: &str| {
+        let line = format!("{} {args}", bin.display());
+        let out = Command::new("script")
+            .args(["-qec", &line, "/dev/null"])
+            .env("PAGER", pager)
+            .env("TERM", "dumb")
+            .env_remove("ONEZONE_HOST")
+            .env(
+                "XDG_CACHE_HOME",
+                std::env::temp_dir().join("no-such-cache-dir"),
+            )
+            .timeout(std::time::Duration::from_secs(20))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n")
+    };
+    let pager = "sed s/^/PAGED:/";
+    for args in ["--help", "getSpace --help", "help space", "help getSpace"] {
+        let out = tty(args, pager);
+        let lines: Vec<&str> = out.lines().filter(|l| !l.is_empty()).collect();
+        assert!(
+            !lines.is_empty() && lines.iter().all(|l| l.starts_with("PAGED:")),
+            "{args}: every line through the pager: {out}"
+        );
+    }
+    for args in ["--help | cat", "--no-pager --help", "-h"] {
+        let out = tty(args, pager);
+        assert!(!out.is_empty() && !out.contains("PAGED:"), "{args}: {out}");
+    }
+    // A pager that cannot start: the text is printed directly.
+    let out = tty("--help", "/nonexistent/pager");
+    assert!(out.contains("Usage:"), "{out}");
+}
