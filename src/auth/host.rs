@@ -57,6 +57,16 @@ pub fn chosen_host(g: &Globals, env: &Environment) -> Option<String> {
 /// this host, if the config file lists the host. Never an error: trouble
 /// with the keyring is a warning (unless `-s`), and no credential.
 pub fn stored_credential(base_url: &str, g: &Globals) -> Result<Option<Credential>, String> {
+    stored_credential_within(base_url, g, keyring::LOOKUP_TIMEOUT)
+}
+
+/// [`stored_credential`], waiting at most `limit` for the keyring (a TAB
+/// cannot wait as long as a call).
+pub fn stored_credential_within(
+    base_url: &str,
+    g: &Globals,
+    limit: std::time::Duration,
+) -> Result<Option<Credential>, String> {
     let Some(config) = lookup_config(g) else {
         return Ok(None);
     };
@@ -76,7 +86,7 @@ pub fn stored_credential(base_url: &str, g: &Globals) -> Result<Option<Credentia
         return Ok(None);
     };
     let url = base_url.to_owned();
-    match keyring::with_keyring(backend, keyring::LOOKUP_TIMEOUT, move |k| k.get(&url)) {
+    match keyring::with_keyring(backend, limit, move |k| k.get(&url)) {
         Ok(Some(c)) => Ok(Some(c)),
         Ok(None) => {
             warn(

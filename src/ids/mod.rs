@@ -313,7 +313,7 @@ impl Line {
         }
         let got = self.credential().and_then(|c| {
             order.iter().find_map(|s| {
-                self.list(s, c.clone())
+                self.list(s, c.clone(), started)
                     .map(|(req, got)| (s.clone(), req, got))
             })
         });
@@ -372,22 +372,35 @@ impl Line {
     fn credential(&self) -> Option<Credential> {
         match &self.credential {
             Some(c) => Some(c.clone()),
-            None => crate::auth::host::stored_credential(&self.base_url, &self.g)
-                .ok()
-                .flatten(),
+            None => {
+                crate::auth::host::stored_credential_within(&self.base_url, &self.g, TAB_LIMIT)
+                    .ok()
+                    .flatten()
+            }
         }
     }
 
     /// One list's IDs (with the names it holds), or `None` when it
     /// cannot be had (refused, not found, unreachable, not a list).
     #[allow(clippy::type_complexity)]
+    /// The keyring's wait and the lists asked before count against the
+    /// time limit, which runs from `started`.
     fn list(
         &self,
         s: &Source,
         credential: Credential,
+        started: Instant,
     ) -> Option<(Request, Vec<(String, Option<String>)>)> {
         let req = self.request(s, Some(credential))?;
-        let f = crate::net::fetch(&req, &self.g).ok()?;
+        let mut g = self.g.clone();
+        if let Some(limit) = g.max_time.filter(|m| *m > 0.0) {
+            let left = limit - started.elapsed().as_secs_f64();
+            if left <= 0.0 {
+                return None;
+            }
+            g.max_time = Some(left);
+        }
+        let f = crate::net::fetch(&req, &g).ok()?;
         if !(200..300).contains(&f.status) || f.credential_dropped_for.is_some() {
             return None;
         }
