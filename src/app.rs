@@ -15,6 +15,8 @@ use std::io::{Read, Write};
 
 /// Runs the tool with the arguments after the program name.
 pub fn run(args: Vec<String>) -> u8 {
+    // Before any credential is read (the environment's, below).
+    crate::auth::disable_core_dumps();
     // Before the command line is parsed, so that its errors obey -nc too.
     let no_colors = args
         .iter()

@@ -12,9 +12,9 @@
 //! a device planted there cannot hang or exhaust a call. Writes go to a
 //! new file of a unique name (never an existing one, so a planted symlink
 //! is not followed) and are renamed into place, so a reader never sees
-//! half a file; two writers at once lose one write, never the file.
+//! half a file; two writers at once lose one write, never the file. Both
+//! are `private_files`', shared with the config file.
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 /// The cache directory (not created).
@@ -26,50 +26,18 @@ pub fn dir() -> Option<PathBuf> {
         .map(|d| d.join(crate::personality::current().command))
 }
 
-/// The file's bytes, if it is a regular file of at most `limit` bytes.
+/// The file's bytes, if it is a regular file of at most `limit` bytes
+/// (`private_files::read`; anything else is absent).
 pub fn read(path: &Path, limit: u64) -> Option<Vec<u8>> {
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > limit {
-        return None;
-    }
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .ok()?
-        .take(limit + 1)
-        .read_to_end(&mut bytes)
-        .ok()?;
-    (bytes.len() as u64 <= limit).then_some(bytes)
+    crate::private_files::read(path, limit).ok().flatten()
 }
 
 /// Writes `bytes` to `path` atomically, creating private directories as
-/// needed. Errors are for the caller to ignore or report: a cache that
-/// cannot be written only costs the next call some time.
+/// needed (`private_files::write`). Errors are for the caller to ignore or
+/// report: a cache that cannot be written only costs the next call some
+/// time.
 pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let parent = path
-        .parent()
-        .ok_or_else(|| std::io::Error::other("no parent directory"))?;
-    crate::private_files::create_dir(parent)?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("cache");
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let tmp = parent.join(format!(".{name}.{}.{nanos}.tmp", std::process::id()));
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    let result = o.open(&tmp).and_then(|mut f| {
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    crate::private_files::write(path, bytes)
 }
 
 /// Seconds since the Unix epoch.

@@ -154,7 +154,7 @@ pub fn options() -> Vec<Arg> {
         flag("wait", Ours).help("After a 202 that names a task, poll the task until it ends; exit with its outcome"),
         opt("wait-timeout", Ours)
             .value_name("SECONDS")
-            .value_parser(clap::value_parser!(f64))
+            .value_parser(seconds("--wait-timeout", Zero::Refused))
             .help("With --wait, give up after this long (default 1800)"),
         flag("insecure", Curl).short('k').help("Do not verify the server's TLS certificate"),
         opt("upload-file", Curl)
@@ -176,12 +176,12 @@ pub fn options() -> Vec<Arg> {
             .help("Also trust the CA certificates in this PEM file"),
         opt("connect-timeout", Curl)
             .value_name("SECONDS")
-            .value_parser(unquoted_f64)
+            .value_parser(seconds("--connect-timeout", Zero::NoLimit))
             .help("Connection timeout (default 10)"),
         opt("max-time", Curl)
             .short('m')
             .value_name("SECONDS")
-            .value_parser(unquoted_f64)
+            .value_parser(seconds("-m/--max-time", Zero::NoLimit))
             .help("Time limit for the whole request (default 60)"),
         opt("retry", Ours)
             .value_name("N")
@@ -405,12 +405,66 @@ pub fn unquote(v: &str) -> &str {
     v
 }
 
-/// `clap`'s parser of a curl option's number, after [`unquote`].
-fn unquoted_f64(v: &str) -> Result<f64, String> {
-    unquote(v)
-        .trim()
-        .parse::<f64>()
-        .map_err(|_| format!("{v:?} is not a number of seconds"))
+/// What 0 seconds means to an option.
+#[derive(Clone, Copy)]
+enum Zero {
+    /// No limit (`-m 0`, as curl's).
+    NoLimit,
+    /// Nothing sensible (`--wait-timeout 0`): refused.
+    Refused,
+}
+
+/// A number of seconds that no run can take (NaN, infinite, negative, past
+/// what a `Duration` holds): refused while the command line is parsed, so
+/// `--dry-run` refuses what a real run would. Its message is the whole
+/// error line ([`clap_message`] prints it as it is).
+#[derive(Debug)]
+struct BadSeconds(String);
+
+impl std::fmt::Display for BadSeconds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadSeconds {}
+
+type ParseError = Box<dyn std::error::Error + Send + Sync>;
+
+/// `clap`'s parser of a seconds option (after [`unquote`]): a finite number,
+/// 0 or more (more than 0 where 0 is [`Zero::Refused`]), that a `Duration`
+/// can hold. `option` names it in messages.
+fn seconds(
+    option: &'static str,
+    zero: Zero,
+) -> impl Fn(&str) -> Result<f64, ParseError> + Clone + Send + Sync + 'static {
+    move |v: &str| {
+        let text = unquote(v).trim();
+        let n = text
+            .parse::<f64>()
+            .map_err(|_| format!("{v:?} is not a number of seconds"))?;
+        // What to give instead: any number, and a finite one.
+        let (wanted, finite) = match zero {
+            Zero::NoLimit => (
+                "a number of seconds (0 for no limit)",
+                "a finite number of seconds (0 for no limit)",
+            ),
+            Zero::Refused => (
+                "a positive number of seconds",
+                "a finite, positive number of seconds",
+            ),
+        };
+        let why = if !n.is_finite() {
+            format!("{option} {text}: give {finite}")
+        } else if n < 0.0 || (n == 0.0 && matches!(zero, Zero::Refused)) {
+            format!("{option} {text}: give {wanted}")
+        } else if std::time::Duration::try_from_secs_f64(n).is_err() {
+            format!("{option} {text} is too long: give {wanted}")
+        } else {
+            return Ok(n);
+        };
+        Err(BadSeconds(why).into())
+    }
 }
 
 /// `clap`'s parser of a curl option's file, after [`unquote`].
@@ -548,12 +602,21 @@ fn clap_message(e: &clap::Error) -> String {
             );
             lines.join("\n")
         }
-        _ => {
-            let text = e.to_string();
-            let first = text.lines().next().unwrap_or_default();
-            first.trim_start_matches("error: ").to_owned()
+        ErrorKind::ValueValidation => {
+            match std::error::Error::source(e).and_then(|s| s.downcast_ref::<BadSeconds>()) {
+                Some(bad) => bad.0.clone(),
+                None => first_line(e),
+            }
         }
+        _ => first_line(e),
     }
+}
+
+/// clap's message, its first line without `error: `.
+fn first_line(e: &clap::Error) -> String {
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or_default();
+    first.trim_start_matches("error: ").to_owned()
 }
 
 /// The first word of `args` that reads as a long option of ours that does
@@ -645,6 +708,62 @@ mod tests {
         assert_eq!(g.globals.user.as_deref(), Some("a:b"));
         // A request item keeps its quotes.
         assert_eq!(g.words, ["op", "name=='v'"]);
+    }
+
+    #[test]
+    fn seconds_no_run_can_take_are_refused_while_parsing() {
+        for (args, expect) in [
+            (
+                &["-m", "inf"][..],
+                "-m/--max-time inf: give a finite number of seconds (0 for no limit)",
+            ),
+            (
+                &["-m", "nan"],
+                "-m/--max-time nan: give a finite number of seconds (0 for no limit)",
+            ),
+            (
+                &["-m", "1e400"],
+                "-m/--max-time 1e400: give a finite number of seconds (0 for no limit)",
+            ),
+            (
+                &["-m", "'-1'"],
+                "-m/--max-time -1: give a number of seconds (0 for no limit)",
+            ),
+            (
+                &["-m", "1e300"],
+                "-m/--max-time 1e300 is too long: give a number of seconds (0 for no limit)",
+            ),
+            (
+                &["--connect-timeout=-inf"],
+                "--connect-timeout -inf: give a finite number of seconds (0 for no limit)",
+            ),
+            (
+                &["--wait-timeout", "0"],
+                "--wait-timeout 0: give a positive number of seconds",
+            ),
+            (
+                &["--wait-timeout", "NaN"],
+                "--wait-timeout NaN: give a finite, positive number of seconds",
+            ),
+        ] {
+            let argv: Vec<&str> = args.iter().copied().chain(["getSpace"]).collect();
+            assert_eq!(p(&argv).unwrap_err(), expect, "{args:?}");
+        }
+        let g = p(&[
+            "-m",
+            "0",
+            "--connect-timeout",
+            "2.5",
+            "--wait-timeout",
+            "1e6",
+            "getSpace",
+        ])
+        .unwrap()
+        .globals;
+        assert_eq!(
+            (g.max_time, g.connect_timeout, g.wait_timeout),
+            (Some(0.0), Some(2.5), Some(1e6))
+        );
     }
 
     #[test]

@@ -42,6 +42,10 @@ fn field_values(cat: Catalogue, op: &'static Operation, items: &[String]) -> Vec
         let Some((key, Sep::BodyString, value)) = items::split(w) else {
             continue;
         };
+        // The value of a credential (`macaroon==…`) is not repeated.
+        if items::shown(w) != w.as_str() {
+            continue;
+        }
         let key = items::unescape(key);
         let (name, listed) = match key.strip_suffix("[]") {
             Some(n) => (n, true),
@@ -142,6 +146,11 @@ fn split_values(items: &[String]) -> Vec<String> {
             i += 1;
             continue;
         };
+        // The value of a credential typed as a field is not repeated.
+        if items::shown(&items[i]) != items[i].as_str() {
+            i += 1;
+            continue;
+        }
         let rest = &items[i + 1..];
         let taken = if value.is_empty() {
             usize::from(rest.first().is_some_and(|w| is_loose(w)))
@@ -314,19 +323,9 @@ pub fn warn_unread_stdin(op: &'static Operation, items: &[String], g: &Globals) 
         op.name,
         items
             .iter()
-            .map(|w| format!("{} ", shell_word(&shown(w))))
+            .map(|w| format!("{} ", shell_word(&items::shown(w))))
             .collect::<String>()
     );
-}
-
-/// An item as it may be shown: a credential header's value never is.
-fn shown(w: &str) -> String {
-    match items::split(w) {
-        Some((name, Sep::Header, _)) if crate::auth::is_sensitive_header(name) => {
-            format!("{name}:…")
-        }
-        _ => w.to_owned(),
-    }
 }
 
 /// `w` as typed on a command line: quoted only where the shell needs it.

@@ -19,6 +19,8 @@
 //! `id` with the value `a==b`, and `X-Note:a=b` is a header.
 
 use serde_json::Value;
+use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 
 pub use onedata_catalogue::field_path::{escape_key, path_text, Seg};
@@ -39,6 +41,30 @@ impl fmt::Display for ItemError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// An item, a `-H` value or a header name as a message may show it: where
+/// it names a header whose value is a secret (`auth::is_sensitive_header`:
+/// `X-Auth-Token`, `Authorization`, …), what follows the name and the
+/// spaces, quotes and separator after it is `…`, whatever else is wrong
+/// with it (`'X-Auth-Token :…`, `Authorization …`, `"X-Auth-Token:=…`).
+/// The name is read after any spaces and quotes, with `\` escapes; every
+/// message that names an item or a header name shows it through this.
+pub fn shown(text: &str) -> Cow<'_, str> {
+    let junk = |c: char| c.is_whitespace() || c == '\'' || c == '"';
+    let rest = text.trim_start_matches(junk);
+    let name_len = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '\\'))
+        .unwrap_or(rest.len());
+    if !crate::auth::is_sensitive_header(&unescape(&rest[..name_len])) {
+        return Cow::Borrowed(text);
+    }
+    let after = &rest[name_len..];
+    let secret = after.trim_start_matches(|c: char| junk(c) || c == ':' || c == '=');
+    if secret.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(format!("{}…", &text[..text.len() - secret.len()]))
 }
 
 /// The separators of the grammar.
@@ -75,15 +101,17 @@ pub fn parse_with(arg: &str, read_file: ReadFile) -> Result<Item, ItemError> {
     if arg == "-" {
         return Ok(Item::Stdin);
     }
+    // Messages name the item as it may be shown.
+    let shown_arg = shown(arg);
     let (key, sep, value) = split(arg).ok_or_else(|| {
         ItemError(format!(
-            "item {arg:?} is not a request item: use name=value (parameter), name==text (body string), \
+            "item {shown_arg:?} is not a request item: use name=value (parameter), name==text (body string), \
              name:=json (body JSON), Header:value, or - (body from stdin)"
         ))
     })?;
     if key.is_empty() {
         return Err(ItemError(format!(
-            "item {arg:?} has no name before {:?}",
+            "item {shown_arg:?} has no name before {:?}",
             sep.text()
         )));
     }
@@ -120,7 +148,7 @@ pub fn parse_with(arg: &str, read_file: ReadFile) -> Result<Item, ItemError> {
                     None => format!("at column {}", e.column()),
                 };
                 ItemError(format!(
-                    "item {arg:?}: invalid JSON {place}: {e}; quote text as {}==…",
+                    "item {shown_arg:?}: invalid JSON {place}: {e}; quote text as {}==…",
                     key
                 ))
             })?;
@@ -185,7 +213,12 @@ pub fn unescape(s: &str) -> String {
 /// `a[b][]` → `[Key(a), Key(b), Append]`; `\[` is a literal bracket.
 /// `arg` is the whole item, for the message.
 pub fn field_path(key: &str, arg: &str) -> Result<Vec<Seg>, ItemError> {
-    let bad = |why: &str| ItemError(format!("item {arg:?}: {why} in the field name {key:?}"));
+    let bad = |why: &str| {
+        ItemError(format!(
+            "item {:?}: {why} in the field name {key:?}",
+            shown(arg)
+        ))
+    };
     let mut segs = Vec::new();
     let mut current = String::new();
     let mut in_bracket = false;
@@ -232,6 +265,7 @@ pub fn field_path(key: &str, arg: &str) -> Result<Vec<Seg>, ItemError> {
 }
 
 fn read_value_file(file: &str, arg: &str, read_file: ReadFile) -> Result<String, ItemError> {
+    let arg = shown(arg);
     if file.is_empty() {
         return Err(ItemError(format!(
             "item {arg:?}: no file name after '@' (write \\@ for a literal @)"
@@ -263,8 +297,19 @@ fn is_header_name_byte(b: u8) -> bool {
 #[derive(Debug, Default)]
 pub struct Body {
     root: Value,
-    /// The paths items have set, `[]` resolved to its index.
-    given: Vec<Vec<Seg>>,
+    /// The places items have set, `[]` resolved to its index.
+    given: HashSet<Vec<Place>>,
+    /// Every place that holds one of `given` deeper inside (`a` for
+    /// `a[b]`): with `given`, the checks of [`Body::insert`] are look-ups,
+    /// so 100,000 items stay linear.
+    inside: HashSet<Vec<Place>>,
+}
+
+/// A step of a place in the body: [`Seg`] with `[]` resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Place {
+    Key(String),
+    Index(usize),
 }
 
 impl Body {
@@ -272,7 +317,7 @@ impl Body {
     pub fn new(base: Value) -> Self {
         Body {
             root: base,
-            given: Vec::new(),
+            ..Body::default()
         }
     }
 
@@ -290,9 +335,15 @@ impl Body {
     /// item set this place, or a place inside or around it, already
     /// (`tags[0]==a tags[0]==b`, `name:=null name==b`, `a[b]==x a:={}`).
     pub fn insert(&mut self, path: &[Seg], value: Value) -> Result<Vec<Seg>, String> {
-        let Body { root, given } = self;
-        let by_item = |at: &[Seg]| given.iter().any(|g| at.starts_with(g));
+        let Body {
+            root,
+            given,
+            inside,
+        } = self;
         let mut at: Vec<Seg> = Vec::with_capacity(path.len());
+        let mut place: Vec<Place> = Vec::with_capacity(path.len());
+        // Whether an item set `at` or a place around it.
+        let mut by_item = false;
         let mut slot = root;
         // Whether the slot held a value before this item (a null given by
         // an item counts; an absent field or a new array element does not).
@@ -300,7 +351,7 @@ impl Body {
         for seg in path {
             // A slot nobody filled (or stdin's null) becomes the container
             // the next segment needs; a value an item gave stays what it is.
-            if slot.is_null() && !(existed && by_item(&at)) {
+            if slot.is_null() && !(existed && by_item) {
                 *slot = match seg {
                     Seg::Key(_) => Value::Object(serde_json::Map::new()),
                     Seg::Append | Seg::Index(_) => Value::Array(Vec::new()),
@@ -314,6 +365,7 @@ impl Body {
                     existed = obj.contains_key(k);
                     slot = obj.entry(k.clone()).or_insert(Value::Null);
                     at.push(Seg::Key(k.clone()));
+                    place.push(Place::Key(k.clone()));
                 }
                 Seg::Append | Seg::Index(_) => {
                     let list = slot
@@ -335,18 +387,19 @@ impl Body {
                     }
                     slot = &mut list[i];
                     at.push(Seg::Index(i));
+                    place.push(Place::Index(i));
                 }
             }
+            by_item = by_item || given.contains(&place);
         }
-        if existed
-            && given
-                .iter()
-                .any(|g| at.starts_with(g) || g.starts_with(&at))
-        {
+        if existed && (by_item || inside.contains(&place)) {
             return Err("the field is given twice".into());
         }
         *slot = value;
-        given.push(at.clone());
+        for n in 1..place.len() {
+            inside.insert(place[..n].to_vec());
+        }
+        given.insert(place);
         Ok(at)
     }
 }
@@ -363,11 +416,12 @@ pub fn check_header(name: &str, value: &str) -> Result<(), String> {
     // would go out under another name, or with a stray quote.
     if name.contains(['\'', '"']) {
         return Err(format!(
-            "the header name {name:?} holds a quote; drop the extra quotes around the header"
+            "the header name {:?} holds a quote; drop the extra quotes around the header",
+            shown(name)
         ));
     }
     if !name.bytes().all(is_header_name_byte) {
-        return Err(format!("{name:?} is not a valid header name"));
+        return Err(format!("{:?} is not a valid header name", shown(name)));
     }
     if let Some(c) = value.chars().find(|c| c.is_ascii_control() && *c != '\t') {
         let what = match c {
@@ -389,6 +443,33 @@ mod tests {
 
     fn key(k: &str) -> Seg {
         Seg::Key(k.into())
+    }
+
+    #[test]
+    fn a_secret_header_is_shown_without_its_value_whatever_its_form() {
+        for (text, shown_as) in [
+            ("X-Auth-Token:t0k", "X-Auth-Token:…"),
+            ("X-Auth-Token :t0k", "X-Auth-Token :…"),
+            ("'x-auth-token: t0k'", "'x-auth-token: …"),
+            ("\"Authorization: Basic t0k\"", "\"Authorization: …"),
+            (" Authorization Basic t0k", " Authorization …"),
+            ("X-Auth-Token=t0k", "X-Auth-Token=…"),
+            ("X-Auth-Token:=t0k", "X-Auth-Token:=…"),
+            ("X\\-Auth-Token:t0k", "X\\-Auth-Token:…"),
+            ("Macaroon\t:t0k", "Macaroon\t:…"),
+            ("Cookie:a=t0k", "Cookie:…"),
+        ] {
+            assert_eq!(shown(text), shown_as, "{text:?}");
+        }
+        for text in [
+            "X-Auth-Token",
+            "X-Auth-Token:",
+            "X-Note:a",
+            "name==x",
+            "X-Auth-Tokens:a",
+        ] {
+            assert_eq!(shown(text), text);
+        }
     }
 
     #[test]

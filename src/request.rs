@@ -8,6 +8,7 @@ use onedata_catalogue::validate;
 use onedata_catalogue::{Catalogue, Operation, Param, ParamIn, Schema};
 use percent_encoding::utf8_percent_encode;
 use serde_json::Value;
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 pub use onedata_catalogue::path_encoding::PATH_SEGMENT;
@@ -167,25 +168,28 @@ pub fn base_url(host: &str) -> Result<String, String> {
     if host.is_empty() {
         return Err(format!("the {} host is empty", p.title()));
     }
+    // Messages never show the userinfo, whatever else is wrong.
+    let shown = crate::auth::shown_url(host);
     let with_scheme = if host.contains("://") {
         host.to_owned()
     } else {
         format!("https://{host}")
     };
     let mut url = url::Url::parse(&with_scheme)
-        .map_err(|e| format!("{host:?} is not a valid host URL: {e}"))?;
+        .map_err(|e| format!("{shown:?} is not a valid host URL: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!(
-            "{host:?}: only http:// and https:// hosts are supported"
+            "{shown:?}: only http:// and https:// hosts are supported"
         ));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("{host:?} has no host name"));
+        return Err(format!("{shown:?} has no host name"));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(format!("{host:?}: a host URL has no query or fragment"));
+        return Err(format!("{shown:?}: a host URL has no query or fragment"));
     }
-    if !url.username().is_empty() || url.password().is_some() {
+    // Any `@` is refused with it: `https:/u:pw@h` parses as a path.
+    if !url.username().is_empty() || url.password().is_some() || host.contains('@') {
         return Err(format!(
             "the host URL carries a user name or password: drop it from the URL and use \
                  `login`, {} or -u instead",
@@ -197,7 +201,7 @@ pub fn base_url(host: &str) -> Result<String, String> {
         if !names_port(&with_scheme) {
             let port = p.default_port.unwrap_or_default();
             url.set_port(Some(port))
-                .map_err(|()| format!("{host:?}: cannot add the port {port}"))?;
+                .map_err(|()| format!("{shown:?}: cannot add the port {port}"))?;
             text = url.as_str().trim_end_matches('/').to_owned();
         } else if url.port().is_none() {
             // `https://h:443` names the scheme's port, which `url` drops;
@@ -245,10 +249,12 @@ pub fn build_with(
     let mut notes: Vec<String> = Vec::new();
     let all_params = op.all_params();
     // Header items and -H: each name (case-insensitive) once, and only what
-    // an HTTP header can carry. `what` names the item in messages.
+    // an HTTP header can carry. `what` names the item in messages. The
+    // names seen so far, lower-cased, in a set: 100,000 items stay linear.
+    let mut header_names: HashSet<String> = HashSet::new();
     let mut add_header = |what: String, name: String, value: String| {
         items::check_header(&name, &value).map_err(|e| UsageError::one(format!("{what}: {e}")))?;
-        if headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+        if !header_names.insert(name.to_ascii_lowercase()) {
             return Err(UsageError::one(format!(
                 "{what}: the header {name} is given twice; give it once"
             )));
@@ -265,6 +271,10 @@ pub fn build_with(
             }
             None => items::parse_with(arg, read_file).map_err(|e| UsageError::one(e.0))?,
         };
+        // From here on the item is named as it may be shown: the value of
+        // a credential header never is, whatever else is wrong with it.
+        let shown = items::shown(arg);
+        let arg: &str = &shown;
         match item {
             Item::Param { name, value } => {
                 let Some(param) = all_params.iter().find(|p| p.name == name) else {
@@ -290,7 +300,7 @@ pub fn build_with(
                 }
                 params.push((param, value));
             }
-            Item::Body { path, value } => fields.push((arg.clone(), path, value)),
+            Item::Body { path, value } => fields.push((arg.to_owned(), path, value)),
             Item::Header { name, value } => {
                 if !opts.force {
                     if let Some(hint) = mistyped_header(opts.catalogue, op, &all_params, arg, &name)
@@ -298,13 +308,7 @@ pub fn build_with(
                         return Err(UsageError::one(hint));
                     }
                 }
-                // A secret is never echoed: `item "X-Auth-Token:…"`.
-                let what = if crate::auth::is_sensitive_header(&name) {
-                    format!("item {:?}", format!("{name}:…"))
-                } else {
-                    format!("item {arg:?}")
-                };
-                add_header(what, name, value)?;
+                add_header(format!("item {arg:?}"), name, value)?;
             }
             Item::Stdin => {
                 if stdin_item {
@@ -320,15 +324,11 @@ pub fn build_with(
         }
     }
     for h in &opts.extra_headers {
+        let what = format!("-H {:?}", items::shown(h));
         let (name, value) = h
             .split_once(':')
-            .ok_or_else(|| UsageError::one(format!("-H {h:?}: a header is 'Name: value'")))?;
+            .ok_or_else(|| UsageError::one(format!("{what}: a header is 'Name: value'")))?;
         let name = name.trim();
-        let what = if crate::auth::is_sensitive_header(name) {
-            format!("-H {:?}", format!("{name}: …"))
-        } else {
-            format!("-H {h:?}")
-        };
         items::check_stray_quote(name, value.trim())
             .map_err(|e| UsageError::one(format!("{what}: {e}")))?;
         add_header(what, name.to_owned(), value.trim().to_owned())?;
@@ -398,8 +398,11 @@ pub fn build_with(
             op.name
         )));
     }
+    // The items' headers replace the defaults of the same name (each item
+    // name is unique already, so only the defaults need looking up).
+    let defaults = out_headers.len();
     for (name, value) in headers {
-        match out_headers
+        match out_headers[..defaults]
             .iter_mut()
             .find(|(n, _)| n.eq_ignore_ascii_case(&name))
         {
@@ -786,6 +789,11 @@ fn build_body(
     if stdin_item {
         let bytes = stdin()
             .map_err(|e| UsageError::one(format!("cannot read {}: {e}", body_source(opts))))?;
+        if fields.is_empty() && !yaml && bytes.len() >= STREAM_CHECK_FROM {
+            if let Some(checked) = check_large_body(op, &spec.schema, bytes.as_slice(), opts) {
+                return checked.map(|()| Some(bytes));
+            }
+        }
         // An empty stdin gives no body of its own: the items make it (a
         // script's `-` with nothing piped).
         let empty = bytes.iter().all(u8::is_ascii_whitespace);
@@ -841,6 +849,37 @@ fn build_body(
     }
     .map_err(|e| UsageError::one(format!("cannot encode the body: {e}")))?;
     Ok(Some(text))
+}
+
+/// A JSON body from stdin this large, with no items to merge into it, is
+/// checked as it is read ([`validate_stream`]) and sent as given: building
+/// it whole would take 30 to 100 times its size in memory.
+pub const STREAM_CHECK_FROM: usize = 1 << 20;
+
+/// The check of a large JSON body from stdin: `None` when it is not JSON
+/// and the operation takes YAML (the caller reads it as YAML).
+fn check_large_body(
+    op: &'static Operation,
+    schema: &'static crate::catalogue::Schema,
+    bytes: &[u8],
+    opts: &Options,
+) -> Option<Result<(), UsageError>> {
+    if opts.force {
+        return Some(Ok(()));
+    }
+    match crate::catalogue::validate_stream::validate_stream(opts.catalogue, bytes, schema) {
+        Ok(problems) if problems.is_empty() => Some(Ok(())),
+        Ok(problems) => Some(Err(UsageError(
+            problems.iter().map(|p| explain(op, p, &[])).collect(),
+        ))),
+        Err(_) if op.consumes.iter().any(|c| is_yaml_type(c)) => None,
+        Err(e) => Some(Err(UsageError::one(format!(
+            "{} is not valid JSON (line {} column {}): {e}",
+            body_source(opts),
+            e.line(),
+            e.column()
+        )))),
+    }
 }
 
 /// `name==true` for a boolean field and `name==123` for an integer one

@@ -33,11 +33,12 @@ pub fn is_credential_header(name: &str) -> bool {
 }
 
 /// Header names whose values are secrets: the credential headers, the
-/// proxy's, and cookies. Redacted in `-v` and `--dry-run` output, and not
-/// forwarded when a redirect leaves the origin.
+/// proxy's, cookies, and `Macaroon` (the token header of older Onedata
+/// releases). Redacted in `-v` and `--dry-run` output and in error messages
+/// (`items::shown`), and not forwarded when a redirect leaves the origin.
 pub fn is_sensitive_header(name: &str) -> bool {
     is_credential_header(name)
-        || ["proxy-authorization", "cookie", "set-cookie"]
+        || ["proxy-authorization", "cookie", "set-cookie", "macaroon"]
             .iter()
             .any(|s| name.eq_ignore_ascii_case(s))
 }
@@ -61,6 +62,44 @@ pub fn without_password(url: &str, replacement: &str) -> String {
         &url[..start + colon + 1],
         &url[start + at..]
     )
+}
+
+/// A host URL as an error message may show it, whatever else is wrong with
+/// it (a bad port, another scheme, a query, no host): its userinfo
+/// (`user:password@`) replaced by `***`. Works on text that does not parse,
+/// so the userinfo is taken wide: from after the first `://` (or the start)
+/// to the last `@`, for a password may hold `/`, `?`, `#` or `@`; an `@`
+/// elsewhere hides a little more than the userinfo, never less.
+pub fn shown_url(url: &str) -> std::borrow::Cow<'_, str> {
+    let Some(at) = url.rfind('@') else {
+        return std::borrow::Cow::Borrowed(url);
+    };
+    let start = url
+        .find("://")
+        .map(|i| i + 3)
+        .filter(|s| *s <= at)
+        .unwrap_or(0);
+    std::borrow::Cow::Owned(format!("{}***{}", &url[..start], &url[at..]))
+}
+
+/// Turns core dumps off for this process (RLIMIT_CORE 0, soft and hard, so
+/// nothing it starts can turn them on again): a dump would hold the tokens
+/// and passwords in memory. Called once at start, before any credential is
+/// read; one system call, and failure (a sandbox that forbids it) is
+/// ignored, for the limit is a precaution, not a condition of running.
+pub fn disable_core_dumps() {
+    #[cfg(unix)]
+    {
+        let none = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: setrlimit reads one valid rlimit; it has no other effect
+        // on memory.
+        unsafe {
+            libc::setrlimit(libc::RLIMIT_CORE, &none);
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -342,6 +381,25 @@ mod tests {
     fn the_keyring_is_not_asked_when_the_environment_has_a_credential() {
         let stored = || -> Result<Option<Credential>, String> { panic!("keyring touched") };
         assert!(resolve(&mut vec![], None, &env(Some("KEY"), None), stored).is_ok());
+    }
+
+    #[test]
+    fn a_shown_url_has_no_userinfo_whatever_else_is_wrong() {
+        for (url, shown) in [
+            ("https://u:pw@h:99999", "https://***@h:99999"),
+            ("ftp://u:pw@h/x", "ftp://***@h/x"),
+            ("https://u:pw@h?q=1", "https://***@h?q=1"),
+            ("https://u:p?w@h", "https://***@h"),
+            ("https://u:p/w@h/a@b", "https://***@b"),
+            ("https://u:pw@", "https://***@"),
+            ("https://user@h", "https://***@h"),
+            ("https:/u:pw@h", "***@h"),
+            ("u:pw@h:1:2", "***@h:1:2"),
+            ("https://a:b@c@h", "https://***@h"),
+            ("https://h:1/p", "https://h:1/p"),
+        ] {
+            assert_eq!(shown_url(url), shown, "{url}");
+        }
     }
 
     #[test]

@@ -372,11 +372,9 @@ impl Line {
     fn credential(&self) -> Option<Credential> {
         match &self.credential {
             Some(c) => Some(c.clone()),
-            None => {
-                crate::auth::host::stored_credential_within(&self.base_url, &self.g, TAB_LIMIT)
-                    .ok()
-                    .flatten()
-            }
+            None => crate::auth::host::stored_credential_within(&self.base_url, &self.g, TAB_LIMIT)
+                .ok()
+                .flatten(),
         }
     }
 

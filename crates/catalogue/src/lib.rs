@@ -27,6 +27,7 @@ pub mod owned;
 pub mod path_encoding;
 pub mod release;
 pub mod validate;
+pub mod validate_stream;
 
 pub use model::*;
 

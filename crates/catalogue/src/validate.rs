@@ -45,7 +45,7 @@ pub fn validate(cat: Catalogue, value: &Value, schema: &'static Schema) -> Vec<P
 
 /// Nesting deeper than this is reported rather than followed, so a hostile
 /// body cannot exhaust the stack.
-const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 fn problem(path: &[Seg], message: String) -> Problem {
     Problem {
@@ -55,7 +55,7 @@ fn problem(path: &[Seg], message: String) -> Problem {
     }
 }
 
-fn check(
+pub(crate) fn check(
     cat: Catalogue,
     value: &Value,
     schema: &'static Schema,
