@@ -32,11 +32,11 @@ OPTIONS = [
 
 def main():
     cat = json.loads(CATALOGUE.read_text())
-    schemas = cat["schemas"]
+    # Each named schema has its shapes by release ({"name", "versions"}); the
+    # last is the newest release's.
+    schemas = {e["name"]: e["versions"] for e in cat["schemas"]}
 
     def resolve(s, depth=0):
-        # Each named schema is a list of shapes by release; the last is the
-        # newest release's.
         while isinstance(s, dict) and "ref" in s and depth < 50:
             s = schemas[s["ref"]][-1]["schema"]
             depth += 1

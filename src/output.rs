@@ -1,14 +1,16 @@
 //! Rendering an answer: the body of a success on stdout (in the `-o` format),
 //! an HTTP error as a readable message for stderr, and the header lines of
 //! `-i` and `-v`. No network here: the body arrives as a `Read`, so tests
-//! feed it from memory.
+//! feed it from memory. JSON in `json`, `pretty` and `token` is in
+//! `output/json.rs`, tables in `output/table.rs`, escaping for the terminal
+//! in [`escape`].
 //!
 //! # Formats
 //! | `-o` | JSON body | other bodies |
 //! |---|---|---|
 //! | `json` (piped default) | compact, one line, ending in `\n`; streamed | as received |
-//! | `pretty` (terminal default) | indented, ending in `\n` | as received |
-//! | `table` | a comfy-table fitted to the terminal | as received |
+//! | `pretty` (terminal default) | indented, ending in `\n`; streamed | as received |
+//! | `table` | a comfy-table fitted to the terminal, bounded (`output/table.rs`) | as received |
 //! | `raw` | as received (no newline added); streamed | as received |
 //! | `token` | the `token` field alone, ending in `\n` | error |
 //!
@@ -17,30 +19,59 @@
 //! prints nothing. A binary body (an image, or bytes that are not text) is
 //! written only when stdout is not a terminal.
 //!
+//! # The terminal
+//! When stdout is a terminal, nothing the server sent reaches it
+//! unescaped, in any format but `raw`: in JSON, control characters, DEL,
+//! C1 controls and bidirectional overrides are written as JSON escapes
+//! (`\u009b`, so the output stays valid JSON); in other text, as visible
+//! escapes (`\u{1b}`, `\xff` for a byte that is not UTF-8), lines and tabs
+//! kept. `-o token` refuses a token that is not printable ASCII, wherever
+//! stdout is. When stdout is a pipe or a file, the bytes pass as received.
+//!
+//! # Validity
+//! A JSON answer is checked the same way in every format but `raw`: every
+//! string is decoded (bytes that are not UTF-8, a lone surrogate such as
+//! `"\ud800"`), so an invalid answer fails with the same message and exit
+//! code 1 whatever the format. `raw` prints any answer as received.
+//!
 //! # Memory
 //! The first [`SNIFF_LIMIT`] bytes are read before anything is printed. A
 //! body that ends within them is checked whole, so an invalid answer prints
-//! nothing. A longer body is streamed with bounded memory in `raw` and
-//! `json` (validated by serde_json as it passes, whitespace outside strings
-//! removed; numbers and escapes keep their exact text), and for non-JSON
-//! bodies. If such a body turns out invalid or is cut short, what came
-//! before is already on stdout, without the final newline, and the exit code
-//! is 1. `pretty`, `table` and `token` need the whole document: they take at
-//! most [`WHOLE_LIMIT`] bytes and name the streaming formats beyond that.
+//! nothing. A longer body is streamed with bounded memory in `raw`, `json`
+//! and `pretty` (checked by serde_json as it passes; `json` removes the
+//! whitespace outside strings, and keeps numbers and escapes as received),
+//! and for non-JSON bodies. If such a body turns out invalid or is cut
+//! short, what came before is already on stdout, without the final newline,
+//! and the exit code is 1. `token` reads the token alone. `table` needs the
+//! whole document: it takes at most [`WHOLE_LIMIT`] bytes and names the
+//! streaming formats beyond that; it borrows its cells from the document,
+//! so its peak memory is about the answer's size plus a bounded table.
+//! Peak memory beyond the binary's own is thus at most about 2× the
+//! answer's size, in every format (a 10 MB answer: nothing noticeable in
+//! `json`, `pretty` and `raw`, 18 MiB in `table`; docs/robustness.md has
+//! the numbers).
+//!
+//! # Time
+//! With `-m`, rendering stops at the deadline too ([`RenderError::TimedOut`],
+//! exit 6): checked as output is written, and row by row in a table.
+
+pub mod escape;
+mod json;
+pub mod table;
 
 use crate::auth::Source;
 use crate::exit::{self, Failure};
-use comfy_table::{presets, ContentArrangement, Table};
-use serde::de::IgnoredAny;
-use serde::Deserialize as _;
+pub use escape::{escape_controls, excerpt};
+pub use json::Minifier;
 use serde_json::Value;
 use std::fmt::Write as _;
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, Read, Write};
+use std::time::Instant;
 
 /// What is read before deciding how to print: a body within it is checked
 /// whole before a byte is printed.
 pub const SNIFF_LIMIT: usize = 1 << 20;
-/// The largest body `pretty`, `table` and `token` take.
+/// The largest body `table` takes.
 pub const WHOLE_LIMIT: u64 = 64 << 20;
 /// How much of an error body is read.
 pub const ERROR_BODY_LIMIT: u64 = 64 << 10;
@@ -178,8 +209,13 @@ pub enum RenderError {
     TooLarge(Format),
     /// `-o token`, and the answer has no token.
     NoToken(String),
+    /// `-o token`, and the token holds more than printable ASCII (shown
+    /// escaped).
+    BadToken(String),
     /// A binary body, and stdout is a terminal.
     Binary { content_type: String },
+    /// The deadline of `-m` passed while the answer was printed.
+    TimedOut,
 }
 
 impl RenderError {
@@ -202,7 +238,7 @@ impl RenderError {
                     f.name()
                 ),
             )
-            .hint("-o json or -o raw stream answers of any size"),
+            .hint("-o json, -o pretty or -o raw stream answers of any size"),
             RenderError::NoToken(what) => Failure::new(
                 exit::BAD_RESPONSE,
                 format!("-o token: the answer has no token ({what})"),
@@ -211,6 +247,14 @@ impl RenderError {
                 "-o token is for operations that create a token, \
                  such as createTemporaryTokenForCurrentUser",
             ),
+            RenderError::BadToken(shown) => Failure::new(
+                exit::BAD_RESPONSE,
+                format!(
+                    "-o token: the token in the answer is not printable ASCII \
+                     (it holds spaces, control or other characters: {shown}); nothing was printed"
+                ),
+            )
+            .hint("no Onedata token looks like that; -o json shows the whole answer"),
             RenderError::Binary { content_type } => Failure::new(
                 exit::BAD_RESPONSE,
                 format!(
@@ -219,6 +263,12 @@ impl RenderError {
                 ),
             )
             .hint("redirect stdout to a file (> FILE), or give --output-file FILE"),
+            RenderError::TimedOut => Failure::new(
+                exit::NETWORK,
+                "printing the answer did not end within the time limit (-m); \
+                 it was stopped, and stdout has at most part of it",
+            )
+            .hint("-m/--max-time SECONDS allows more time (0: no limit); -o json prints fastest"),
         }
     }
 }
@@ -289,6 +339,60 @@ fn looks_binary(sample: &[u8]) -> bool {
     }
 }
 
+/// stdout, with the deadline of `-m` checked at every write and the first
+/// failure kept (serde_json, which writes through it, keeps only text).
+pub(crate) struct Sink<'a> {
+    out: &'a mut dyn Write,
+    deadline: Option<Instant>,
+    error: Option<RenderError>,
+}
+
+impl Sink<'_> {
+    /// Writes all of `bytes`.
+    fn put(&mut self, bytes: &[u8]) -> Result<(), RenderError> {
+        match self.write_all(bytes) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(self.error.take().unwrap_or(RenderError::Write(e))),
+        }
+    }
+
+    /// The failure a write met, if any.
+    fn failed(&mut self) -> Result<(), RenderError> {
+        self.error.take().map_or(Ok(()), Err)
+    }
+
+    fn check(&mut self) -> io::Result<()> {
+        if self.error.is_some() {
+            return Err(io::Error::other("stdout failed before"));
+        }
+        if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            self.error = Some(RenderError::TimedOut);
+            return Err(io::Error::new(io::ErrorKind::TimedOut, "time limit"));
+        }
+        Ok(())
+    }
+
+    fn keep(&mut self, e: io::Error) -> io::Error {
+        let copy = io::Error::new(e.kind(), e.to_string());
+        self.error = Some(RenderError::Write(e));
+        copy
+    }
+}
+
+impl Write for Sink<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.check()?;
+        self.out.write(buf).map_err(|e| self.keep(e))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.error.is_some() {
+            return Err(io::Error::other("stdout failed before"));
+        }
+        self.out.flush().map_err(|e| self.keep(e))
+    }
+}
+
 /// Prints a successful answer's body on `out` in `format`.
 pub fn success(
     answer: &Answer,
@@ -296,6 +400,36 @@ pub fn success(
     format: Format,
     term: Terminal,
     out: &mut dyn Write,
+) -> Result<(), RenderError> {
+    success_until(answer, body, format, term, None, out)
+}
+
+/// [`success`], stopping with [`RenderError::TimedOut`] once `deadline`
+/// (that of `-m`) has passed.
+pub fn success_until(
+    answer: &Answer,
+    body: &mut dyn Read,
+    format: Format,
+    term: Terminal,
+    deadline: Option<Instant>,
+    out: &mut dyn Write,
+) -> Result<(), RenderError> {
+    let mut sink = Sink {
+        out,
+        deadline,
+        error: None,
+    };
+    render(answer, body, format, term, &mut sink)?;
+    sink.flush()
+        .map_err(|e| sink.error.take().unwrap_or(RenderError::Write(e)))
+}
+
+fn render(
+    answer: &Answer,
+    body: &mut dyn Read,
+    format: Format,
+    term: Terminal,
+    sink: &mut Sink,
 ) -> Result<(), RenderError> {
     let mut first = Vec::new();
     body.take(SNIFF_LIMIT as u64 + 1)
@@ -310,7 +444,9 @@ pub fn success(
             )),
             (_, Format::Token) => Err(RenderError::NoToken("its body is empty".into())),
             (Some(loc), f) if answer.status == 201 && f != Format::Raw => {
-                write_value(&location_json(loc), f, term, out)
+                let created = serde_json::to_vec(&location_json(loc))
+                    .map_err(|e| RenderError::InvalidJson(e.to_string()))?;
+                json_answer(&created, true, None, &mut io::empty(), f, term, sink)
             }
             _ => Ok(()),
         };
@@ -321,168 +457,144 @@ pub fn success(
         return Err(RenderError::Binary {
             content_type: answer
                 .content_type
-                .clone()
-                .unwrap_or_else(|| "no content type".into()),
+                .as_deref()
+                .map_or_else(|| "no content type".into(), escape_controls),
         });
     }
     if kind != BodyKind::Json || format == Format::Raw {
         if format == Format::Token {
             return Err(RenderError::NoToken(format!(
                 "it is not JSON but {}",
-                answer.content_type.as_deref().unwrap_or("untyped")
+                answer
+                    .content_type
+                    .as_deref()
+                    .map_or_else(|| "untyped".into(), escape_controls)
             )));
         }
-        out.write_all(&first).map_err(RenderError::Write)?;
-        if !complete {
-            copy(body, out)?;
-        }
-        return out.flush().map_err(RenderError::Write);
+        // Raw, or not JSON: as received, but escaped for a terminal.
+        let guard = (term.is_terminal && format != Format::Raw)
+            .then(|| escape::Guard::new(escape::Style::Text));
+        return copy(&first, complete, body, guard, sink);
     }
-
-    match format {
-        Format::Json if complete => {
-            serde_json::from_slice::<IgnoredAny>(&first)
-                .map_err(|e| RenderError::InvalidJson(e.to_string()))?;
-            let mut buf = Vec::with_capacity(first.len() + 1);
-            Minifier::default().feed(&first, &mut buf);
-            buf.push(b'\n');
-            out.write_all(&buf)
-                .and_then(|()| out.flush())
-                .map_err(RenderError::Write)
-        }
-        Format::Json => stream_compact(&first, body, out),
-        _ => {
-            let whole = read_whole(first, complete, answer.content_length, body, format)?;
-            let value: Value = serde_json::from_slice(&whole)
-                .map_err(|e| RenderError::InvalidJson(e.to_string()))?;
-            write_value(&value, format, term, out)
-        }
-    }
+    json_answer(
+        &first,
+        complete,
+        answer.content_length,
+        body,
+        format,
+        term,
+        sink,
+    )
 }
 
-fn read_whole(
-    mut first: Vec<u8>,
+/// A JSON answer (not `raw`) whose start is `first`, the whole of it when
+/// `complete`; `length` is its `Content-Length`.
+fn json_answer(
+    first: &[u8],
     complete: bool,
     length: Option<u64>,
     body: &mut dyn Read,
     format: Format,
+    term: Terminal,
+    sink: &mut Sink,
+) -> Result<(), RenderError> {
+    if complete {
+        json::validate(first)?;
+    }
+    match format {
+        Format::Json if complete => json::write_compact(first, term, sink),
+        Format::Json | Format::Raw => json::stream_compact(first, body, term, sink),
+        Format::Pretty => json::write_pretty(first, complete, body, term, sink),
+        Format::Token => {
+            let token = json::read_token(first, complete, body)?.map_err(RenderError::NoToken)?;
+            if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(RenderError::BadToken(excerpt(token.as_bytes(), 60)));
+            }
+            sink.put(token.as_bytes())?;
+            sink.put(b"\n")
+        }
+        Format::Table => {
+            let whole = read_whole(first, complete, length, body)?;
+            if !complete {
+                json::validate(&whole)?;
+            }
+            let text = table::render(
+                &whole,
+                term.width,
+                term.is_terminal && term.unicode,
+                sink.deadline,
+            )?;
+            sink.put(text.as_bytes())?;
+            sink.put(b"\n")
+        }
+    }
+}
+
+/// The whole body (at most [`WHOLE_LIMIT`] bytes) for `-o table`; one
+/// whose `Content-Length` says more is refused before it is read.
+fn read_whole(
+    first: &[u8],
+    complete: bool,
+    length: Option<u64>,
+    body: &mut dyn Read,
 ) -> Result<Vec<u8>, RenderError> {
     if complete {
-        return Ok(first);
+        return Ok(first.to_vec());
     }
     if length.is_some_and(|n| n > WHOLE_LIMIT) {
-        return Err(RenderError::TooLarge(format));
+        return Err(RenderError::TooLarge(Format::Table));
     }
-    let room = (WHOLE_LIMIT + 1).saturating_sub(first.len() as u64);
+    // Room for what Content-Length announces (at most WHOLE_LIMIT): a
+    // vector that grows by doubling would hold the answer twice meanwhile.
+    let announced = length.map_or(0, |n| usize::try_from(n).unwrap_or(0));
+    let mut whole = Vec::with_capacity(announced.max(first.len()) + 1);
+    whole.extend_from_slice(first);
+    let room = (WHOLE_LIMIT + 1).saturating_sub(whole.len() as u64);
     body.take(room)
-        .read_to_end(&mut first)
+        .read_to_end(&mut whole)
         .map_err(RenderError::Read)?;
-    if first.len() as u64 > WHOLE_LIMIT {
-        return Err(RenderError::TooLarge(format));
+    if whole.len() as u64 > WHOLE_LIMIT {
+        return Err(RenderError::TooLarge(Format::Table));
     }
-    Ok(first)
+    Ok(whole)
 }
 
-fn copy(body: &mut dyn Read, out: &mut dyn Write) -> Result<(), RenderError> {
-    let mut buf = vec![0u8; 64 << 10];
-    loop {
-        let n = match body.read(&mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(RenderError::Read(e)),
-        };
-        out.write_all(&buf[..n]).map_err(RenderError::Write)?;
-    }
-}
-
-/// Prints a parsed JSON value in `format` (`raw` prints it compact).
-fn write_value(
-    value: &Value,
-    format: Format,
-    term: Terminal,
-    out: &mut dyn Write,
+/// Writes the body as received, through `guard` when there is one.
+fn copy(
+    first: &[u8],
+    complete: bool,
+    body: &mut dyn Read,
+    mut guard: Option<escape::Guard>,
+    sink: &mut Sink,
 ) -> Result<(), RenderError> {
-    let text = match format {
-        Format::Pretty => pretty(value, term),
-        Format::Table => table(value, term.width, term.is_terminal && term.unicode),
-        Format::Token => token(value).map_err(RenderError::NoToken)?,
-        Format::Json | Format::Raw => value.to_string(),
+    let mut escaped = Vec::new();
+    let mut pass = |chunk: &[u8], sink: &mut Sink| match &mut guard {
+        Some(g) => {
+            escaped.clear();
+            g.feed(chunk, &mut escaped);
+            sink.put(&escaped)
+        }
+        None => sink.put(chunk),
     };
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.write_all(b"\n"))
-        .and_then(|()| out.flush())
-        .map_err(RenderError::Write)
-}
-
-/// Indented JSON, as `serde_json::to_string_pretty` writes it. On a
-/// terminal, strings and keys are passed through [`escape_controls`] as
-/// well (JSON leaves DEL, C1 and bidi characters as they are); with
-/// `term.colour`, keys, strings, numbers, booleans and null are wrapped in
-/// ANSI colours, the text left as it is.
-fn pretty(value: &Value, term: Terminal) -> String {
-    let mut out = String::new();
-    pretty_into(value, term, 0, &mut out);
-    out
-}
-
-fn pretty_into(value: &Value, term: Terminal, depth: usize, out: &mut String) {
-    let paint = |text: String, style: console::Style| -> String {
-        if term.colour {
-            style.force_styling(true).apply_to(text).to_string()
-        } else {
-            text
+    pass(first, sink)?;
+    if !complete {
+        let mut buf = vec![0u8; 64 << 10];
+        loop {
+            let n = match body.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(RenderError::Read(e)),
+            };
+            pass(&buf[..n], sink)?;
         }
-    };
-    let string = |s: &str| -> String {
-        let quoted = serde_json::to_string(s).unwrap_or_default();
-        if term.is_terminal {
-            escape_controls(&quoted)
-        } else {
-            quoted
-        }
-    };
-    let indent = |out: &mut String, depth: usize| {
-        for _ in 0..depth {
-            out.push_str("  ");
-        }
-    };
-    match value {
-        Value::Object(o) if !o.is_empty() => {
-            out.push_str("{\n");
-            for (i, (k, v)) in o.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(",\n");
-                }
-                indent(out, depth + 1);
-                out.push_str(&paint(string(k), console::Style::new().blue().bold()));
-                out.push_str(": ");
-                pretty_into(v, term, depth + 1, out);
-            }
-            out.push('\n');
-            indent(out, depth);
-            out.push('}');
-        }
-        Value::Array(a) if !a.is_empty() => {
-            out.push_str("[\n");
-            for (i, v) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(",\n");
-                }
-                indent(out, depth + 1);
-                pretty_into(v, term, depth + 1, out);
-            }
-            out.push('\n');
-            indent(out, depth);
-            out.push(']');
-        }
-        Value::Object(_) => out.push_str("{}"),
-        Value::Array(_) => out.push_str("[]"),
-        Value::String(s) => out.push_str(&paint(string(s), console::Style::new().green())),
-        Value::Number(_) => out.push_str(&paint(value.to_string(), console::Style::new().cyan())),
-        Value::Bool(_) => out.push_str(&paint(value.to_string(), console::Style::new().yellow())),
-        Value::Null => out.push_str(&paint("null".into(), console::Style::new().magenta())),
     }
+    if let Some(g) = &mut guard {
+        let mut tail = Vec::new();
+        g.finish(&mut tail);
+        sink.put(&tail)?;
+    }
+    Ok(())
 }
 
 /// `{"id": "<last path segment>", "location": "<url>"}` for a 201.
@@ -514,212 +626,16 @@ pub fn location_id(location: &str) -> Option<String> {
     )
 }
 
-/// The token of a token operation's answer: `{"token": "…"}`, or a bare
-/// JSON string.
-pub fn token(value: &Value) -> Result<String, String> {
-    match value {
-        Value::String(s) => Ok(s.clone()),
-        Value::Object(o) => match o.get("token") {
-            Some(Value::String(s)) => Ok(s.clone()),
-            Some(_) => Err("its token field is not a string".into()),
-            None => {
-                let keys: Vec<&str> = o.keys().map(String::as_str).take(8).collect();
-                Err(format!("its fields: {}", keys.join(", ")))
-            }
-        },
-        _ => Err("it is not an object".into()),
-    }
-}
-
-/// Renders a JSON value as a table: an object as key/value rows, a list (or
-/// an object holding just one list, as Onezone's `{"spaces": [...]}`) as one
-/// row per item, objects in a list as columns of their fields. `width`
-/// fits it to a terminal; `None` never wraps.
+/// Renders a JSON value as a table (see `output/table.rs`): `width` fits it to a
+/// terminal; `None` never wraps.
 pub fn table(value: &Value, width: Option<u16>, unicode: bool) -> String {
-    let mut t = Table::new();
-    t.load_preset(if unicode {
-        presets::UTF8_FULL_CONDENSED
-    } else {
-        presets::ASCII_FULL_CONDENSED
-    });
-    match width {
-        Some(w) => {
-            t.set_width(w);
-            t.set_content_arrangement(ContentArrangement::Dynamic);
-        }
-        None => {
-            t.set_content_arrangement(ContentArrangement::Disabled);
-        }
-    }
-    match value {
-        Value::Object(o) if o.len() == 1 => match o.iter().next() {
-            Some((key, Value::Array(items))) => list_table(&mut t, key, items),
-            _ => object_table(&mut t, o),
-        },
-        Value::Object(o) => object_table(&mut t, o),
-        Value::Array(items) => list_table(&mut t, "value", items),
-        other => return cell(other),
-    }
-    t.to_string()
+    let text = value.to_string();
+    table::render(text.as_bytes(), width, unicode, None).unwrap_or_default()
 }
 
-fn object_table(t: &mut Table, o: &serde_json::Map<String, Value>) {
-    for (k, v) in o {
-        t.add_row(vec![escape_controls(k), cell(v)]);
-    }
-}
-
-fn list_table(t: &mut Table, name: &str, items: &[Value]) {
-    let all_objects = !items.is_empty() && items.iter().all(Value::is_object);
-    if !all_objects {
-        t.set_header(vec![escape_controls(name)]);
-        for v in items {
-            t.add_row(vec![cell(v)]);
-        }
-        return;
-    }
-    let mut columns: Vec<&str> = Vec::new();
-    for o in items.iter().filter_map(Value::as_object) {
-        for k in o.keys() {
-            if !columns.contains(&k.as_str()) {
-                columns.push(k);
-            }
-        }
-    }
-    t.set_header(
-        columns
-            .iter()
-            .map(|c| escape_controls(c))
-            .collect::<Vec<_>>(),
-    );
-    for o in items.iter().filter_map(Value::as_object) {
-        t.add_row(
-            columns
-                .iter()
-                .map(|c| o.get(*c).map(cell).unwrap_or_default())
-                .collect::<Vec<_>>(),
-        );
-    }
-}
-
-/// Longer cells are cut (a table is for reading; `-o json` has it all),
-/// which also keeps comfy-table's wrapping, quadratic in a cell's length,
-/// fast on huge values.
-const MAX_CELL_CHARS: usize = 2000;
-
-/// A table cell: strings without quotes, other values as compact JSON;
-/// control characters escaped either way (JSON escapes only C0 ones).
+/// A value in an error's details: as a table cell.
 fn cell(v: &Value) -> String {
-    let text = match v {
-        Value::String(s) => escape_controls(s),
-        other => escape_controls(&other.to_string()),
-    };
-    match text.char_indices().nth(MAX_CELL_CHARS) {
-        Some((cut, _)) => format!(
-            "{}… ({} more characters; see -o json)",
-            &text[..cut],
-            text[cut..].chars().count()
-        ),
-        None => text,
-    }
-}
-
-/// Removes whitespace outside JSON strings. It does not validate: it runs on
-/// bytes that serde_json checks.
-#[derive(Debug, Default)]
-pub struct Minifier {
-    in_string: bool,
-    escaped: bool,
-}
-
-impl Minifier {
-    pub fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) {
-        for &b in input {
-            if self.in_string {
-                out.push(b);
-                if self.escaped {
-                    self.escaped = false;
-                } else if b == b'\\' {
-                    self.escaped = true;
-                } else if b == b'"' {
-                    self.in_string = false;
-                }
-            } else if !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
-                out.push(b);
-                if b == b'"' {
-                    self.in_string = true;
-                }
-            }
-        }
-    }
-}
-
-/// Passes what serde_json reads on to stdout, minified.
-struct Tee<'a> {
-    inner: &'a mut dyn Read,
-    out: &'a mut dyn Write,
-    min: Minifier,
-    buf: Vec<u8>,
-    write_error: Option<io::Error>,
-    read_error: Option<io::Error>,
-}
-
-impl Read for Tee<'_> {
-    fn read(&mut self, dst: &mut [u8]) -> io::Result<usize> {
-        let n = match self.inner.read(dst) {
-            Ok(n) => n,
-            Err(e) => {
-                let copy = io::Error::new(e.kind(), e.to_string());
-                self.read_error = Some(e);
-                return Err(copy);
-            }
-        };
-        self.buf.clear();
-        self.min.feed(&dst[..n], &mut self.buf);
-        if let Err(e) = self.out.write_all(&self.buf) {
-            let copy = io::Error::new(e.kind(), "stdout");
-            self.write_error = Some(e);
-            return Err(copy);
-        }
-        Ok(n)
-    }
-}
-
-fn stream_compact(
-    first: &[u8],
-    body: &mut dyn Read,
-    out: &mut dyn Write,
-) -> Result<(), RenderError> {
-    let mut chained = first.chain(body);
-    let mut tee = Tee {
-        inner: &mut chained,
-        out,
-        min: Minifier::default(),
-        buf: Vec::new(),
-        write_error: None,
-        read_error: None,
-    };
-    let result = {
-        let mut de = serde_json::Deserializer::from_reader(BufReader::new(&mut tee));
-        IgnoredAny::deserialize(&mut de).and_then(|_| de.end())
-    };
-    if let Some(e) = tee.write_error.take() {
-        return Err(RenderError::Write(e));
-    }
-    if let Some(e) = tee.read_error.take() {
-        return Err(RenderError::Read(e));
-    }
-    match result {
-        Ok(()) => tee
-            .out
-            .write_all(b"\n")
-            .and_then(|()| tee.out.flush())
-            .map_err(RenderError::Write),
-        Err(e) => {
-            let _ = tee.out.flush();
-            Err(RenderError::InvalidJson(e.to_string()))
-        }
-    }
+    table::cell(&v.to_string(), table::MAX_CELL_CHARS)
 }
 
 /// What an HTTP error is reported with, apart from the answer itself.
@@ -855,31 +771,6 @@ fn onedata_error(body: &[u8]) -> Option<OnedataError> {
     }
 }
 
-/// The first `max` characters of a body, with control characters (and
-/// bidirectional overrides) escaped, so a hostile answer cannot drive the
-/// terminal.
-pub fn excerpt(body: &[u8], max: usize) -> String {
-    let text = String::from_utf8_lossy(body);
-    let mut out = escape_controls(&text.chars().take(max).collect::<String>());
-    if text.chars().nth(max).is_some() {
-        out.push('…');
-    }
-    out
-}
-
-/// Escapes control characters and bidirectional formatting characters.
-pub fn escape_controls(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// A header line for `-v`, with the values of credential headers redacted.
 pub fn verbose_header(prefix: char, name: &str, value: &[u8]) -> String {
     let shown = if crate::auth::is_sensitive_header(name) {
@@ -930,6 +821,43 @@ mod tests {
         unicode: true,
         colour: false,
     };
+    const FORMATS: [Format; 5] = [
+        Format::Json,
+        Format::Pretty,
+        Format::Table,
+        Format::Raw,
+        Format::Token,
+    ];
+
+    fn json_answer() -> Answer {
+        Answer {
+            status: 200,
+            content_type: Some("application/json".into()),
+            ..Answer::default()
+        }
+    }
+
+    fn render(
+        answer: &Answer,
+        body: &[u8],
+        format: Format,
+        term: Terminal,
+    ) -> Result<String, RenderError> {
+        let mut out = Vec::new();
+        let mut body = body;
+        success(answer, &mut body, format, term, &mut out)?;
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    fn json(body: &str, format: Format, term: Terminal) -> String {
+        render(&json_answer(), body.as_bytes(), format, term).unwrap()
+    }
+
+    /// What a terminal must not get from a server.
+    fn drives_the_terminal(text: &str) -> bool {
+        text.chars()
+            .any(|c| escape::is_unsafe(c) && c != '\n' && c != '\t')
+    }
 
     #[test]
     fn ascii_borders_without_a_utf8_locale() {
@@ -953,56 +881,26 @@ mod tests {
             ("TERM", "dumb"),
             ("LANG", "en_US.UTF-8")
         ])));
-        let v = serde_json::json!({"name": "x"});
         let ascii = Terminal {
             unicode: false,
             ..TTY
         };
-        let mut out = Vec::new();
-        write_value(&v, Format::Table, ascii, &mut out).unwrap();
-        let text = String::from_utf8(out).unwrap();
-        assert!(text.is_ascii(), "{text}");
-        let mut out = Vec::new();
-        write_value(&v, Format::Table, TTY, &mut out).unwrap();
-        assert!(!String::from_utf8(out).unwrap().is_ascii());
-    }
-
-    fn json_answer() -> Answer {
-        Answer {
-            status: 200,
-            content_type: Some("application/json".into()),
-            ..Answer::default()
-        }
-    }
-
-    fn render(
-        answer: &Answer,
-        body: &[u8],
-        format: Format,
-        term: Terminal,
-    ) -> Result<String, RenderError> {
-        let mut out = Vec::new();
-        let mut body = body;
-        success(answer, &mut body, format, term, &mut out)?;
-        Ok(String::from_utf8_lossy(&out).into_owned())
+        assert!(json(r#"{"name": "x"}"#, Format::Table, ascii).is_ascii());
+        assert!(!json(r#"{"name": "x"}"#, Format::Table, TTY).is_ascii());
     }
 
     #[test]
     fn json_is_compact_when_piped_and_pretty_on_a_terminal() {
-        let body = br#"{ "name" : "a b",  "n": 1.50, "l": [1, 2] }"#;
-        let a = json_answer();
+        let body = r#"{ "name" : "a b",  "n": 1.50, "l": [1, 2] }"#;
         assert_eq!(
-            render(&a, body, Format::choose(None, false), PIPE).unwrap(),
+            json(body, Format::choose(None, false), PIPE),
             "{\"name\":\"a b\",\"n\":1.50,\"l\":[1,2]}\n"
         );
         assert_eq!(
-            render(&a, body, Format::choose(None, true), TTY).unwrap(),
+            json(body, Format::choose(None, true), TTY),
             "{\n  \"name\": \"a b\",\n  \"n\": 1.5,\n  \"l\": [\n    1,\n    2\n  ]\n}\n"
         );
-        assert_eq!(
-            render(&a, body, Format::Raw, PIPE).unwrap().as_bytes(),
-            body
-        );
+        assert_eq!(json(body, Format::Raw, PIPE), body);
     }
 
     #[test]
@@ -1021,6 +919,35 @@ mod tests {
     }
 
     #[test]
+    fn invalid_json_fails_alike_in_every_format() {
+        // Bytes that are not UTF-8 in a string, a lone surrogate: serde's
+        // IgnoredAny let both pass in -o json.
+        for body in [&b"{\"a\": \"\xff\"}"[..], br#"{"token": "\ud800"}"#] {
+            for term in [PIPE, TTY] {
+                let errors: Vec<String> = FORMATS
+                    .iter()
+                    .filter(|f| **f != Format::Raw)
+                    .map(|f| match render(&json_answer(), body, *f, term) {
+                        Err(RenderError::InvalidJson(e)) => e,
+                        other => panic!("{f:?}: {other:?}"),
+                    })
+                    .collect();
+                assert!(errors.iter().all(|e| *e == errors[0]), "{errors:?}");
+            }
+        }
+        // The same, streamed past what is read first.
+        let mut big = format!("[\"{}\", ", "x".repeat(SNIFF_LIMIT)).into_bytes();
+        big.extend_from_slice(b"\"\\udc00\"]");
+        for f in [Format::Json, Format::Pretty, Format::Table, Format::Token] {
+            let err = render(&json_answer(), &big, f, PIPE).unwrap_err();
+            assert!(
+                matches!(&err, RenderError::InvalidJson(e) if e.contains("surrogate")),
+                "{f:?}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
     fn large_json_is_streamed_and_validated() {
         let mut body = String::from("[");
         for i in 0..200_000 {
@@ -1035,15 +962,24 @@ mod tests {
             &out[..40]
         );
         assert!(out.ends_with(",1]\n"));
+        let pretty = render(&json_answer(), body.as_bytes(), Format::Pretty, PIPE).unwrap();
+        assert!(
+            pretty.ends_with("  },\n  1\n]\n"),
+            "{}",
+            &pretty[pretty.len() - 40..]
+        );
         let cut = &body.as_bytes()[..body.len() - 3];
-        let err = render(&json_answer(), cut, Format::Json, PIPE).unwrap_err();
-        assert!(matches!(err, RenderError::InvalidJson(_)), "{err:?}");
+        for f in [Format::Json, Format::Pretty] {
+            let err = render(&json_answer(), cut, f, PIPE).unwrap_err();
+            assert!(matches!(err, RenderError::InvalidJson(_)), "{err:?}");
+        }
         assert!(render(&json_answer(), body.as_bytes(), Format::Table, PIPE).is_ok());
     }
 
     #[test]
     fn a_read_error_mid_stream_is_a_read_error() {
-        struct Broken(usize);
+        /// `[` and spaces, then an error.
+        struct Broken(usize, bool);
         impl Read for Broken {
             fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
                 if self.0 == 0 {
@@ -1051,15 +987,40 @@ mod tests {
                 }
                 let n = buf.len().min(self.0);
                 buf[..n].fill(b' ');
-                buf[0] = b'[';
+                if !self.1 {
+                    buf[0] = b'[';
+                    self.1 = true;
+                }
                 self.0 -= n;
                 Ok(n)
             }
         }
-        for f in [Format::Json, Format::Raw, Format::Pretty] {
+        for f in FORMATS {
             let mut out = Vec::new();
-            let err = success(&json_answer(), &mut Broken(3 << 20), f, PIPE, &mut out).unwrap_err();
+            let err = success(
+                &json_answer(),
+                &mut Broken(3 << 20, false),
+                f,
+                PIPE,
+                &mut out,
+            )
+            .unwrap_err();
             assert!(matches!(err, RenderError::Read(_)), "{f:?}: {err:?}");
+        }
+    }
+
+    #[test]
+    fn a_passed_deadline_stops_printing() {
+        let past = Instant::now().checked_sub(std::time::Duration::from_secs(1));
+        for f in [Format::Json, Format::Pretty, Format::Table, Format::Raw] {
+            let mut out = Vec::new();
+            let err = success_until(&json_answer(), &mut &b"[1]"[..], f, PIPE, past, &mut out)
+                .unwrap_err();
+            assert!(matches!(err, RenderError::TimedOut), "{f:?}: {err:?}");
+            assert_eq!(
+                err.into_failure(|e| Failure::stdout(&e)).code,
+                exit::NETWORK
+            );
         }
     }
 
@@ -1085,17 +1046,35 @@ mod tests {
             ..Answer::default()
         };
         assert_eq!(render(&no_content, b"", Format::Pretty, TTY).unwrap(), "");
+        // An id that decodes to control characters is escaped on a terminal.
+        let hostile = Answer {
+            status: 201,
+            location: Some("https://z/groups/g%1B%5D0%3Bx%07%C2%9B31m%E2%80%AE".into()),
+            ..Answer::default()
+        };
+        for f in [Format::Json, Format::Pretty, Format::Table] {
+            let out = render(&hostile, b"", f, TTY).unwrap();
+            assert!(!drives_the_terminal(&out), "{f:?}: {out:?}");
+        }
+        let out = render(&hostile, b"", Format::Json, TTY).unwrap();
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["id"], "g\u{1b}]0;x\u{7}\u{9b}31m\u{202e}");
     }
 
     #[test]
     fn token_format() {
         let a = json_answer();
         assert_eq!(
-            render(&a, br#"{"token":"MDAx","ttl":5}"#, Format::Token, PIPE).unwrap(),
+            json(r#"{"token":"MDAx","ttl":5}"#, Format::Token, PIPE),
             "MDAx\n"
         );
+        assert_eq!(json(r#""MDAx""#, Format::Token, TTY), "MDAx\n");
         assert!(matches!(
             render(&a, br#"{"id":"x"}"#, Format::Token, PIPE),
+            Err(RenderError::NoToken(e)) if e == "its fields: id"
+        ));
+        assert!(matches!(
+            render(&a, br#"{"token": 5}"#, Format::Token, PIPE),
             Err(RenderError::NoToken(_))
         ));
         let created = Answer {
@@ -1107,6 +1086,25 @@ mod tests {
             render(&created, b"", Format::Token, PIPE),
             Err(RenderError::NoToken(_))
         ));
+        // A token that could drive a terminal, or break a script, is refused
+        // wherever stdout is.
+        for bad in [
+            r#""MDAx\u001b]0;x\u0007""#,
+            r#"{"token":"a b"}"#,
+            r#"{"token":"é"}"#,
+        ] {
+            for term in [PIPE, TTY] {
+                let err = render(&a, bad.as_bytes(), Format::Token, term).unwrap_err();
+                let RenderError::BadToken(shown) = &err else {
+                    panic!("{bad}: {err:?}");
+                };
+                assert!(!drives_the_terminal(shown), "{shown:?}");
+                assert_eq!(
+                    err.into_failure(|e| Failure::stdout(&e)).code,
+                    exit::BAD_RESPONSE
+                );
+            }
+        }
     }
 
     #[test]
@@ -1136,22 +1134,68 @@ mod tests {
     }
 
     #[test]
+    fn text_reaches_a_terminal_escaped_and_a_pipe_as_received() {
+        let body = "line\n\x1b]0;pwned\x07\x1b[2J\u{9b}31m\u{202e}gnp.exe\n".as_bytes();
+        for content_type in [Some("text/plain"), None] {
+            let a = Answer {
+                status: 200,
+                content_type: content_type.map(str::to_owned),
+                ..Answer::default()
+            };
+            for f in [Format::Json, Format::Pretty, Format::Table] {
+                let out = render(&a, body, f, TTY).unwrap();
+                assert_eq!(
+                    out,
+                    "line\n\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{9b}31m\\u{202e}gnp.exe\n"
+                );
+                assert_eq!(render(&a, body, f, PIPE).unwrap().as_bytes(), body);
+            }
+            assert_eq!(render(&a, body, Format::Raw, TTY).unwrap().as_bytes(), body);
+        }
+    }
+
+    #[test]
+    fn json_strings_reach_a_terminal_escaped_and_stay_json() {
+        // Raw characters, which JSON allows unescaped (but C0 controls).
+        let body =
+            "{\"n\u{9b}\": \"a\\u001b[31m\u{7f}\u{85}\u{9b}31m\u{202e}\u{2066}b\", \"l\": [1.50]}";
+        let value: Value = serde_json::from_str(body).unwrap();
+        for f in [Format::Json, Format::Pretty] {
+            let out = json(body, f, TTY);
+            assert!(!drives_the_terminal(&out), "{f:?}: {out:?}");
+            assert!(out.contains(r"\u009b31m\u202e\u2066b"), "{f:?}: {out}");
+            assert_eq!(serde_json::from_str::<Value>(&out).unwrap(), value, "{f:?}");
+            // To a pipe, the bytes as decoded, unescaped.
+            let piped = json(body, f, PIPE);
+            assert!(piped.contains("\u{9b}31m\u{202e}"), "{f:?}: {piped}");
+        }
+        let coloured = Terminal {
+            colour: true,
+            ..TTY
+        };
+        let out = json(body, Format::Pretty, coloured);
+        assert_eq!(
+            console::strip_ansi_codes(&out),
+            json(body, Format::Pretty, TTY)
+        );
+        let table = json(body, Format::Table, TTY);
+        assert!(!drives_the_terminal(&table), "{table:?}");
+        // Streamed (past the first read), too.
+        let big = format!("[\"{}\", \"\u{9b}\u{202e}\"]", "x".repeat(SNIFF_LIMIT));
+        for f in [Format::Json, Format::Pretty] {
+            let out = json(&big, f, TTY);
+            assert!(!drives_the_terminal(&out), "{f:?}");
+            assert!(out.contains(r#""\u009b\u202e""#), "{f:?}");
+        }
+    }
+
+    #[test]
     fn tables() {
         let v: Value = serde_json::from_str(r#"{"spaces": ["s1", "s2"]}"#).unwrap();
         assert_eq!(
             table(&v, None, false),
             "+--------+\n| spaces |\n+========+\n| s1     |\n| s2     |\n+--------+"
         );
-        let v: Value = serde_json::from_str(r#"{"name": "x", "n": {"a": 1}}"#).unwrap();
-        assert_eq!(
-            table(&v, None, false),
-            "+------+---------+\n| name | x       |\n| n    | {\"a\":1} |\n+------+---------+"
-        );
-        let v: Value =
-            serde_json::from_str(r#"[{"id": "a", "name": "A"}, {"id": "b", "x": true}]"#).unwrap();
-        let t = table(&v, None, false);
-        assert!(t.contains("| id | name | x    |"), "{t}");
-        assert!(t.contains("| b  |      | true |"), "{t}");
         let long = serde_json::json!({"description": "word ".repeat(40)});
         let t = table(&long, Some(40), true);
         assert!(t.lines().all(|l| l.chars().count() <= 40), "{t}");
@@ -1254,32 +1298,12 @@ mod tests {
     }
 
     #[test]
-    fn huge_cells_are_cut() {
-        let c = cell(&serde_json::json!("é".repeat(50_000)));
-        assert!(
-            c.ends_with("… (48000 more characters; see -o json)"),
-            "{}",
-            &c[c.len() - 60..]
-        );
-        assert_eq!(c.chars().filter(|c| *c == 'é').count(), 2000);
-        let t = table(
-            &serde_json::json!({ "blob": "é".repeat(50_000) }),
-            Some(80),
-            false,
-        );
-        assert_eq!(t.chars().filter(|c| *c == 'é').count(), 2000);
-    }
-
-    #[test]
     fn nested_values_cannot_drive_the_terminal() {
         // JSON escapes C0 controls only; DEL, C1 and bidi overrides inside a
         // nested value are escaped too.
         let v = serde_json::json!({"a": ["x\u{7f}\u{9b}31m\u{202e}y"]});
         let c = cell(&v);
-        assert!(
-            !c.chars().any(|ch| ch.is_control() || ch == '\u{202e}'),
-            "{c:?}"
-        );
+        assert!(!drives_the_terminal(&c), "{c:?}");
         assert!(c.contains("\\u{7f}") && c.contains("\\u{202e}"), "{c:?}");
     }
 
@@ -1289,33 +1313,21 @@ mod tests {
             "name": "a \"b\"\n", "n": [1, -2.5, 1e100], "ok": true, "no": false,
             "nil": null, "empty": {}, "none": [], "deep": {"x": [{"y": "z"}]}
         });
-        let plain = pretty(&v, PIPE);
-        assert_eq!(plain, serde_json::to_string_pretty(&v).unwrap());
-        assert_eq!(pretty(&v, TTY), plain);
-        let coloured = pretty(
-            &v,
-            Terminal {
-                colour: true,
-                ..TTY
-            },
-        );
-        assert!(coloured.contains("\u{1b}["), "{coloured:?}");
-        assert_eq!(console::strip_ansi_codes(&coloured), plain);
-        let mut out = Vec::new();
+        let body = v.to_string();
+        let plain = json(&body, Format::Pretty, PIPE);
+        assert_eq!(plain, serde_json::to_string_pretty(&v).unwrap() + "\n");
+        assert_eq!(json(&body, Format::Pretty, TTY), plain);
         let tty = Terminal {
             colour: true,
             ..TTY
         };
-        write_value(&v, Format::Json, tty, &mut out).unwrap();
-        write_value(&v, Format::Raw, tty, &mut out).unwrap();
-        write_value(
-            &serde_json::json!({"token": "t"}),
-            Format::Token,
-            tty,
-            &mut out,
-        )
-        .unwrap();
-        assert!(!out.contains(&0x1b), "{out:?}");
+        let coloured = json(&body, Format::Pretty, tty);
+        assert!(coloured.contains("\u{1b}["), "{coloured:?}");
+        assert_eq!(console::strip_ansi_codes(&coloured), plain);
+        for f in [Format::Json, Format::Raw, Format::Table] {
+            assert!(!json(&body, f, tty).contains('\u{1b}'), "{f:?}");
+        }
+        assert_eq!(json(r#"{"token": "t"}"#, Format::Token, tty), "t\n");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Misbehaviours the fake can be told to show, for testing how a client copes.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -45,6 +46,14 @@ pub enum Fault {
     /// HTTP date, sent as given) and an Onedata error body.
     /// CLI: `retry-after:429:2`, `retry-after:503:Sun, 06 Nov 1994 08:49:37 GMT`.
     RetryAfter(u16, String),
+    /// A 200 answer whose body is the content of this file (read when the
+    /// answer is sent), with this `Content-Type`, or none. For answers a
+    /// hostile server may send: control sequences, huge documents.
+    /// CLI: `body:application/json:/tmp/a.json`, `body:-:/tmp/untyped`.
+    BodyFile(Option<String>, PathBuf),
+    /// A 201 with this `Location` header and no body.
+    /// CLI: `created:http://h/api/v3/onezone/groups/g%1B`.
+    Created(String),
 }
 
 impl FromStr for Fault {
@@ -100,10 +109,27 @@ impl FromStr for Fault {
                 }
                 Ok(Fault::RetryAfter(status(code)?, value.to_owned()))
             }
+            "body" => {
+                let a = need("TYPE:PATH")?;
+                let (kind, path) = a
+                    .split_once(':')
+                    .filter(|(k, p)| !k.is_empty() && !p.is_empty())
+                    .ok_or("body needs TYPE:PATH (TYPE - for none), e.g. body:text/plain:/tmp/b")?;
+                let kind = (kind != "-").then(|| kind.to_owned());
+                Ok(Fault::BodyFile(kind, PathBuf::from(path)))
+            }
+            "created" => {
+                let location = need("LOCATION")?;
+                if location.is_empty() || location.bytes().any(|b| b < b' ' || b == 0x7f) {
+                    return Err(format!("{location:?} is not a header value"));
+                }
+                Ok(Fault::Created(location.to_owned()))
+            }
             _ => Err(format!(
                 "unknown fault {kind:?} (slow:MS, drop-mid-body, status:CODE[:bare], \
                  invalid-json, redirect:URL, large-body:BYTES, garbage, html:CODE, \
-                 stall-mid-body:MS, fake-gzip, retry-after:CODE:VALUE)"
+                 stall-mid-body:MS, fake-gzip, retry-after:CODE:VALUE, body:TYPE:PATH, \
+                 created:LOCATION)"
             )),
         }
     }
@@ -139,6 +165,10 @@ impl fmt::Display for Fault {
             Fault::StallMidBody(d) => write!(f, "stall-mid-body:{}ms", d.as_millis()),
             Fault::FakeGzip => f.write_str("fake-gzip"),
             Fault::RetryAfter(c, v) => write!(f, "retry-after:{c}:{v}"),
+            Fault::BodyFile(t, p) => {
+                write!(f, "body:{}:{}", t.as_deref().unwrap_or("-"), p.display())
+            }
+            Fault::Created(l) => write!(f, "created:{l}"),
         }
     }
 }
@@ -163,6 +193,9 @@ mod tests {
             "fake-gzip",
             "retry-after:429:2",
             "retry-after:503:Sun, 06 Nov 1994 08:49:37 GMT",
+            "body:text/plain; charset=utf-8:/tmp/a b",
+            "body:-:/tmp/x",
+            "created:http://h/groups/g%1B",
         ] {
             let f: Fault = spec.parse().unwrap();
             assert_eq!(f.to_string(), spec);
@@ -185,6 +218,9 @@ mod tests {
             "retry-after:429",
             "retry-after:429:",
             "retry-after:x:1",
+            "body:text/plain",
+            "body::/tmp/x",
+            "created",
             "nope",
         ] {
             assert!(bad.parse::<Fault>().is_err(), "{bad}");

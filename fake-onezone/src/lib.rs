@@ -143,7 +143,9 @@
 //! `drop-mid-body`, `status:CODE` (Onedata error body) or
 //! `status:CODE:bare` (empty), `invalid-json`, `redirect:URL`,
 //! `large-body:BYTES`, `garbage`, `html:CODE`, `stall-mid-body:MS`,
-//! `fake-gzip`, `retry-after:CODE:VALUE`. [`FakeZone::set_fault_times`]
+//! `fake-gzip`, `retry-after:CODE:VALUE`, `body:TYPE:PATH` (a 200 with the
+//! file's content; TYPE `-` for no Content-Type), `created:LOCATION` (a 201
+//! without a body). [`FakeZone::set_fault_times`]
 //! limits a fault to the next N requests (for testing retries).
 //!
 //! # TLS (feature `tls`)

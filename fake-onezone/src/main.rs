@@ -24,7 +24,8 @@ const USAGE: &str =
                         operations of the nearest release of its catalogue (default: the newest)
   --fault SPEC          misbehave: slow:MS | drop-mid-body | status:CODE[:bare] |
                         invalid-json | redirect:URL | large-body:BYTES | garbage | html:CODE |
-                        stall-mid-body:MS | fake-gzip | retry-after:CODE:VALUE
+                        stall-mid-body:MS | fake-gzip | retry-after:CODE:VALUE |
+                        body:TYPE:PATH | created:LOCATION
   --redirect-host URL   where getSharedData redirects (default: this server)
   --task-duration MS    how long Onepanel's tasks run (default: 3000)
   --task-outcome O      how Onepanel's tasks end: ok (default) or error

@@ -468,6 +468,8 @@ fn plan(fault: Option<Fault>, normal: Response, head: &Head) -> Plan {
                 .header("Retry-After", value),
         ),
         Fault::Garbage => Plan::Garbage,
+        Fault::BodyFile(kind, path) => Plan::Send(body_file(kind.as_deref(), &path)),
+        Fault::Created(location) => Plan::Send(Response::new(201).header("Location", location)),
         Fault::Html(code) => {
             let reason = http::reason(code);
             let page = format!(
@@ -481,6 +483,31 @@ fn plan(fault: Option<Fault>, normal: Response, head: &Head) -> Plan {
                     .with_body(page.into_bytes()),
             )
         }
+    }
+}
+
+/// A 200 answer with the content of the file at `path`, sent from the file;
+/// a 500 that names the problem when it cannot be opened.
+fn body_file(kind: Option<&str>, path: &std::path::Path) -> Response {
+    let opened = std::fs::File::open(path).and_then(|f| Ok((f.metadata()?.len(), f)));
+    match opened {
+        Ok((len, file)) => {
+            let r = Response::new(200);
+            let r = match kind {
+                Some(k) => r.header("Content-Type", k),
+                None => r,
+            };
+            r.with_file(http::FileBody {
+                file: Arc::new(file),
+                offset: 0,
+                len,
+            })
+        }
+        Err(e) => Response::json(
+            500,
+            &serde_json::json!({"error": {"id": "internalServerError",
+                "description": format!("fault body:{}: {e}", path.display())}}),
+        ),
     }
 }
 

@@ -149,7 +149,12 @@ fn render_success(
         progress: progress.clone(),
     };
     let mut out = io::BufWriter::with_capacity(256 << 10, stdout.lock());
-    match output::success(&answer, &mut body, format, term, &mut out) {
+    // -m bounds the printing too (a table of a large answer takes time);
+    // the body's own reads are bounded by reqwest.
+    let deadline = settings
+        .max_time
+        .and_then(|t| std::time::Instant::now().checked_add(t));
+    match output::success_until(&answer, &mut body, format, term, deadline, &mut out) {
         Ok(()) => {
             progress.finish();
             if answer.status == 204 && settings.progress && !settings.method.is_empty() {
