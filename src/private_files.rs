@@ -85,7 +85,7 @@ pub fn read(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, String> {
             kind(&meta.file_type())
         ));
     }
-    let too_big = || format!("is larger than {limit} bytes, more than it can be");
+    let too_big = || format!("is larger than {limit} bytes, the most read of such a file");
     if meta.len() > limit {
         return Err(too_big());
     }

@@ -37,6 +37,32 @@ const ROW_SECRET: &str = "S3cret-of-a-row";
 /// Stands for an argument that is not UTF-8 (`name==\xff`).
 const NOT_UTF8: &str = "<not UTF-8>";
 
+/// What a hostile neighbour leaves where the config file belongs.
+#[derive(Clone, Copy)]
+enum Planted {
+    Fifo,
+    /// A symlink to `/dev/zero`.
+    EndlessDevice,
+    /// 2 MiB of blanks.
+    Huge,
+}
+
+impl Planted {
+    fn plant(self, home: &Path) {
+        let dir = home.join("config").join("onezone-rest-cli");
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("config.json");
+        match self {
+            Planted::Fifo => {
+                let ok = Command::new("mkfifo").arg(&file).status().unwrap();
+                assert!(ok.success(), "mkfifo");
+            }
+            Planted::EndlessDevice => std::os::unix::fs::symlink("/dev/zero", &file).unwrap(),
+            Planted::Huge => std::fs::write(&file, vec![b' '; 2 << 20]).unwrap(),
+        }
+    }
+}
+
 /// Where the request goes.
 #[derive(Clone, Copy)]
 enum Setup {
@@ -50,6 +76,8 @@ enum Setup {
     /// `https://zone.invalid`, resolved in a network namespace with no
     /// route out (`unshare -rn`: a user namespace too, so no root needed).
     Dns,
+    /// Like `Nothing`, with this planted at the config file's place.
+    Config(Planted),
     /// A fake Onezone with this fault in force.
     Fault(fn(&FakeZone) -> Fault),
     /// A fake Onezone with this fault for the first N requests only.
@@ -424,6 +452,30 @@ const ROWS: &[Row] = &[
         "error: -H \"X-Auth-Token …\": a header is 'Name: value'",
     ),
     // ---- configuration and credentials
+    row(
+        "Config file that is a FIFO (it would block a read)",
+        Setup::Config(Planted::Fifo),
+        &["getCurrentUser"],
+        exit::NETWORK,
+        "warning: …/config.json is a FIFO, not a regular file; it is ignored (no default host, no stored credential)",
+    )
+    .env(&[("ONEZONE_API_KEY", "")]),
+    row(
+        "Config file that is a symlink to /dev/zero",
+        Setup::Config(Planted::EndlessDevice),
+        &["getCurrentUser"],
+        exit::NETWORK,
+        "warning: …/config.json is a symbolic link, which is not followed (make it a regular file); it is ignored (no default host, no stored credential)",
+    )
+    .env(&[("ONEZONE_API_KEY", "")]),
+    row(
+        "Config file of 2 MiB",
+        Setup::Config(Planted::Huge),
+        &["getCurrentUser"],
+        exit::NETWORK,
+        "warning: …/config.json is larger than 1048576 bytes, the most read of such a file; it is ignored (no default host, no stored credential)",
+    )
+    .env(&[("ONEZONE_API_KEY", "")]),
     row(
         "No host configured",
         Setup::NoHost,
@@ -830,6 +882,10 @@ fn run_row(r: &Row, index: usize) -> Option<Run> {
     let mut _zones: Vec<FakeZone> = Vec::new();
     let host: Option<String> = match r.setup {
         Setup::Nothing => Some("http://127.0.0.1:1".into()),
+        Setup::Config(planted) => {
+            planted.plant(&home);
+            Some("http://127.0.0.1:1".into())
+        }
         Setup::NoHost => None,
         Setup::Refused => {
             let l = TcpListener::bind("127.0.0.1:0").unwrap();
