@@ -20,10 +20,11 @@ _onepanel_rest_cli() {
         compopt -o nospace 2>/dev/null
         ;;
     described)
-        # ID<TAB>name: shown as "ID  (name)" while several are left; one
-        # (or menu-complete, COMP_TYPE % or *) is inserted as the ID alone.
+        # ID<TAB>name. Only a listing (COMP_TYPE ?, the second TAB) shows
+        # "ID  (name)"; whatever readline may insert is the ID alone, so a
+        # name never reaches the command line.
         for f in "${reply[@]:1}"; do
-            if (( ${#reply[@]} > 2 )) && [[ $f == *$'\t'* && ${COMP_TYPE-} != 37 && ${COMP_TYPE-} != 42 ]]; then
+            if [[ ${COMP_TYPE-} == 63 && ${#reply[@]} -gt 2 && $f == *$'\t'* ]]; then
                 COMPREPLY+=("${f%%$'\t'*}  (${f#*$'\t'})")
             else
                 COMPREPLY+=("${f%%$'\t'*}")

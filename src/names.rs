@@ -209,7 +209,8 @@ pub(crate) fn fetch_names(
         return vec![None; ids.len()];
     };
     let canonical = !detail.path.starts_with(req.operation.path);
-    let limit = g.max_time.map(Duration::from_secs_f64);
+    // 0 is no limit.
+    let limit = g.max_time.filter(|m| *m > 0.0).map(Duration::from_secs_f64);
     let next = AtomicUsize::new(0);
     let names: Mutex<Vec<Option<String>>> = Mutex::new(vec![None; ids.len()]);
     let worker = || loop {

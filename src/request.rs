@@ -31,6 +31,8 @@ pub struct Request {
     pub operation: &'static Operation,
     pub method: &'static str,
     pub url: String,
+    /// The base URL `url` starts with (see [`base_url`]).
+    pub base_url: String,
     /// Headers other than the credential, in the order they are sent.
     pub headers: Vec<(String, String)>,
     pub credential: Option<Credential>,
@@ -414,6 +416,7 @@ pub fn build_with(
         operation: op,
         method: op.method,
         url,
+        base_url: opts.base_url.clone(),
         headers: out_headers,
         credential: None,
         body,
@@ -864,15 +867,17 @@ fn check_large_body(
     bytes: &[u8],
     opts: &Options,
 ) -> Option<Result<(), UsageError>> {
+    let accepts_yaml = op.consumes.iter().any(|c| is_yaml_type(c));
     if opts.force {
-        return Some(Ok(()));
+        // Sent as given; YAML is read (and sent as JSON) the usual way.
+        return (!accepts_yaml).then_some(Ok(()));
     }
     match crate::catalogue::validate_stream::validate_stream(opts.catalogue, bytes, schema) {
         Ok(problems) if problems.is_empty() => Some(Ok(())),
         Ok(problems) => Some(Err(UsageError(
             problems.iter().map(|p| explain(op, p, &[])).collect(),
         ))),
-        Err(_) if op.consumes.iter().any(|c| is_yaml_type(c)) => None,
+        Err(_) if accepts_yaml => None,
         Err(e) => Some(Err(UsageError::one(format!(
             "{} is not valid JSON (line {} column {}): {e}",
             body_source(opts),

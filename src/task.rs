@@ -194,6 +194,7 @@ fn ask(task: &Task, g: &Globals) -> Result<Value, Failure> {
         operation,
         method: "GET",
         url: task.url.to_string(),
+        base_url: task.req.base_url.clone(),
         headers: vec![
             ("User-Agent".into(), user_agent()),
             ("Accept".into(), "application/json".into()),
@@ -364,6 +365,7 @@ mod tests {
             operation: onepanel().find("getTaskStatus").unwrap(),
             method: "GET",
             url: String::new(),
+            base_url: String::new(),
             headers: Vec::new(),
             credential: None,
             body: None,

@@ -1007,8 +1007,17 @@ fn ids_complete_with_their_names_in_bash_zsh_and_fish() {
     let (alpha, beta) = (live.id("alpha").to_owned(), live.id("beta").to_owned());
     let red = live.id("red\u{1b}[31m").to_owned();
     if have("bash") {
-        // Several left: each shown as "ID  (name)".
+        // A TAB that may insert gets the IDs alone.
         let (reply, _) = bash_with("onezone-rest-cli getSpace id=", &env);
+        let mut bare = reply.clone();
+        bare.sort();
+        let mut ids = vec![alpha.clone(), beta.clone(), red.clone()];
+        ids.sort();
+        assert_eq!(bare, ids);
+        // A listing (the second TAB): each shown as "ID  (name)".
+        let mut listing = env.clone();
+        listing.push(("COMP_TYPE", OsStr::new("63")));
+        let (reply, _) = bash_with("onezone-rest-cli getSpace id=", &listing);
         assert_eq!(reply.len(), 3, "{reply:?}");
         assert!(reply.contains(&format!("{alpha}  (alpha)")), "{reply:?}");
         assert!(reply.contains(&format!("{beta}  (beta)")), "{reply:?}");
@@ -1108,6 +1117,18 @@ fn an_unanswering_zone_costs_one_short_wait() {
     );
     let asked = accepted.load(Ordering::SeqCst);
     assert!(asked >= 1, "the Zone was asked");
+    // `-m 0` (no limit for a call) on the line does not lift the TAB's.
+    let cache0 = scratch("live-ids-silent-m0");
+    let started = Instant::now();
+    let (got, _) = tab(&tab_env(&host, &cache0), &["-m", "0", "getSpace", "id="]);
+    assert!(got.is_empty());
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    let _ = std::fs::remove_dir_all(&cache0);
+    let asked = accepted.load(Ordering::SeqCst);
     for _ in 0..3 {
         assert!(tab_ids(&env).is_empty());
     }
@@ -1173,7 +1194,7 @@ fn only_shell_safe_ids_are_offered() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let host = format!("http://{}", listener.local_addr().expect("addr"));
     std::thread::spawn(move || {
-        let body = r#"{"spaces":["good-id_1.x","$(touch pwned)","a b","x\u001b[2J","`id`",";rm"]}"#;
+        let body = r#"{"spaces":["good-id_1.x","$(touch pwned)","a b","x\u001b[2J","`id`",";rm","good-id_1.x","GOOD-ID_1.X"]}"#;
         for stream in listener.incoming().take(20) {
             let Ok(mut s) = stream else { continue };
             let mut buf = [0u8; 8192];
@@ -1186,6 +1207,8 @@ fn only_shell_safe_ids_are_offered() {
         }
     });
     let cache = scratch("live-ids-hostile");
+    // Each ID once, also when IDs differ in case only (readline may ignore
+    // case and then insert their common part).
     assert_eq!(tab_ids(&tab_env(&host, &cache)), ["good-id_1.x"]);
     let _ = std::fs::remove_dir_all(&cache);
 }
@@ -1231,4 +1254,25 @@ fn bash_readline_lists_ids_with_names_and_inserts_the_id() {
         "{shown}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The TAB takes the credential as the call would: from `-H` on the line
+/// too, not only from the variables.
+#[test]
+fn a_tab_uses_the_lines_own_credential() {
+    let live = Live::start(&["mine"]);
+    let env: Vec<(&'static str, std::ffi::OsString)> = live
+        .env()
+        .into_iter()
+        .filter(|(k, _)| *k != "ONEZONE_API_KEY")
+        .collect();
+    let (got, _) = tab(&env, &["getSpace", "id="]);
+    assert!(got.is_empty(), "no credential, no IDs: {got:?}");
+    let token = format!("X-Auth-Token: {}", fake_onezone::USER_TOKEN);
+    let (got, out) = tab(&env, &["-H", &token, "getSpace", "id="]);
+    assert_eq!(
+        got,
+        [(format!("id={}", live.id("mine")), "mine".to_owned())],
+        "{out:?}"
+    );
 }

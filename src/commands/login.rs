@@ -206,6 +206,8 @@ pub fn login(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
     .map_err(|e| keyring_failure(&e, "cannot store the credential"))?;
 
     let previous = config.host(&url).map(|h| h.store);
+    // Completion's IDs of the account this login replaces are not this one's.
+    crate::ids::forget_stored(&url);
     config.set_host(&config::Host {
         url: url.clone(),
         store: backend.name().to_owned(),
@@ -219,6 +221,7 @@ pub fn login(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
         )
         .hint("without it the credential is not found; fix the file's place and log in again")
     })?;
+    crate::ids::forget_stored(&url);
     if let Some(old) = previous.filter(|s| !s.is_empty() && s != backend.name()) {
         forget_in_previous_store(&g, &url, &old);
     }

@@ -58,6 +58,8 @@ pub fn logout(m: &ArgMatches, env: &Environment) -> Result<u8, Failure> {
     // What could not be done; the rest is done first.
     let mut problems: Vec<Failure> = Vec::new();
     for h in &hosts {
+        // Completion's cached IDs of this login go with it.
+        crate::ids::forget_stored(&h.url);
         let Some(backend) = usable_backend(&h.store) else {
             // A store this build cannot use: nothing to remove here.
             config.remove_host(&h.url);

@@ -10,6 +10,7 @@
 //! ```text
 //! words | nospace          then one candidate per line
 //! described                then one ID per line, a tab and its name
+//!                          (the name shown only in a listing)
 //! files                    then: text to put before each file name,
 //!                          the partial path for `compgen -f`, and the
 //!                          text to remove from the start of each result
@@ -41,10 +42,11 @@ _@IDENT@() {
         compopt -o nospace 2>/dev/null
         ;;
     described)
-        # ID<TAB>name: shown as "ID  (name)" while several are left; one
-        # (or menu-complete, COMP_TYPE % or *) is inserted as the ID alone.
+        # ID<TAB>name. Only a listing (COMP_TYPE ?, the second TAB) shows
+        # "ID  (name)"; whatever readline may insert is the ID alone, so a
+        # name never reaches the command line.
         for f in "${reply[@]:1}"; do
-            if (( ${#reply[@]} > 2 )) && [[ $f == *$'\t'* && ${COMP_TYPE-} != 37 && ${COMP_TYPE-} != 42 ]]; then
+            if [[ ${COMP_TYPE-} == 63 && ${#reply[@]} -gt 2 && $f == *$'\t'* ]]; then
                 COMPREPLY+=("${f%%$'\t'*}  (${f#*$'\t'})")
             else
                 COMPREPLY+=("${f%%$'\t'*}")
@@ -92,7 +94,7 @@ pub(super) fn answer(args: &[String], env: &Environment) -> String {
                 .collect();
             let nospace = !matching.is_empty() && matching.iter().all(|(_, c)| c.no_space());
             // IDs go with their names, which the script shows beside them
-            // while more than one is left and strips before inserting one.
+            // only when readline lists the candidates.
             let described =
                 !matching.is_empty() && matching.iter().all(|(_, c)| c.kind == Kind::Id);
             out.push_str(match (nospace, described) {

@@ -38,6 +38,9 @@ use store::{List, Store};
 /// names together.
 pub const TAB_LIMIT: Duration = Duration::from_secs(1);
 
+/// The most IDs a list keeps in the cache and a TAB offers.
+pub const MAX_IDS: usize = 5000;
+
 /// An ID safe to insert into a shell command line.
 pub fn safe_id(id: &str) -> bool {
     !id.is_empty()
@@ -70,6 +73,15 @@ pub fn identity(c: &Credential, base_url: &str) -> Option<String> {
     }
 }
 
+/// Removes the ID cache of the credential stored for `base_url`: `login`
+/// calls it when it stores a new one and `logout` when it removes it, so
+/// another account's IDs never show.
+pub fn forget_stored(base_url: &str) {
+    if let Some(id) = stored_identity(base_url) {
+        Store::open(base_url, &id).remove();
+    }
+}
+
 fn stored_identity(base_url: &str) -> Option<String> {
     let config = auth::config::Config::load().ok()?;
     let h = config.host(base_url)?;
@@ -80,30 +92,20 @@ fn stored_identity(base_url: &str) -> Option<String> {
     ))
 }
 
-/// The base URL and the list's path (`/spaces`) of a request, from its URL
-/// and its operation's path depth.
+/// The base URL and the path below it (`/spaces`, decoded) of a request.
 fn split_url(req: &Request) -> Option<(String, String)> {
-    let mut url = url::Url::parse(&req.url).ok()?;
-    url.set_query(None);
-    url.set_fragment(None);
-    let segs: Vec<String> = url
-        .path_segments()?
+    let rest = req.url.strip_prefix(&req.base_url)?;
+    let path = rest.split(['?', '#']).next().unwrap_or_default();
+    let path = path
+        .split('/')
         .map(|s| {
             percent_encoding::percent_decode_str(s)
                 .decode_utf8_lossy()
                 .into_owned()
         })
-        .collect();
-    let depth = req.operation.path.trim_matches('/').split('/').count();
-    let cut = segs.len().checked_sub(depth)?;
-    let path = format!("/{}", segs[cut..].join("/"));
-    {
-        let mut m = url.path_segments_mut().ok()?;
-        for _ in 0..depth {
-            m.pop();
-        }
-    }
-    Some((url.as_str().trim_end_matches('/').to_owned(), path))
+        .collect::<Vec<_>>()
+        .join("/");
+    Some((req.base_url.clone(), path))
 }
 
 /// The cache of a request's host and credential, if it has one.
@@ -127,11 +129,11 @@ pub fn touched(req: &Request) {
         return;
     }
     let kinds = source::kinds(req.operation.path);
-    // `DELETE /spaces/{id}`: that ID is gone.
-    let segs: Vec<&str> = req.operation.path.split('/').collect();
-    let removed = match (req.method.eq_ignore_ascii_case("DELETE"), segs.as_slice()) {
-        (true, [.., kind, last]) if last.starts_with('{') && !kind.starts_with('{') => {
-            path.rsplit('/').next().map(|id| (source::kind(kind), id))
+    // `DELETE /spaces/{id}`: that ID has left the list at `/spaces` (a
+    // membership's removal leaves only its own list).
+    let removed = match req.operation.path.rsplit_once('/') {
+        Some((_, last)) if req.method.eq_ignore_ascii_case("DELETE") && source::is_param(last) => {
+            path.rsplit_once('/')
         }
         _ => None,
     };
@@ -220,11 +222,17 @@ pub fn offer(
     let cached = line.store.list(&key);
     let list = match cached {
         Some(l) if l.fresh(now) || l.backing_off(now) => l,
-        _ => line.fetch(cached, now, Instant::now()),
+        _ => line
+            .fetch(cached, now, Instant::now())
+            .unwrap_or_else(|fallback| fallback),
     };
+    // Each ID once, whatever its case (readline may ignore case), and a
+    // bounded number of them.
+    let mut seen = std::collections::HashSet::new();
     list.ids
         .iter()
-        .filter(|id| safe_id(id))
+        .filter(|id| safe_id(id) && seen.insert(id.to_ascii_lowercase()))
+        .take(MAX_IDS)
         .map(|id| {
             let name = line.store_name(&list.kind, id);
             (id.clone(), name)
@@ -261,8 +269,18 @@ impl Line {
         g.verbose = false;
         g.retry = 0;
         g.retry_all = false;
-        g.max_time = Some(g.max_time.map_or(limit, |m| m.min(limit)));
+        // 0 is no limit: never for a TAB.
+        g.max_time = Some(match g.max_time {
+            Some(m) if m > 0.0 => m.min(limit),
+            _ => limit,
+        });
         g.connect_timeout = Some(limit);
+        // The line's body and its options are not the list's.
+        g.upload_file = None;
+        g.data = Vec::new();
+        g.accept = None;
+        g.content_type = None;
+        g.output_file = None;
         let base_url = crate::auth::host::host_url(&g, env).ok()?;
         let items = inv.words.get(1..).unwrap_or_default();
         let mut given = Vec::new();
@@ -278,22 +296,27 @@ impl Line {
         if sources.is_empty() {
             return None;
         }
-        let mut probe = headers_of(&headers);
-        let credential = auth::resolve(&mut probe, g.user.as_deref(), env, || Ok(None)).ok()?;
-        let id = match &credential {
-            Some(c) => identity(c, &base_url)?,
-            None => stored_identity(&base_url)?,
-        };
-        let store = Store::open(&base_url, &id);
-        Some(Line {
+        let mut line = Line {
             g,
             base_url,
             cat,
             sources,
             headers,
-            credential,
-            store,
-        })
+            credential: None,
+            store: Store::open("", ""),
+        };
+        // The credential as a call of this line resolves it (header items
+        // and -H, -u, the variables), without the keyring.
+        let first = line.sources.first()?.clone();
+        let mut probe = line.request(&first, None)?;
+        line.credential =
+            auth::resolve(&mut probe.headers, line.g.user.as_deref(), env, || Ok(None)).ok()?;
+        let id = match &line.credential {
+            Some(c) => identity(c, &line.base_url)?,
+            None => stored_identity(&line.base_url)?,
+        };
+        line.store = Store::open(&line.base_url, &id);
+        Some(line)
     }
 
     fn store_name(&self, kind: &str, id: &str) -> String {
@@ -305,7 +328,8 @@ impl Line {
 
     /// Fetches the list (the one that answered last time first) and the
     /// names missing, within the time limit; the cache keeps what came.
-    fn fetch(&mut self, cached: Option<List>, now: u64, started: Instant) -> List {
+    /// `Err`: no list could be had; the cached one (if any) is the fallback.
+    fn fetch(&mut self, cached: Option<List>, now: u64, started: Instant) -> Result<List, List> {
         let key = self.sources[0].path.clone();
         let mut order: Vec<Source> = self.sources.clone();
         if let Some(via) = cached.as_ref().map(|c| c.via.clone()) {
@@ -329,7 +353,7 @@ impl Line {
             list.failed_at = now;
             self.store.set_list(&key, &list);
             self.store.save();
-            return list;
+            return Err(list);
         };
         let kind = list_kind(s.list);
         for (id, name) in &got {
@@ -340,7 +364,7 @@ impl Line {
         let list = List {
             kind: kind.clone(),
             via: s.path.clone(),
-            ids: got.into_iter().map(|(id, _)| id).collect(),
+            ids: got.into_iter().take(MAX_IDS).map(|(id, _)| id).collect(),
             at: now,
             stale: false,
             failed_at: 0,
@@ -365,7 +389,7 @@ impl Line {
         }
         self.store.set_list(&key, &list);
         self.store.save();
-        list
+        Ok(list)
     }
 
     /// The credential to send: the line's, or the keyring's.
@@ -379,10 +403,10 @@ impl Line {
     }
 
     /// One list's IDs (with the names it holds), or `None` when it
-    /// cannot be had (refused, not found, unreachable, not a list).
+    /// cannot be had (refused, not found, unreachable, not a list). The
+    /// keyring's wait and the lists asked before count against the time
+    /// limit, which runs from `started`.
     #[allow(clippy::type_complexity)]
-    /// The keyring's wait and the lists asked before count against the
-    /// time limit, which runs from `started`.
     fn list(
         &self,
         s: &Source,
@@ -414,20 +438,12 @@ impl Line {
             .collect();
         let opts = request::Options::new(self.base_url.clone(), self.cat, &self.g);
         let mut req = request::build(s.list, &items, &opts, || Ok(Vec::new())).ok()?;
-        req.headers.retain(|(n, _)| !auth::is_credential_header(n));
-        req.credential = credential;
+        if credential.is_some() {
+            req.headers.retain(|(n, _)| !auth::is_credential_header(n));
+            req.credential = credential;
+        }
         Some(req)
     }
-}
-
-fn headers_of(items: &[String]) -> Vec<(String, String)> {
-    items
-        .iter()
-        .filter_map(|i| match items::split(i) {
-            Some((k, Sep::Header, v)) => Some((items::unescape(k), v.to_owned())),
-            _ => None,
-        })
-        .collect()
 }
 
 /// `completions --refresh`: every list of the host's cache fetched again,
@@ -477,13 +493,12 @@ pub fn refresh(g: &Globals, env: &Environment, cat: Catalogue) -> Result<u8, Fai
         line.sources = sources;
         let now = crate::cache::now();
         let cached = line.store.list(&key);
-        let list = line.fetch(cached, now, Instant::now());
-        if list.failed_at == now {
+        let Ok(list) = line.fetch(cached, now, Instant::now()) else {
             if g.warnings() {
                 let _ = writeln!(err, "{key}: could not be fetched");
             }
             continue;
-        }
+        };
         refreshed += 1;
         if g.warnings() {
             let named = list
@@ -544,7 +559,7 @@ fn sources_for_key(cat: Catalogue, key: &str) -> Option<Vec<Source>> {
                 }
                 let mut given = Vec::new();
                 for (k, s) in ksegs.iter().zip(prefix) {
-                    if s.starts_with('{') {
+                    if source::is_param(s) {
                         given.push((s[1..s.len() - 1].to_owned(), (*k).to_owned()));
                     } else if k != s {
                         return None;

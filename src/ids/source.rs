@@ -98,7 +98,8 @@ pub fn kinds(path: &str) -> Vec<&str> {
         .collect()
 }
 
-fn is_param(seg: &str) -> bool {
+/// `{id}`: a path parameter's segment.
+pub fn is_param(seg: &str) -> bool {
     seg.starts_with('{') && seg.ends_with('}')
 }
 

@@ -98,8 +98,9 @@ impl Store {
         }
     }
 
-    /// Whether the cache file exists (a call that changes a resource
-    /// updates only caches that completion or `-o table` created).
+    /// Whether the cache holds anything (a call that changes a resource
+    /// updates only caches that completion or `-o table` filled; an
+    /// unreadable file counts as empty).
     pub fn exists(&self) -> bool {
         !self.doc.is_empty()
     }
@@ -112,10 +113,8 @@ impl Store {
         if !v.is_object() {
             *v = Value::Object(Map::new());
         }
-        match v {
-            Value::Object(o) => o,
-            _ => unreachable!("made an object above"),
-        }
+        v.as_object_mut()
+            .expect("the section was made an object above")
     }
 
     pub fn list(&self, key: &str) -> Option<List> {
@@ -185,7 +184,8 @@ impl Store {
     }
 
     /// A call changed resources of these kinds: their lists are stale and
-    /// their names due; `removed` (kind, ID) leaves the lists at once.
+    /// their names due; `removed` (a list's path, an ID) leaves the lists
+    /// of that path (or fetched from it) at once.
     pub fn touch(&mut self, kinds: &[&str], removed: Option<(&str, &str)>) {
         for key in self.keys() {
             let Some(mut list) = self.list(&key) else {
@@ -195,8 +195,8 @@ impl Store {
                 continue;
             }
             list.stale = true;
-            if let Some((kind, id)) = removed {
-                if kind == list.kind {
+            if let Some((path, id)) = removed {
+                if key == path || list.via == path {
                     list.ids.retain(|i| i != id);
                 }
             }
@@ -234,6 +234,13 @@ impl Store {
         self.touch(&kinds, None);
     }
 
+    /// Removes the file.
+    pub fn remove(&self) {
+        if let Some(path) = &self.path {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
     /// Writes the file if anything changed; a failure only costs the next
     /// TAB a fetch, so it is not reported.
     pub fn save(&self) {
@@ -242,5 +249,58 @@ impl Store {
                 let _ = crate::cache::write(path, &bytes);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(kind: &str, via: &str, ids: &[&str]) -> List {
+        List {
+            kind: kind.into(),
+            via: via.into(),
+            ids: ids.iter().map(|s| (*s).to_owned()).collect(),
+            at: 100,
+            stale: false,
+            failed_at: 0,
+        }
+    }
+
+    #[test]
+    fn a_removal_leaves_only_its_own_list() {
+        let mut s = Store {
+            path: None,
+            doc: Map::new(),
+            changed: false,
+        };
+        s.set_list("/users", &list("users", "/users", &["u1", "u2"]));
+        s.set_list(
+            "/groups/G/users",
+            &list("users", "/groups/G/users", &["u1"]),
+        );
+        s.set_list(
+            "/spaces",
+            &list("spaces", "/user/effective_spaces", &["s1"]),
+        );
+        s.touch(&["groups", "users"], Some(("/groups/G/users", "u1")));
+        let users = s.list("/users").unwrap();
+        assert_eq!((users.ids.len(), users.stale), (2, true));
+        let members = s.list("/groups/G/users").unwrap();
+        assert!(members.ids.is_empty() && members.stale);
+        assert!(!s.list("/spaces").unwrap().stale, "another kind");
+        // Fetched from /user/effective_spaces, kept under /spaces.
+        s.touch(&["user", "spaces"], Some(("/user/effective_spaces", "s1")));
+        assert!(s.list("/spaces").unwrap().ids.is_empty());
+    }
+
+    #[test]
+    fn fresh_stale_and_backing_off() {
+        let mut l = list("spaces", "/spaces", &[]);
+        assert!(l.fresh(100 + TTL - 1) && !l.fresh(100 + TTL));
+        l.stale = true;
+        assert!(!l.fresh(101));
+        l.failed_at = 200;
+        assert!(l.backing_off(200 + BACKOFF - 1) && !l.backing_off(200 + BACKOFF));
     }
 }

@@ -154,6 +154,9 @@ impl<'de> Visitor<'de> for Seed<'_> {
                     streamed.push(key);
                 }
                 _ => {
+                    // A key given again: the last value counts, as in
+                    // `validate`, and its problems are kept.
+                    streamed.retain(|k| *k != key);
                     let v: Value = map.next_value()?;
                     fields.insert(key, v);
                 }
