@@ -96,7 +96,7 @@ pub fn command() -> Command {
              fish: {cmd}.fish in\n      ~/.config/fish/completions/\n\n\
              After `id=` and the other path parameters, TAB offers\n\
              the IDs the credential can see, with their names (in\n\
-             bash while several are left). They are asked from the\n\
+             bash when it lists them). They are asked from the\n\
              host a call would use, and kept in the cache directory\n\
              for {ttl} s. A TAB waits at most {limit} ms for the server,\n\
              and after a failure does not ask again for {backoff} s.\n\
