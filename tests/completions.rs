@@ -695,6 +695,22 @@ fn interactive_env(
     String::from_utf8_lossy(&seen).into_owned()
 }
 
+/// An rc file for an interactive bash: the script, and `onezone-rest-cli`
+/// as a function that prints its arguments (the script still asks the
+/// binary, through `command`).
+fn bash_rc(dir: &Path) -> String {
+    let rc = dir.join("rc");
+    std::fs::write(
+        &rc,
+        format!(
+            "source {}\nonezone-rest-cli() {{ printf 'ARG[%s]\\n' \"$@\"; }}\nPS1='READY> '\n",
+            script_path("onezone-rest-cli.bash").display()
+        ),
+    )
+    .expect("rc");
+    rc.display().to_string()
+}
+
 fn args_printed(output: &str) -> Vec<String> {
     output
         .split("ARG[")
@@ -732,16 +748,7 @@ fn bash_readline_inserts_the_completions() {
         return;
     }
     let dir = scratch("bash-pty");
-    let rc = dir.join("rc");
-    std::fs::write(
-        &rc,
-        format!(
-            "source {}\nonezone-rest-cli() {{ printf 'ARG[%s]\\n' \"$@\"; }}\nPS1='READY> '\n",
-            script_path("onezone-rest-cli.bash").display()
-        ),
-    )
-    .expect("rc");
-    let rc = rc.display().to_string();
+    let rc = bash_rc(&dir);
     let out = interactive(
         &["bash", "--noprofile", "--rcfile", &rc, "-i"],
         "READY> ",
@@ -1226,16 +1233,7 @@ fn bash_readline_lists_ids_with_names_and_inserts_the_id() {
         .find(|n| !beta.starts_with(&alpha[..*n]))
         .expect("two IDs differ");
     let dir = scratch("bash-pty-ids");
-    let rc = dir.join("rc");
-    std::fs::write(
-        &rc,
-        format!(
-            "source {}\nonezone-rest-cli() {{ printf 'ARG[%s]\\n' \"$@\"; }}\nPS1='READY> '\n",
-            script_path("onezone-rest-cli.bash").display()
-        ),
-    )
-    .expect("rc");
-    let rc = rc.display().to_string();
+    let rc = bash_rc(&dir);
     // The script asks the binary (`command`), the line runs the function.
     let keys = format!("onezone-rest-cli getSpace id=\t\t{}\t\r", &alpha[..unique]);
     let shown = interactive_env(

@@ -7,12 +7,9 @@ fn help(args: &[&str]) -> String {
     help_of("onezone-rest-cli", args)
 }
 
-/// The help that `command` prints for `args`, with the newest release.
-fn help_of(command: &str, args: &[&str]) -> String {
-    let out = Command::cargo_bin(command)
-        .unwrap()
-        .args(args)
-        .env_remove("ONEZONE_HOST")
+/// `cmd` without the developer's hosts and release cache, bounded.
+fn isolated(cmd: &mut Command) -> &mut Command {
+    cmd.env_remove("ONEZONE_HOST")
         .env_remove("ONEPROVIDER_HOST")
         .env_remove("ONEPANEL_HOST")
         .env_remove("ONEDATA_ZONE")
@@ -22,6 +19,11 @@ fn help_of(command: &str, args: &[&str]) -> String {
             std::env::temp_dir().join("no-such-cache-dir"),
         )
         .timeout(std::time::Duration::from_secs(20))
+}
+
+/// The help that `command` prints for `args`, with the newest release.
+fn help_of(command: &str, args: &[&str]) -> String {
+    let out = isolated(Command::cargo_bin(command).unwrap().args(args))
         .output()
         .unwrap();
     assert!(
@@ -189,18 +191,14 @@ fn long_help_goes_through_the_pager_on_a_terminal() {
     let bin = assert_cmd::cargo::cargo_bin("onezone-rest-cli");
     let tty = |args: &str, pager: &str| {
         let line = format!("{} {args}", bin.display());
-        let out = Command::new("script")
-            .args(["-qec", &line, "/dev/null"])
-            .env("PAGER", pager)
-            .env("TERM", "dumb")
-            .env_remove("ONEZONE_HOST")
-            .env(
-                "XDG_CACHE_HOME",
-                std::env::temp_dir().join("no-such-cache-dir"),
-            )
-            .timeout(std::time::Duration::from_secs(20))
-            .output()
-            .unwrap();
+        let out = isolated(
+            Command::new("script")
+                .args(["-qec", &line, "/dev/null"])
+                .env("PAGER", pager)
+                .env("TERM", "dumb"),
+        )
+        .output()
+        .unwrap();
         assert!(out.status.success(), "{args}: {out:?}");
         String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n")
     };
