@@ -303,7 +303,7 @@ impl Line {
             sources,
             headers,
             credential: None,
-            store: Store::open("", ""),
+            store: Store::empty(),
         };
         // The credential as a call of this line resolves it (header items
         // and -H, -u, the variables), without the keyring.

@@ -80,6 +80,15 @@ fn file(base_url: &str, identity: &str) -> Option<PathBuf> {
 }
 
 impl Store {
+    /// A cache of nothing, written nowhere.
+    pub fn empty() -> Store {
+        Store {
+            path: None,
+            doc: Map::new(),
+            changed: false,
+        }
+    }
+
     pub fn open(base_url: &str, identity: &str) -> Store {
         let path = file(base_url, identity);
         let doc = path
@@ -269,11 +278,7 @@ mod tests {
 
     #[test]
     fn a_removal_leaves_only_its_own_list() {
-        let mut s = Store {
-            path: None,
-            doc: Map::new(),
-            changed: false,
-        };
+        let mut s = Store::empty();
         s.set_list("/users", &list("users", "/users", &["u1", "u2"]));
         s.set_list(
             "/groups/G/users",
