@@ -219,6 +219,15 @@ fn builtin_usage(b: &Builtin) -> String {
     out
 }
 
+/// The item grammar's rows, as both helps show them.
+fn item_rows(out: &mut String) {
+    let items: Vec<(String, String)> = ITEMS_HELP
+        .iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect();
+    rows(out, &items);
+}
+
 pub fn global(sel: &Selection) -> String {
     let cat = sel.catalogue;
     let mut out = release_line(sel);
@@ -231,13 +240,7 @@ pub fn global(sel: &Selection) -> String {
         builtins.join(" | "),
         cmd = crate::personality::current().command
     );
-    rows(
-        &mut out,
-        &ITEMS_HELP
-            .iter()
-            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
-            .collect::<Vec<_>>(),
-    );
+    item_rows(&mut out);
     let options = cli::options();
     for group in Group::ALL {
         let _ = writeln!(out, "\n{}:", group.heading());
@@ -307,13 +310,7 @@ pub fn short(sel: &Selection) -> String {
          {cmd} <OPERATION> --help\n       \
          {cmd} help <WORD>\n\nRequest items:\n"
     );
-    rows(
-        &mut out,
-        &ITEMS_HELP
-            .iter()
-            .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
-            .collect::<Vec<_>>(),
-    );
+    item_rows(&mut out);
     out.push_str("\nCommon options:\n");
     let options = cli::options();
     let list: Vec<(String, String)> = COMMON_OPTIONS

@@ -859,16 +859,18 @@ mod tests {
             .any(|c| escape::is_unsafe(c) && c != '\n' && c != '\t')
     }
 
+    /// An environment of these variables, as the functions under test read one.
+    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
     #[test]
     fn ascii_borders_without_a_utf8_locale() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| {
-                pairs
-                    .iter()
-                    .find(|(n, _)| *n == k)
-                    .map(|(_, v)| (*v).to_owned())
-            }
-        };
         assert!(unicode_locale(env(&[])));
         assert!(unicode_locale(env(&[("LANG", "en_US.UTF-8")])));
         assert!(!unicode_locale(env(&[("LANG", "C")])));
@@ -1332,14 +1334,6 @@ mod tests {
 
     #[test]
     fn colours_are_allowed_by_the_environment() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| {
-                pairs
-                    .iter()
-                    .find(|(n, _)| *n == k)
-                    .map(|(_, v)| (*v).to_owned())
-            }
-        };
         assert!(colours_allowed(false, env(&[("TERM", "xterm")])));
         assert!(colours_allowed(
             false,

@@ -751,6 +751,27 @@ fn created_ids_are_usable() {
     );
 }
 
+/// Runs the binary against `zone` on a pty (script(1)), with `TERM=dumb`
+/// and no colour variables unless `env` says otherwise: its exit code and
+/// what the terminal showed.
+fn on_a_pty(zone: &FakeZone, args: &str, env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let bin = env!("CARGO_BIN_EXE_onezone-rest-cli");
+    let mut c = std::process::Command::new("script");
+    let line = format!("{} {args}", shlex::try_quote(bin).unwrap());
+    isolate(&mut c)
+        .args(["-qec", &line, "/dev/null"])
+        .env("ONEZONE_HOST", zone.url())
+        .env("ONEZONE_API_KEY", ADMIN_TOKEN)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env("TERM", "dumb");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let r = run_bounded(&mut c, None, TIMEOUT);
+    (r.code, r.out().replace("\r\n", "\n"))
+}
+
 /// On a terminal (a pty from util-linux `script`): JSON is pretty by
 /// default, and a binary answer is not written to it.
 #[test]
@@ -760,18 +781,7 @@ fn on_a_terminal() {
         return;
     }
     let zone = FakeZone::start().unwrap();
-    let bin = env!("CARGO_BIN_EXE_onezone-rest-cli");
-    let tty = |args: &str| {
-        let mut c = std::process::Command::new("script");
-        let line = format!("{} {args}", shlex::try_quote(bin).unwrap());
-        isolate(&mut c)
-            .args(["-qec", &line, "/dev/null"])
-            .env("ONEZONE_HOST", zone.url())
-            .env("ONEZONE_API_KEY", ADMIN_TOKEN)
-            .env("TERM", "dumb");
-        let r = run_bounded(&mut c, None, TIMEOUT);
-        (r.code, r.out().replace("\r\n", "\n"))
-    };
+    let tty = |args: &str| on_a_pty(&zone, args, &[]);
     let (code, out) = tty("getCurrentUser");
     assert_eq!(code, Some(0), "{out}");
     assert!(
@@ -797,22 +807,8 @@ fn colours_on_a_terminal() {
         return;
     }
     let zone = FakeZone::start().unwrap();
-    let bin = env!("CARGO_BIN_EXE_onezone-rest-cli");
     let tty = |args: &str, env: &[(&str, &str)]| {
-        let mut c = std::process::Command::new("script");
-        let line = format!("{} {args}", shlex::try_quote(bin).unwrap());
-        isolate(&mut c)
-            .args(["-qec", &line, "/dev/null"])
-            .env("ONEZONE_HOST", zone.url())
-            .env("ONEZONE_API_KEY", ADMIN_TOKEN)
-            .env_remove("NO_COLOR")
-            .env_remove("CLICOLOR_FORCE")
-            .env("TERM", "xterm");
-        for (k, v) in env {
-            c.env(k, v);
-        }
-        let r = run_bounded(&mut c, None, TIMEOUT);
-        (r.code, r.out().replace("\r\n", "\n"))
+        on_a_pty(&zone, args, &[&[("TERM", "xterm")], env].concat())
     };
     let (code, plain) = tty("getCurrentUser", &[("TERM", "dumb")]);
     assert_eq!(code, Some(0), "{plain}");
@@ -913,18 +909,7 @@ fn no_content_is_noted_on_a_terminal_only() {
         skip("script (util-linux) is not installed; the terminal test did not run");
         return;
     }
-    let bin = env!("CARGO_BIN_EXE_onezone-rest-cli");
-    let tty = |args: &str| {
-        let mut c = std::process::Command::new("script");
-        let line = format!("{} {args}", shlex::try_quote(bin).unwrap());
-        isolate(&mut c)
-            .args(["-qec", &line, "/dev/null"])
-            .env("ONEZONE_HOST", zone.url())
-            .env("ONEZONE_API_KEY", ADMIN_TOKEN)
-            .env("TERM", "dumb");
-        let r = run_bounded(&mut c, None, TIMEOUT);
-        (r.code, r.out().replace("\r\n", "\n"))
-    };
+    let tty = |args: &str| on_a_pty(&zone, args, &[]);
     let group = new_group();
     let (code, out) = tty(&format!("removeGroup id={group}"));
     assert_eq!(code, Some(0), "{out}");

@@ -40,30 +40,17 @@ pub fn committed_services() -> Result<Vec<String>> {
 /// The specs `<service>-<release>.json` in `../shared/onedata-api` of one
 /// service, from [`OLDEST_LINE`] on.
 pub fn specs_of(service: &str) -> Result<Vec<PathBuf>> {
-    let dir = shared_specs();
-    let mut out = Vec::new();
-    for entry in
-        std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))?
-    {
-        let path = entry?.path();
-        let Some(release) = path.file_name().and_then(|n| n.to_str()).and_then(|n| {
-            n.strip_prefix(service)?
-                .strip_prefix('-')?
-                .strip_suffix(".json")
-        }) else {
-            continue;
-        };
-        if onedata_catalogue::release::parse(release).is_some_and(|v| v[..] >= OLDEST_LINE[..]) {
-            out.push(path);
-        }
-    }
-    out.sort();
-    Ok(out)
+    specs_where(service, |v| v >= &OLDEST_LINE[..])
 }
 
 /// The specs `<service>-<release>.json` of releases before [`OLDEST_LINE`]:
 /// read for the names they gave operations (aliases) only.
 pub fn old_specs_of(service: &str) -> Result<Vec<PathBuf>> {
+    specs_where(service, |v| v < &OLDEST_LINE[..])
+}
+
+/// The specs of one service whose release `keep` takes, sorted.
+fn specs_where(service: &str, keep: impl Fn(&[u32]) -> bool) -> Result<Vec<PathBuf>> {
     let dir = shared_specs();
     let mut out = Vec::new();
     for entry in
@@ -77,7 +64,7 @@ pub fn old_specs_of(service: &str) -> Result<Vec<PathBuf>> {
         }) else {
             continue;
         };
-        if onedata_catalogue::release::parse(release).is_some_and(|v| v[..] < OLDEST_LINE[..]) {
+        if onedata_catalogue::release::parse(release).is_some_and(|v| keep(&v[..])) {
             out.push(path);
         }
     }
